@@ -1,0 +1,86 @@
+"""The AppDaemon entry point: wires AppDaemon's timers, events and `set_state` to the Hub, nothing more.
+
+apps.yaml:  module: ampeco_ev_charger.app   class: AmpecoEvCharger
+"""
+
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from appdaemon.adapi import ADAPI
+
+from . import __version__
+from .commands import COMMAND_EVENTS
+from .config import ConfigError, parse_config
+from .entities import EntityState
+from .events import CONFIG_ERROR
+from .host import Job
+from .hub import Hub
+from .store import Store
+
+
+class AmpecoEvCharger(ADAPI):
+    _hub: Hub | None = None
+    _http: aiohttp.ClientSession | None = None
+
+    async def initialize(self) -> None:
+        """Also runs again after every Home Assistant restart: the stored memory is shown at once."""
+        try:
+            config = parse_config(self.args)
+        except ConfigError as err:
+            self.log(f"{err}. The app is not started; fix apps.yaml and it reloads by itself.", level="ERROR")
+            await self.fire_event(CONFIG_ERROR, key=err.key, error=str(err))
+            return
+        for warning in config.warnings:
+            self.log(warning, level="WARNING")
+        state_file = Path(config.state_file) if config.state_file else self.config_dir / f"{self.name}.state.json"
+        self._http = aiohttp.ClientSession()
+        self._hub = Hub(config, _AppDaemonHost(self), self._http, Store(state_file))
+        for event in COMMAND_EVENTS:
+            await self.listen_event(self._on_command, event)
+        self.log(f"AMPECO EV charger app {__version__} starting")
+        await self._hub.start()
+
+    async def terminate(self) -> None:
+        """Cancel every timer and request and close the HTTP session (no "Unclosed client session")."""
+        if self._hub is not None:
+            await self._hub.stop()
+            self._hub = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    async def _on_command(self, event_type: str, data: dict[str, Any], **kwargs: Any) -> None:
+        if self._hub is not None:
+            await self._hub.handle(event_type, data)
+
+    async def _on_timer(self, job: Job, **kwargs: Any) -> None:
+        await job()
+
+
+class _AppDaemonHost:
+    """The Host the Hub needs, on top of AppDaemon's API."""
+
+    def __init__(self, app: AmpecoEvCharger) -> None:
+        self._app = app
+
+    async def run_later(self, delay: float, job: Job) -> Any:
+        return await self._app.run_in(self._app._on_timer, delay, job=job)
+
+    async def cancel(self, handle: Any) -> None:
+        await self._app.cancel_timer(handle, silent=True)
+
+    async def publish(self, entity: EntityState) -> None:
+        await self._app.set_state(
+            entity.entity_id, state=entity.state, attributes=entity.attributes, replace=True, check_existence=False
+        )
+
+    async def fire(self, event: str, data: dict[str, Any]) -> None:
+        await self._app.fire_event(event, **data)
+
+    def log(self, message: str, level: str) -> None:
+        self._app.log(message, level=level)
+
+    def now(self) -> float:
+        return time.time()

@@ -1,0 +1,116 @@
+"""One configured charger at run time: its latest reading, its memory, and what it last published."""
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from .config import ChargerConfig
+from .entities import ChargerView, EntityState, PollStatus, build_entities
+from .errors import PayloadError
+from .lifecycle import Memory, Transition, observe
+from .models import ChargePoint, Evse, Parsed, Session, parse_charge_point
+from .polling import may_be_charging
+
+
+class Charger:
+    def __init__(self, config: ChargerConfig) -> None:
+        self.config = config
+        self.memory = Memory()
+        # The raw answer behind `charge_point`, kept so a restart can show it again at once.
+        self.item: Mapping[str, Any] | None = None
+        self.charge_point: ChargePoint | None = None
+        self.evse: Evse | None = None
+        self.last_success: float | None = None
+        self.problem: str | None = None
+        # Serialises commands: a start and a stop on one charger never interleave.
+        self.lock = asyncio.Lock()
+        self._published: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+    @property
+    def id(self) -> str:
+        return self.config.chargepoint_id
+
+    @property
+    def label(self) -> str:
+        """How log lines name this charger."""
+        name = self.config.name or (self.charge_point.name if self.charge_point else None)
+        return f"{name} ({self.id})" if name else self.id
+
+    @property
+    def session(self) -> Session | None:
+        """The open session as last read (a full or paused car still has one)."""
+        session = self.evse.session if self.evse is not None else None
+        return session if session is not None and session.is_open else None
+
+    @property
+    def may_be_charging(self) -> bool:
+        return self.memory.session is not None or may_be_charging(self.evse)
+
+    def parse(self, item: Mapping[str, Any]) -> Parsed:
+        return parse_charge_point(item, self.config.units)
+
+    def update(self, item: Mapping[str, Any], charge_point: ChargePoint, evse: Evse | None, now: float) -> list[Transition]:
+        """Take a fresh reading; returns the transitions it reveals."""
+        self.item, self.charge_point, self.evse, self.last_success = item, charge_point, evse, now
+        self.problem = None if evse is not None else self._missing_evse(charge_point)
+        if evse is None:
+            return []
+        return observe(self.memory, evse.status, evse.session)
+
+    def _missing_evse(self, charge_point: ChargePoint) -> str:
+        found = ", ".join(e.id for e in charge_point.evses) or "none"
+        if self.config.evse_id is None:
+            return f"charge point {self.id} has no EVSE"
+        return f"EVSE {self.config.evse_id} is not on charge point {self.id} (it has: {found}); check evse_id"
+
+    def note_session(self, session: Session) -> None:
+        """A session the cloud just announced (start's answer): known before the next poll shows it."""
+        if self.evse is not None:
+            self.evse = replace(self.evse, session=session)
+
+    def note_limit(self, amps: int) -> None:
+        if self.charge_point is not None:
+            self.charge_point = replace(self.charge_point, max_current_a=float(amps))
+
+    def view(self, poll: PollStatus, now: float, unavailable_after: float, error: str | None = None) -> ChargerView:
+        return ChargerView(
+            chargepoint_id=self.id,
+            slug=self.config.slug,
+            configured_name=self.config.name,
+            charge_point=self.charge_point,
+            evse=self.evse,
+            memory=self.memory,
+            poll=replace(poll, error=error),
+            last_success=self.last_success,
+            now=now,
+            unavailable_after=unavailable_after,
+            problem=self.problem,
+        )
+
+    def changed_entities(self, view: ChargerView) -> list[EntityState]:
+        """The entities whose state or attributes differ from what was last published."""
+        changed = []
+        for entity in build_entities(view):
+            published = (entity.state, entity.attributes)
+            if self._published.get(entity.entity_id) != published:
+                self._published[entity.entity_id] = published
+                changed.append(entity)
+        return changed
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"memory": self.memory.to_dict(), "item": self.item, "last_success": self.last_success}
+
+    def restore(self, saved: object) -> None:
+        """Back to what a previous run saw; anything unusable in the file is skipped, never fatal."""
+        if not isinstance(saved, dict):
+            return
+        self.memory = Memory.from_dict(saved.get("memory"))
+        item, last_success = saved.get("item"), saved.get("last_success")
+        if isinstance(item, dict) and isinstance(last_success, (int, float)):
+            try:
+                charge_point = self.parse(item).charge_point
+            except PayloadError:
+                return
+            self.item, self.charge_point, self.last_success = item, charge_point, float(last_success)
+            self.evse = charge_point.evse(self.config.evse_id)

@@ -1,0 +1,286 @@
+"""The AMPECO driver-app API for one account (host + token): endpoints, auth, timeouts, typed errors.
+
+Knows nothing of Home Assistant. Answers come back as plain JSON mappings with their envelopes removed;
+`models` turns them into dataclasses. One request at a time per account (the cloud sees one polite
+client), a shared semaphore bounds requests across accounts, and a 429 blocks every request until the
+server's `Retry-After` has passed.
+"""
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import aiohttp
+
+from . import __version__
+from .errors import (
+    AmpecoError,
+    AuthError,
+    NotFoundError,
+    PayloadError,
+    RateLimitError,
+    RefusedError,
+    RequestError,
+    ServerError,
+    TransportError,
+)
+from .models import charge_point_items
+
+API_PATH = "/api/v1/"
+_MAX_REDIRECTS = 3
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request, for debug logs and counting; carries no token and no body."""
+
+    method: str
+    path: str
+    status: int | None
+    error: str | None
+    seconds: float
+
+
+class AmpecoClient:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        host: str,
+        token: str,
+        *,
+        timeout: float = 15.0,
+        limiter: asyncio.Semaphore | None = None,
+        on_request: Callable[[RequestRecord], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._session = session
+        self._base = host.rstrip("/") + API_PATH
+        self._token = token
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._limiter = limiter
+        self._on_request = on_request
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._blocked_until = 0.0
+        # Tenants differ: which EVSE field start takes, and which path ends a session. Learnt on first use.
+        self._evse_key = "id"
+        self._stop_path: str | None = None
+
+    # --- endpoints -----------------------------------------------------------------------------------
+
+    async def charge_points(self) -> list[Mapping[str, Any]]:
+        """Every home charger of the account, each with its EVSEs and their running sessions."""
+        return charge_point_items(await self._request("GET", "app/personal/charge-points"))
+
+    async def charge_point(self, chargepoint_id: str) -> Mapping[str, Any]:
+        answer = await self._request("GET", f"app/personal/charge-points/{quote(chargepoint_id, safe='')}")
+        if not isinstance(answer, Mapping):
+            raise PayloadError("the charge point answer is not a JSON object")
+        return answer
+
+    async def set_max_current(self, chargepoint_id: str, amps: int) -> Mapping[str, Any] | None:
+        path = f"app/personal/charge-points/{quote(chargepoint_id, safe='')}"
+        answer = await self._request("PATCH", path, body={"max_current_a": amps})
+        return answer if isinstance(answer, Mapping) else None
+
+    async def active_session(self) -> Mapping[str, Any] | None:
+        """The running session, where the tenant still has this endpoint; 404 means none."""
+        try:
+            return _session_of(await self._request("GET", "app/session/active"))
+        except NotFoundError:
+            return None
+
+    async def session(self, session_id: str) -> Mapping[str, Any] | None:
+        return _session_of(await self._request("GET", f"app/session/{quote(session_id, safe='')}"))
+
+    async def start_session(
+        self, evse_id: str, evse_identifier: str | None, max_current: int | None = None
+    ) -> Mapping[str, Any] | None:
+        """Start charging; None when the cloud accepted it without saying which session (202, empty).
+
+        Some tenants want the EVSE's printed identifier instead of its id: on a 4xx other than 401/406
+        the other one is tried once, and whichever works is used first from then on.
+        """
+        values = {"id": evse_id, "identifier": evse_identifier}
+        keys = [self._evse_key, "identifier" if self._evse_key == "id" else "id"]
+        attempts = [(key, values[key]) for key in keys if values[key]]
+        if len(attempts) == 2 and attempts[0][1] == attempts[1][1]:
+            attempts.pop()
+        *fallbacks, (last_key, last_value) = attempts
+        for key, value in fallbacks:
+            try:
+                return await self._start_with(key, value, max_current)
+            except (RequestError, NotFoundError):
+                continue
+        return await self._start_with(last_key, last_value, max_current)
+
+    async def _start_with(self, key: str, value: str, max_current: int | None) -> Mapping[str, Any] | None:
+        body: dict[str, Any] = {"evseId": value}
+        if max_current is not None:
+            body["maxCurrent"] = max_current
+        answer = await self._request("POST", "app/session/start", body=body)
+        self._evse_key = key
+        return _session_of(answer)
+
+    async def stop_session(self, session_id: str) -> Mapping[str, Any] | None:
+        """Stop charging. NotFoundError means the session had already ended.
+
+        Tenants end a session at `/end` or at `/stop`; until one has worked, a 404/405 on `/end` tries `/stop`.
+        """
+        *fallbacks, last = [self._stop_path] if self._stop_path else ["end", "stop"]
+        for path in fallbacks:
+            try:
+                return await self._stop_with(session_id, path)
+            except (NotFoundError, RequestError) as err:
+                if isinstance(err, RequestError) and err.status != 405:
+                    raise
+        try:
+            return await self._stop_with(session_id, last)
+        except NotFoundError:
+            raise NotFoundError("the session had already ended", status=404) from None
+
+    async def _stop_with(self, session_id: str, path: str) -> Mapping[str, Any] | None:
+        answer = await self._request("POST", f"app/session/{quote(session_id, safe='')}/{path}")
+        self._stop_path = path
+        return _session_of(answer)
+
+    # --- transport -----------------------------------------------------------------------------------
+
+    async def _request(self, method: str, path: str, *, body: Mapping[str, Any] | None = None) -> Any:
+        async with self._lock:
+            wait = self._blocked_until - self._clock()
+            if wait > 0:
+                raise RateLimitError(f"rate limited by the AMPECO cloud for another {wait:.0f} s", retry_after=wait)
+            if self._limiter is None:
+                return await self._send(method, path, body)
+            async with self._limiter:
+                return await self._send(method, path, body)
+
+    async def _send(self, method: str, path: str, body: Mapping[str, Any] | None) -> Any:
+        started = self._clock()
+        status: int | None = None
+        try:
+            status, headers, raw = await self._exchange(method, self._base + path, body)
+            answer = self._answer(status, headers, raw)
+        except AmpecoError as err:
+            self._record(method, path, status, err.kind, started)
+            raise
+        self._record(method, path, status, None, started)
+        return answer
+
+    async def _exchange(self, method: str, url: str, body: Mapping[str, Any] | None) -> tuple[int, Mapping[str, str], bytes]:
+        headers = {
+            "Authorization": f"Bearer {self._token}",
+            "Accept": "application/json",
+            "User-Agent": f"ampeco-ev-charger-appdaemon/{__version__}",
+        }
+        for _ in range(_MAX_REDIRECTS + 1):
+            try:
+                async with self._session.request(
+                    method, url, json=body, headers=headers, timeout=self._timeout, allow_redirects=False
+                ) as response:
+                    raw = await response.read()
+                    if response.status not in (301, 302, 303, 307, 308):
+                        return response.status, response.headers, raw
+                    url = self._redirect_target(url, response.headers.get("Location", ""))
+            except asyncio.TimeoutError:
+                raise TransportError(f"no answer from the AMPECO cloud within {self._timeout.total:g} s") from None
+            except aiohttp.ClientConnectorCertificateError:
+                raise TransportError("the AMPECO host's TLS certificate did not verify") from None
+            except aiohttp.ClientConnectorError as err:
+                raise TransportError(f"cannot connect to {urlsplit(url).netloc}: {err.os_error.strerror or err}") from None
+            except aiohttp.ClientError as err:
+                raise TransportError(f"connection to the AMPECO cloud failed ({type(err).__name__})") from None
+        raise ServerError("the AMPECO cloud redirected too many times; check api_host")
+
+    def _redirect_target(self, url: str, location: str) -> str:
+        """Follow a redirect only within the same origin: the token must never travel to another host."""
+        target = urljoin(url, location)
+        old, new = urlsplit(url), urlsplit(target)
+        if (old.scheme, old.netloc) != (new.scheme, new.netloc):
+            raise ServerError(f"the AMPECO cloud redirected to another host ({new.netloc or '?'}); check api_host")
+        return target
+
+    def _answer(self, status: int, headers: Mapping[str, str], raw: bytes) -> Any:
+        if 200 <= status < 300:
+            if not raw.strip():
+                return None
+            try:
+                return json.loads(raw)
+            except ValueError:
+                raise PayloadError(f"the AMPECO cloud answered HTTP {status} with something that is not JSON") from None
+        message = self._server_message(raw)
+        if status in (401, 403):
+            raise AuthError(
+                f"the AMPECO token was rejected (HTTP {status}{': ' + message if message else ''}); "
+                "put a new token in secrets.yaml",
+                status=status,
+            )
+        if status == 404:
+            raise NotFoundError(message or "not found", status=status)
+        if status == 406:
+            raise RefusedError(message or "the charger refused the command", status=status)
+        if status == 429:
+            retry_after = _retry_after(headers.get("Retry-After"))
+            if retry_after is not None:
+                self._blocked_until = self._clock() + retry_after
+            raise RateLimitError(
+                "rate limited by the AMPECO cloud" + (f" for {retry_after:.0f} s" if retry_after is not None else ""),
+                retry_after=retry_after,
+            )
+        if status >= 500:
+            raise ServerError(f"the AMPECO cloud had an error (HTTP {status})", status=status)
+        raise RequestError(message or f"the AMPECO cloud refused the request (HTTP {status})", status=status)
+
+    def _server_message(self, raw: bytes) -> str:
+        """The Laravel `message` (plus the first validation error), short and without the token."""
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return ""
+        if not isinstance(data, Mapping):
+            return ""
+        parts: list[str] = []
+        message = data.get("message")
+        if isinstance(message, str) and message.strip():
+            parts.append(message.strip())
+        errors = data.get("errors")
+        if isinstance(errors, Mapping):
+            first = next(iter(errors.values()), None)
+            detail = first[0] if isinstance(first, list) and first else first
+            if isinstance(detail, str) and detail.strip() and detail.strip() not in parts:
+                parts.append(detail.strip())
+        return " ".join(parts).replace(self._token, "***")[:200]
+
+    def _record(self, method: str, path: str, status: int | None, error: str | None, started: float) -> None:
+        if self._on_request is not None:
+            self._on_request(RequestRecord(method, path, status, error, self._clock() - started))
+
+
+def _session_of(answer: Any) -> Mapping[str, Any] | None:
+    """`{"session": {...}}` or a bare session; None for an empty (202) answer."""
+    if answer is None:
+        return None
+    if isinstance(answer, Mapping):
+        inner = answer.get("session", answer)
+        return inner if isinstance(inner, Mapping) else None
+    raise PayloadError("the session answer is not a JSON object")
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None

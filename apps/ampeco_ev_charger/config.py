@@ -1,0 +1,218 @@
+"""apps.yaml -> a validated, typed configuration, or one ConfigError naming the key at fault.
+
+Nothing starts half-configured: the whole configuration is checked before the app does anything.
+"""
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from .units import ENERGY_UNITS, POWER_UNITS, Units, canonical_unit
+
+DEFAULT_API_HOST = "https://app.ampeco.global"
+
+# Keys AppDaemon itself puts into (or reads from) an app's arguments.
+APPDAEMON_KEYS = frozenset(
+    {"name", "config_path", "module", "class", "dependencies", "disable", "priority", "pin_app", "pin_thread",
+     "log", "log_level", "global", "plugins"}
+)
+TOP_LEVEL_KEYS = frozenset(
+    {"api_host", "auth_token", "chargers", "chargepoint_id", "name", "evse_id", "units", "charging_interval",
+     "idle_interval", "request_timeout", "unavailable_after", "max_concurrent_requests", "state_file"}
+)
+CHARGER_KEYS = frozenset({"chargepoint_id", "name", "evse_id", "units", "auth_token", "api_host"})
+
+
+class ConfigError(ValueError):
+    """A configuration mistake; `key` is the apps.yaml path of the offending key."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"configuration error in `{key}`: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class ChargerConfig:
+    chargepoint_id: str
+    api_host: str
+    auth_token: str = field(repr=False)
+    name: str | None = None
+    evse_id: str | None = None
+    units: Units = Units()
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.chargepoint_id)
+
+    @property
+    def account(self) -> tuple[str, str]:
+        """Chargers with the same host and token are one account and share one poll request."""
+        return (self.api_host, self.auth_token)
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    chargers: tuple[ChargerConfig, ...]
+    charging_interval: float = 30.0
+    idle_interval: float = 300.0
+    request_timeout: float = 15.0
+    unavailable_after: float = 900.0
+    max_concurrent_requests: int = 10
+    state_file: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple({c.auth_token for c in self.chargers})
+
+
+def slugify(chargepoint_id: str) -> str:
+    """Entity-id part: lower-cased, every character outside a-z0-9 replaced by `_`."""
+    return re.sub(r"[^a-z0-9]", "_", chargepoint_id.lower())
+
+
+def _text(value: object, key: str, *, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise ConfigError(key, "is missing")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ConfigError(key, f"must be text, got {type(value).__name__}")
+    text = str(value).strip()
+    if not text and required:
+        raise ConfigError(key, "is empty")
+    return text or None
+
+
+def _number(args: Mapping[str, Any], key: str, default: float, minimum: float, maximum: float) -> float:
+    value = args.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ConfigError(key, f"must be a number of seconds, got {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(key, f"must be a number, got {value!r}") from None
+    if not minimum <= number <= maximum:
+        raise ConfigError(key, f"must be between {minimum:g} and {maximum:g}, got {number:g}")
+    return number
+
+
+def normalise_host(value: object, key: str) -> str:
+    """`https://host[:port][/path]` without a trailing slash; http only on loopback (tokens travel in it)."""
+    host = _text(value, key, required=True) or ""
+    if "://" not in host:
+        host = f"https://{host}"
+    parts = urlsplit(host)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(key, f"must be an https:// URL such as {DEFAULT_API_HOST}, got {host!r}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(key, "must use https:// (http:// would send your token in clear text; only loopback hosts may use http)")
+    path = re.sub(r"/api/v1/?$", "", parts.path.rstrip("/"))
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _is_loopback(hostname: str) -> bool:
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def _units(value: object, key: str) -> Units:
+    if value is None:
+        return Units()
+    if not isinstance(value, Mapping):
+        raise ConfigError(key, "must be a mapping like {power: W, energy: Wh}")
+    unknown = set(value) - {"power", "energy"}
+    if unknown:
+        raise ConfigError(f"{key}.{sorted(unknown)[0]}", "is not a unit setting (use power and energy)")
+    power = canonical_unit(str(value.get("power", "W")), POWER_UNITS)
+    if power is None:
+        raise ConfigError(f"{key}.power", f"must be W or kW, got {value.get('power')!r}")
+    energy = canonical_unit(str(value.get("energy", "Wh")), ENERGY_UNITS)
+    if energy is None:
+        raise ConfigError(f"{key}.energy", f"must be Wh or kWh, got {value.get('energy')!r}")
+    return Units(power=power, energy=energy)
+
+
+def _key(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _charger(entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any], warnings: list[str]) -> ChargerConfig:
+    """One charger; `where` is its apps.yaml path ("chargers[0]", or "" for the top-level form)."""
+    if where:
+        warnings.extend(f"unknown key `{where}.{key}` ignored" for key in sorted(set(entry) - CHARGER_KEYS))
+    token_key = _key(where, "auth_token") if "auth_token" in entry else "auth_token"
+    token = _text(entry.get("auth_token", defaults.get("auth_token")), token_key)
+    if token is None:
+        raise ConfigError(token_key, "is missing: put `auth_token: !secret ampeco_token` in apps.yaml")
+    host_key = _key(where, "api_host") if "api_host" in entry else "api_host"
+    return ChargerConfig(
+        chargepoint_id=_text(entry.get("chargepoint_id"), _key(where, "chargepoint_id"), required=True) or "",
+        api_host=normalise_host(entry.get("api_host", defaults.get("api_host", DEFAULT_API_HOST)), host_key),
+        auth_token=token,
+        name=_text(entry.get("name"), _key(where, "name")),
+        evse_id=_text(entry.get("evse_id"), _key(where, "evse_id")),
+        units=_units(entry.get("units"), _key(where, "units")),
+    )
+
+
+def _charger_entries(args: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    chargers = args.get("chargers")
+    if chargers is not None and "chargepoint_id" in args:
+        raise ConfigError("chargepoint_id", "give either a top-level chargepoint_id or a `chargers` list, not both")
+    if chargers is None:
+        if "chargepoint_id" not in args:
+            raise ConfigError("chargers", "no charger configured: add `chargers:` with at least one `chargepoint_id`")
+        return [("", {k: args[k] for k in ("chargepoint_id", "name", "evse_id", "units") if k in args})]
+    if not isinstance(chargers, list) or not chargers:
+        raise ConfigError("chargers", "must be a list with at least one entry like `- chargepoint_id: QNG0C18010`")
+    entries = []
+    for index, entry in enumerate(chargers):
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"chargers[{index}]", "must be a mapping with at least `chargepoint_id`")
+        entries.append((f"chargers[{index}]", entry))
+    return entries
+
+
+def parse_config(args: Mapping[str, Any]) -> AppConfig:
+    """Validate AppDaemon's `self.args`; raises ConfigError on the first mistake."""
+    warnings = [f"unknown key `{key}` ignored" for key in sorted(set(args) - TOP_LEVEL_KEYS - APPDAEMON_KEYS)]
+    chargers = [_charger(entry, where, args, warnings) for where, entry in _charger_entries(args)]
+    _check_unique(chargers)
+    charging = _number(args, "charging_interval", 30, 5, 3600)
+    idle = _number(args, "idle_interval", 300, 5, 86400)
+    if idle < charging:
+        raise ConfigError("idle_interval", f"must not be shorter than charging_interval ({charging:g} s)")
+    state_file = _text(args.get("state_file"), "state_file")
+    return AppConfig(
+        chargers=tuple(chargers),
+        charging_interval=charging,
+        idle_interval=idle,
+        request_timeout=_number(args, "request_timeout", 15, 1, 120),
+        unavailable_after=_number(args, "unavailable_after", 900, 0, 7 * 86400),
+        max_concurrent_requests=int(_number(args, "max_concurrent_requests", 10, 1, 100)),
+        state_file=state_file,
+        warnings=tuple(warnings),
+    )
+
+
+def _check_unique(chargers: list[ChargerConfig]) -> None:
+    seen: dict[str, str] = {}
+    for index, charger in enumerate(chargers):
+        previous = seen.get(charger.slug)
+        if previous is not None:
+            problem = (
+                f"{charger.chargepoint_id!r} is configured twice"
+                if previous == charger.chargepoint_id
+                else f"{charger.chargepoint_id!r} and {previous!r} would share the entity ids of slug {charger.slug!r}"
+            )
+            raise ConfigError(f"chargers[{index}].chargepoint_id", problem)
+        seen[charger.slug] = charger.chargepoint_id

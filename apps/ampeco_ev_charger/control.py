@@ -1,0 +1,127 @@
+"""Carrying out a validated command on one charger, following every tolerance rule the API needs.
+
+Each function returns an `Outcome` (never raises for an API failure): the caller turns it into the one
+`command_result` event the user's automation waits for.
+"""
+
+from dataclasses import dataclass
+
+from .account import Account
+from .charger import Charger
+from .commands import SET_MAX_CURRENT, START, STOP, UPDATE, Command, check_current
+from .errors import AmpecoError, NotFoundError, RefusedError
+from .models import parse_session
+
+
+@dataclass(frozen=True)
+class Outcome:
+    success: bool
+    error: str | None = None
+    session_id: str | None = None
+    # The cloud's state changed (or was not what we believed): poll at once so sensors follow.
+    poll: bool = False
+
+
+async def run(command: Command, account: Account, charger: Charger, fresh_within: float) -> Outcome:
+    if command.name == START:
+        return await start_charging(account, charger, command.max_current)
+    if command.name == STOP:
+        return await stop_charging(account, charger, fresh_within)
+    if command.name == SET_MAX_CURRENT:
+        assert command.max_current is not None
+        return await set_max_current(account, charger, command.max_current)
+    assert command.name == UPDATE
+    return await update_data(account)
+
+
+async def update_data(account: Account) -> Outcome:
+    error = await account.refresh()
+    return Outcome(error is None, None if error is None else f"update failed: {error.message}")
+
+
+async def _reading(account: Account, charger: Charger) -> str | None:
+    """Make sure the charger has been read at least once; returns why not, if it cannot be."""
+    if charger.charge_point is None or charger.evse is None:
+        error = await account.refresh()
+        if charger.charge_point is None or charger.evse is None:
+            reason = charger.problem or (error.message if error else "no reading yet")
+            return f"cannot read charger {charger.id}: {reason}"
+    return None
+
+
+async def _limit(account: Account, charger: Charger, amps: int) -> str | None:
+    """Set the charger's current limit; returns why it failed, if it did."""
+    assert charger.charge_point is not None
+    problem = check_current(amps, charger.charge_point.current_range)
+    if problem:
+        return problem
+    try:
+        await account.client.set_max_current(charger.id, amps)
+    except AmpecoError as err:
+        return f"could not set the current limit to {amps} A: {err.message}"
+    charger.note_limit(amps)
+    return None
+
+
+async def start_charging(account: Account, charger: Charger, max_current: int | None) -> Outcome:
+    if (session := charger.session) is not None:
+        return Outcome(False, f"a charging session ({session.id}) is already running on {charger.id}", session.id)
+    if (problem := await _reading(account, charger)) is not None:
+        return Outcome(False, problem)
+    if (session := charger.session) is not None:
+        return Outcome(False, f"a charging session ({session.id}) is already running on {charger.id}", session.id)
+    if max_current is not None and (problem := await _limit(account, charger, max_current)) is not None:
+        return Outcome(False, f"{problem}; charging was not started")
+    evse = charger.evse
+    assert evse is not None
+    try:
+        answer = await account.client.start_session(evse.id, evse.identifier, max_current)
+    except RefusedError as err:
+        return Outcome(False, f"the charger refused to start: {err.message}", poll=True)
+    except AmpecoError as err:
+        return Outcome(False, f"start failed: {err.message}", poll=True)
+    session = parse_session(answer, charger.config.units, []) if answer else None
+    if session is not None and session.is_open:
+        charger.note_session(session)
+    account.confirm(lambda: _charging(charger))
+    return Outcome(True, session_id=session.id if session else None, poll=True)
+
+
+def _charging(charger: Charger) -> bool:
+    """The cloud shows the started session past its start-up (charging, or paused by a full car)."""
+    session, evse = charger.session, charger.evse
+    return (
+        session is not None
+        and (session.status or "").lower() != "starting"
+        and evse is not None
+        and (evse.status or "").lower() != "preparing"
+    )
+
+
+async def stop_charging(account: Account, charger: Charger, fresh_within: float) -> Outcome:
+    last = charger.last_success
+    if charger.session is None and (last is None or account.host.now() - last > fresh_within):
+        # After a restart, or long after the last reading: look before saying there is nothing to stop.
+        await account.refresh()
+    session = charger.session
+    if session is None:
+        return Outcome(False, f"nothing to stop: no charging session is running on {charger.id}")
+    if (session.status or "").lower() == "stopping":
+        return Outcome(True, session_id=session.id)
+    try:
+        await account.client.stop_session(session.id)
+    except NotFoundError:
+        return Outcome(True, session_id=session.id, poll=True)
+    except AmpecoError as err:
+        return Outcome(False, f"stop failed: {err.message}", session.id, poll=True)
+    account.confirm(lambda: charger.session is None)
+    return Outcome(True, session_id=session.id, poll=True)
+
+
+async def set_max_current(account: Account, charger: Charger, amps: int) -> Outcome:
+    if (problem := await _reading(account, charger)) is not None:
+        return Outcome(False, problem)
+    if (problem := await _limit(account, charger, amps)) is not None:
+        return Outcome(False, problem)
+    account.confirm(lambda: charger.charge_point is not None and charger.charge_point.max_current_a == amps)
+    return Outcome(True, session_id=charger.session.id if charger.session else None, poll=True)

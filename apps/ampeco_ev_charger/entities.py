@@ -1,0 +1,258 @@
+"""What one charger looks like in Home Assistant: the ten sensors of the contract, as plain data.
+
+Values are never faked: without a reading a sensor is `unavailable`; while the cloud fails the last good
+reading stays, marked `stale`, until `unavailable_after` seconds have passed since it was read.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from .lifecycle import Memory, SessionSummary
+from .models import ChargePoint, Evse, Session
+
+ATTRIBUTION = "Data provided by the AMPECO cloud"
+UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class PollStatus:
+    delay: float
+    next_poll: float
+    is_charging: bool
+    retry_count: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ChargerView:
+    """Everything the sensors show about one charger at one moment."""
+
+    chargepoint_id: str
+    slug: str
+    configured_name: str | None
+    charge_point: ChargePoint | None
+    evse: Evse | None
+    memory: Memory
+    poll: PollStatus
+    last_success: float | None
+    now: float
+    unavailable_after: float
+    problem: str | None = None
+
+    @property
+    def name(self) -> str:
+        if self.configured_name:
+            return self.configured_name
+        if self.charge_point is not None and self.charge_point.name:
+            return self.charge_point.name
+        return f"AMPECO Charger {self.chargepoint_id}"
+
+    @property
+    def session(self) -> Session | None:
+        """The open session as the API shows it now."""
+        session = self.evse.session if self.evse is not None else None
+        return session if session is not None and session.is_open else None
+
+    @property
+    def summary(self) -> SessionSummary | None:
+        """The current session if one is open, else the last one (energy and duration stay visible)."""
+        return self.memory.session if self.session is not None else self.memory.last_session
+
+    @property
+    def stale(self) -> bool:
+        return self.poll.error is not None or self.problem is not None
+
+    @property
+    def available(self) -> bool:
+        if self.charge_point is None or self.last_success is None:
+            return False
+        return not (self.stale and self.now - self.last_success > self.unavailable_after)
+
+
+@dataclass(frozen=True)
+class EntityState:
+    entity_id: str
+    state: Any
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sensor:
+    key: str
+    name: str
+    icon: str
+    state: Callable[[ChargerView], Any]
+    attributes: Callable[[ChargerView], dict[str, Any]] = lambda view: {}
+    unit: str | None = None
+    device_class: str | None = None
+    state_class: str | None = None
+    diagnostic: bool = False
+    # Describes the app itself, so it is shown even when the cloud cannot be read.
+    always_available: bool = False
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _amps(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else round(value, 1)
+
+
+def _iso(timestamp: float | None) -> str | None:
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds")
+
+
+def _cp(view: ChargerView) -> ChargePoint:
+    assert view.charge_point is not None  # callers only read sensors of an available view
+    return view.charge_point
+
+
+def _power(view: ChargerView) -> float:
+    """Present power; 0 without a session (the car is not drawing anything)."""
+    session = view.session
+    if session is None or session.power_kw is None:
+        return 0.0
+    return round(session.power_kw, 3)
+
+
+def _current(view: ChargerView) -> float | int:
+    """The limit in force while a session runs: the API reports no measured current."""
+    limit = _cp(view).max_current_a
+    if view.session is None or limit is None:
+        return 0
+    return _amps(limit) or 0
+
+
+def _session_attributes(view: ChargerView) -> dict[str, Any]:
+    session, summary = view.session, view.memory.session
+    if session is None or summary is None:
+        return {}
+    return {
+        "session_id": session.id,
+        "started_at": summary.started_at,
+        "energy_kwh": _round(summary.energy_kwh, 3),
+        "duration_min": _round(summary.duration_min, 1),
+        "power_kw": _round(session.power_kw, 3),
+        "average_power_kw": _round(session.power_avg_kw, 3),
+        "status": session.status,
+        "evse_status": session.evse_status,
+        "charging_state": session.charging_state,
+        "amount": summary.amount,
+        "currency": summary.currency,
+        "electricity_cost": session.electricity_cost,
+    }
+
+
+def _evse_attributes(view: ChargerView) -> dict[str, Any]:
+    evse = view.evse
+    if evse is None:
+        return {}
+    return {
+        "evse_id": evse.id,
+        "evse_identifier": evse.identifier,
+        "connectors": list(evse.connectors),
+        "max_power_kw": _round(evse.max_power_kw, 2),
+    }
+
+
+def _charger_attributes(view: ChargerView) -> dict[str, Any]:
+    cp = _cp(view)
+    return {
+        "charger_name": cp.name,
+        "firmware_version": cp.firmware_version,
+        "smart_charging_enabled": cp.smart_charging_enabled,
+        "allowed_max_power_kw": cp.allowed_max_power_kw,
+    }
+
+
+def _poll_attributes(view: ChargerView) -> dict[str, Any]:
+    return {
+        "is_charging": view.poll.is_charging,
+        "retry_count": view.poll.retry_count,
+        "next_poll": _iso(view.poll.next_poll),
+        "last_update": _iso(view.last_success),
+        "last_error": view.poll.error or view.problem,
+    }
+
+
+def _limit_attributes(view: ChargerView) -> dict[str, Any]:
+    low, high = _cp(view).current_range
+    return {"allowed_min_current": _amps(low), "allowed_max_current": _amps(high)}
+
+
+def _month_attributes(view: ChargerView) -> dict[str, Any]:
+    cp = _cp(view)
+    return {"electricity_cost": cp.last_month_electricity_cost, "tax_name": cp.tax_name, "tax_percent": cp.tax_percent}
+
+
+def _energy(view: ChargerView) -> float | None:
+    summary = view.summary
+    return None if summary is None else _round(summary.energy_kwh, 3)
+
+
+def _duration(view: ChargerView) -> float | None:
+    summary = view.summary
+    return None if summary is None else _round(summary.duration_min, 1)
+
+
+SENSORS: tuple[Sensor, ...] = (
+    Sensor("charger_status", "Charger Status", "mdi:ev-station", lambda v: _cp(v).status, _charger_attributes),
+    Sensor("charging_session", "Charging Session", "mdi:ev-plug-type2", _power, _session_attributes,
+           unit="kW", device_class="power", state_class="measurement"),
+    Sensor("charging_current", "Charging Current", "mdi:current-ac", _current,
+           unit="A", device_class="current", state_class="measurement"),
+    Sensor("charging_energy", "Charging Energy", "mdi:lightning-bolt", _energy,
+           unit="kWh", device_class="energy", state_class="total_increasing"),
+    Sensor("charging_duration", "Charging Duration", "mdi:timer-outline", _duration,
+           unit="min", device_class="duration"),
+    Sensor("evse_status", "EVSE Status", "mdi:ev-plug-type2", lambda v: v.evse.status if v.evse else None,
+           _evse_attributes),
+    Sensor("polling_interval", "Polling Interval", "mdi:timer-sync-outline", lambda v: round(v.poll.delay),
+           _poll_attributes, unit="s", device_class="duration", diagnostic=True, always_available=True),
+    Sensor("max_current", "Max Current", "mdi:current-ac", lambda v: _amps(_cp(v).max_current_a), _limit_attributes,
+           unit="A", device_class="current", diagnostic=True),
+    Sensor("last_month_energy", "Last Month Energy", "mdi:calendar-month",
+           lambda v: _round(_cp(v).last_month_energy_kwh, 3), _month_attributes,
+           unit="kWh", device_class="energy", diagnostic=True),
+    Sensor("session_id", "Session ID", "mdi:identifier", lambda v: v.session.id if v.session else "none",
+           diagnostic=True),
+)
+
+
+def entity_id(slug: str, key: str) -> str:
+    return f"sensor.evse_{slug}_{key}"
+
+
+def build_entities(view: ChargerView) -> list[EntityState]:
+    """Every sensor of one charger, with the full attribute set (so stale attributes never linger)."""
+    return [_entity(view, sensor) for sensor in SENSORS]
+
+
+def _entity(view: ChargerView, sensor: Sensor) -> EntityState:
+    attributes: dict[str, Any] = {
+        "friendly_name": f"{view.name} {sensor.name}",
+        "icon": sensor.icon,
+        "chargepoint_id": view.chargepoint_id,
+        "attribution": ATTRIBUTION,
+    }
+    for key, value in (
+        ("unit_of_measurement", sensor.unit),
+        ("device_class", sensor.device_class),
+        ("state_class", sensor.state_class),
+        ("entity_category", "diagnostic" if sensor.diagnostic else None),
+    ):
+        if value is not None:
+            attributes[key] = value
+    if sensor.always_available:
+        return EntityState(entity_id(view.slug, sensor.key), sensor.state(view), attributes | sensor.attributes(view))
+    if not view.available:
+        return EntityState(entity_id(view.slug, sensor.key), UNAVAILABLE, attributes | {"stale": view.stale})
+    attributes |= sensor.attributes(view)
+    attributes["stale"] = view.stale
+    state = sensor.state(view)
+    return EntityState(entity_id(view.slug, sensor.key), "unknown" if state is None else state, attributes)

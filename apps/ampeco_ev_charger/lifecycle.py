@@ -1,0 +1,163 @@
+"""Session and status transitions, each announced once.
+
+`Memory` is what must survive a restart (AppDaemon re-runs `initialize` whenever Home Assistant restarts):
+the EVSE status last seen, the open session, the last finished one and which ids were already announced.
+`observe` compares a new reading with it and returns the transitions to announce.
+"""
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .models import Session
+
+_REMEMBERED_IDS = 50
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """What the sensors and events say about one session, in HA units."""
+
+    id: str
+    started_at: str | None = None
+    stopped_at: str | None = None
+    energy_kwh: float | None = None
+    duration_min: float | None = None
+    amount: float | None = None
+    currency: str | None = None
+    stop_reason: str | None = None
+
+    def updated(self, session: Session) -> "SessionSummary":
+        """Newer values of the same session; energy never goes down within a session."""
+        energy = _max(self.energy_kwh, session.energy_kwh) if session.id == self.id else session.energy_kwh
+        return SessionSummary(
+            id=session.id,
+            started_at=session.started_at or self.started_at,
+            stopped_at=session.stopped_at or self.stopped_at,
+            energy_kwh=energy,
+            duration_min=_minutes(session.duration_s, self.duration_min),
+            amount=_first(session.amount, session.total_amount, self.amount),
+            currency=session.currency or self.currency,
+            stop_reason=session.stop_reason or self.stop_reason,
+        )
+
+
+def summarize(session: Session) -> SessionSummary:
+    return SessionSummary(id=session.id).updated(session)
+
+
+def _first(*values: float | None) -> float | None:
+    return next((v for v in values if v is not None), None)
+
+
+def _max(a: float | None, b: float | None) -> float | None:
+    present = [v for v in (a, b) if v is not None]
+    return max(present) if present else None
+
+
+def _minutes(seconds: float | None, fallback: float | None) -> float | None:
+    return fallback if seconds is None else seconds / 60
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class SessionStarted:
+    session: SessionSummary
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    session: SessionSummary
+
+
+Transition = StatusChanged | SessionStarted | SessionEnded
+
+
+@dataclass
+class Memory:
+    evse_status: str | None = None
+    session: SessionSummary | None = None
+    last_session: SessionSummary | None = None
+    started: list[str] = field(default_factory=list)
+    ended: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: object) -> "Memory":
+        """Tolerates a missing, partial or foreign file: whatever is unusable starts empty."""
+        if not isinstance(data, dict):
+            return cls()
+
+        def summary(value: object) -> SessionSummary | None:
+            if not isinstance(value, dict) or not isinstance(value.get("id"), str):
+                return None
+            known = {k: v for k, v in value.items() if k in SessionSummary.__dataclass_fields__}
+            return SessionSummary(**known)
+
+        def ids(value: object) -> list[str]:
+            return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+        status = data.get("evse_status")
+        return cls(
+            evse_status=status if isinstance(status, str) else None,
+            session=summary(data.get("session")),
+            last_session=summary(data.get("last_session")),
+            started=ids(data.get("started")),
+            ended=ids(data.get("ended")),
+        )
+
+
+def _remember(ids: list[str], session_id: str) -> None:
+    ids.append(session_id)
+    del ids[:-_REMEMBERED_IDS]
+
+
+def _end(memory: Memory, summary: SessionSummary, transitions: list[Transition]) -> None:
+    memory.session = None
+    memory.last_session = summary
+    if summary.id not in memory.ended:
+        _remember(memory.ended, summary.id)
+        transitions.append(SessionEnded(summary))
+
+
+def observe(memory: Memory, evse_status: str | None, session: Session | None) -> list[Transition]:
+    """Update `memory` with a reading of one EVSE; return what changed, each transition exactly once."""
+    transitions: list[Transition] = []
+    first_reading = memory.evse_status is None and memory.session is None and not memory.ended
+    if evse_status is not None and evse_status != memory.evse_status:
+        if memory.evse_status is not None:
+            transitions.append(StatusChanged(memory.evse_status, evse_status))
+        memory.evse_status = evse_status
+
+    open_session = session if session is not None and session.is_open else None
+    closed_session = session if session is not None and not session.is_open else None
+    known = memory.session
+    if known is not None and (open_session is None or open_session.id != known.id):
+        final = known.updated(closed_session) if closed_session and closed_session.id == known.id else known
+        _end(memory, final, transitions)
+    elif closed_session is not None and not first_reading and closed_session.id not in memory.ended:
+        # Started and finished between two polls: still a session the user had.
+        summary = summarize(closed_session)
+        if closed_session.id not in memory.started:
+            _remember(memory.started, summary.id)
+            transitions.append(SessionStarted(summary))
+        _end(memory, summary, transitions)
+
+    if open_session is not None:
+        current = memory.session
+        memory.session = current.updated(open_session) if current else summarize(open_session)
+        if open_session.id not in memory.started:
+            _remember(memory.started, open_session.id)
+            transitions.append(SessionStarted(memory.session))
+    return transitions
+
+
+def with_final(summary: SessionSummary, session: Session) -> SessionSummary:
+    """The ended session completed from its detail answer (final energy and amount)."""
+    return summary.updated(session) if session.id == summary.id else summary

@@ -1,0 +1,268 @@
+"""AMPECO JSON -> plain dataclasses, tolerantly.
+
+The API is undocumented and differs per tenant, so parsing never raises on a field: unknown fields are
+ignored, unusable ones become None and are reported as `Oddity`s (one warning per kind, by the caller),
+unknown status strings are kept as text. Only an answer with no usable charge point at all is an error.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .errors import PayloadError
+from .status import canonical_status, is_closed_session_status, is_known_status
+from .units import Units, to_number
+
+
+@dataclass(frozen=True)
+class Oddity:
+    """Something in an answer we could not use. `kind` groups repeats; `example` shows one."""
+
+    kind: str
+    example: str
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    evse_identifier: str | None = None
+    status: str | None = None
+    evse_status: str | None = None
+    charging_state: str | None = None
+    started_at: str | None = None
+    stopped_at: str | None = None
+    duration_s: float | None = None
+    energy_kwh: float | None = None
+    power_kw: float | None = None
+    power_avg_kw: float | None = None
+    amount: float | None = None
+    total_amount: float | None = None
+    electricity_cost: float | None = None
+    currency: str | None = None
+    stop_reason: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Open until finished or failed; a paused or full car (power 0) is still an open session."""
+        return not is_closed_session_status(self.status)
+
+
+@dataclass(frozen=True)
+class Evse:
+    id: str
+    identifier: str | None = None
+    status: str | None = None
+    max_power_kw: float | None = None
+    connectors: tuple[str, ...] = ()
+    session: Session | None = None
+    # False when the answer had no `session` key at all (not even null): only then is the separate
+    # active-session endpoint worth asking.
+    session_reported: bool = True
+
+
+@dataclass(frozen=True)
+class ChargePoint:
+    id: str
+    name: str | None = None
+    status: str | None = None
+    max_current_a: float | None = None
+    allowed_min_current_a: float | None = None
+    allowed_max_current_a: float | None = None
+    min_charging_current_a: float | None = None
+    allowed_max_power_kw: float | None = None
+    last_month_energy_kwh: float | None = None
+    last_month_electricity_cost: float | None = None
+    tax_name: str | None = None
+    tax_percent: float | None = None
+    firmware_version: str | None = None
+    smart_charging_enabled: bool | None = None
+    evses: tuple[Evse, ...] = ()
+
+    def evse(self, evse_id: str | None = None) -> Evse | None:
+        """The configured EVSE (by `id` or printed `identifier`), else the first one."""
+        if evse_id is None:
+            return self.evses[0] if self.evses else None
+        return next((e for e in self.evses if evse_id in (e.id, e.identifier)), None)
+
+    @property
+    def current_range(self) -> tuple[float | None, float | None]:
+        """Allowed current limit range; the minimum is the stricter of the two minimums sent."""
+        minimums = [v for v in (self.allowed_min_current_a, self.min_charging_current_a) if v is not None]
+        return (max(minimums) if minimums else None, self.allowed_max_current_a)
+
+
+@dataclass
+class Parsed:
+    """A parse result together with what in the answer could not be used."""
+
+    charge_point: ChargePoint
+    oddities: list[Oddity] = field(default_factory=list)
+
+
+class _Reader:
+    """Reads fields of one JSON object, noting each present-but-unusable field as an oddity."""
+
+    def __init__(self, data: Mapping[str, object], where: str, oddities: list[Oddity]) -> None:
+        self.data = data
+        self.where = where
+        self.oddities = oddities
+
+    def _odd(self, key: str, problem: str, value: object) -> None:
+        self.oddities.append(Oddity(f"{self.where}.{key}: {problem}", repr(value)[:80]))
+
+    def text(self, key: str) -> str | None:
+        value = self.data.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        self._odd(key, "not text", value)
+        return None
+
+    def number(self, key: str) -> float | None:
+        value = self.data.get(key)
+        number = to_number(value)
+        if number is None and value is not None:
+            self._odd(key, "not a number", value)
+        return number
+
+    def flag(self, key: str) -> bool | None:
+        value = self.data.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        self._odd(key, "not true/false", value)
+        return None
+
+    def obj(self, key: str) -> Mapping[str, object] | None:
+        value = self.data.get(key)
+        if value is None or isinstance(value, Mapping):
+            return value
+        self._odd(key, "not an object", value)
+        return None
+
+    def objects(self, key: str) -> list[Mapping[str, object]]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self._odd(key, "not a list", value)
+            return []
+        kept = [item for item in value if isinstance(item, Mapping)]
+        if len(kept) != len(value):
+            self._odd(key, "list entries that are not objects", value)
+        return kept
+
+    def status(self, key: str) -> str | None:
+        value = self.text(key)
+        if value is not None and not is_known_status(value):
+            self._odd(key, "unknown status", value)
+        return canonical_status(value)
+
+
+def parse_session(data: Mapping[str, object], units: Units, oddities: list[Oddity], where: str = "session") -> Session | None:
+    """A session object (bare, or wrapped as `{"session": {...}}`); None when it has no id."""
+    inner = data.get("session")
+    if isinstance(inner, Mapping):
+        data = inner
+    read = _Reader(data, where, oddities)
+    session_id = read.text("id")
+    if not session_id:
+        oddities.append(Oddity(f"{where}: session without an id", repr(dict(data))[:80]))
+        return None
+    currency = read.obj("currency") or {}
+    return Session(
+        id=session_id,
+        evse_identifier=read.text("evseId"),
+        status=read.text("status"),
+        evse_status=read.status("evseStatus"),
+        charging_state=read.text("chargingState"),
+        started_at=read.text("startedAt"),
+        stopped_at=read.text("stoppedAt"),
+        duration_s=read.number("duration"),
+        energy_kwh=units.kwh(read.number("energy")),
+        power_kw=units.kw(read.number("power")),
+        power_avg_kw=units.kw(read.number("powerAvg")),
+        amount=read.number("amount"),
+        total_amount=read.number("totalAmount"),
+        electricity_cost=read.number("electricityCost"),
+        currency=_Reader(currency, f"{where}.currency", oddities).text("code"),
+        stop_reason=read.text("stopReason"),
+    )
+
+
+def _parse_connector(data: Mapping[str, object]) -> str | None:
+    name, kind = data.get("name"), data.get("format")
+    if not isinstance(name, str):
+        return None
+    return f"{name} ({kind})" if isinstance(kind, str) and kind else name
+
+
+def _parse_evse(data: Mapping[str, object], units: Units, oddities: list[Oddity]) -> Evse | None:
+    read = _Reader(data, "evses[]", oddities)
+    evse_id = read.text("id")
+    if not evse_id:
+        oddities.append(Oddity("evses[]: EVSE without an id", repr(dict(data))[:80]))
+        return None
+    raw_session = data.get("session")
+    session = None
+    if isinstance(raw_session, Mapping):
+        session = parse_session(raw_session, units, oddities, "evses[].session")
+    elif raw_session is not None:
+        read._odd("session", "not an object", raw_session)
+    max_power_w = read.number("maxPower")
+    connectors = tuple(c for c in map(_parse_connector, read.objects("connectors")) if c)
+    return Evse(
+        id=evse_id,
+        identifier=read.text("identifier"),
+        status=read.status("status"),
+        max_power_kw=None if max_power_w is None else max_power_w / 1000,
+        connectors=connectors,
+        session=session,
+        session_reported="session" in data,
+    )
+
+
+def parse_charge_point(data: Mapping[str, object], units: Units) -> Parsed:
+    """One charge point object (bare or `{"data": {...}}`). Raises PayloadError only without an id."""
+    inner = data.get("data")
+    if isinstance(inner, Mapping):
+        data = inner
+    oddities: list[Oddity] = []
+    read = _Reader(data, "charge_point", oddities)
+    cp_id = read.text("id")
+    if not cp_id:
+        raise PayloadError("the charge point in the answer has no id")
+    evses = tuple(e for e in (_parse_evse(item, units, oddities) for item in read.objects("evses")) if e)
+    charge_point = ChargePoint(
+        id=cp_id,
+        name=read.text("name"),
+        status=read.status("status"),
+        max_current_a=read.number("max_current_a"),
+        allowed_min_current_a=read.number("allowed_min_current_a"),
+        allowed_max_current_a=read.number("allowed_max_current_a"),
+        min_charging_current_a=read.number("min_charging_current"),
+        allowed_max_power_kw=read.number("allowed_max_power_kw"),
+        last_month_energy_kwh=read.number("last_month_energy_kwh"),
+        last_month_electricity_cost=read.number("last_month_electricity_cost"),
+        tax_name=read.text("electricity_cost_tax_name"),
+        tax_percent=read.number("electricity_cost_tax_percent"),
+        firmware_version=read.text("firmware_version"),
+        smart_charging_enabled=read.flag("smart_charging_enabled"),
+        evses=evses,
+    )
+    return Parsed(charge_point, oddities)
+
+
+def charge_point_items(payload: object) -> list[Mapping[str, object]]:
+    """The charge point objects of a list answer: `{"data": [...]}` or a bare list."""
+    items = payload.get("data") if isinstance(payload, Mapping) else payload
+    if not isinstance(items, list):
+        raise PayloadError("the charge point list answer has no list of charge points")
+    return [item for item in items if isinstance(item, Mapping)]
+
+
+def item_id(item: Mapping[str, object]) -> str | None:
+    """The id of a raw charge point object, as text (ids may arrive as numbers)."""
+    value = item.get("id")
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    return str(value)

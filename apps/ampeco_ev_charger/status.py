@@ -1,0 +1,41 @@
+"""EVSE and session status strings: known ones get one spelling, unknown ones are kept as sent."""
+
+KNOWN_EVSE_STATUSES: tuple[str, ...] = (
+    "available",
+    "preparing",
+    "charging",
+    "suspended",
+    "suspendedEV",
+    "suspendedEVSE",
+    "finishing",
+    "faulted",
+    "unavailable",
+    "occupied",
+    "reserved",
+    "pending",
+    "ready",
+)
+_BY_LOWER = {status.lower(): status for status in KNOWN_EVSE_STATUSES}
+
+# A session may be running: poll at the charging cadence.
+SESSION_EVSE_STATUSES = frozenset({"preparing", "charging", "suspended", "suspendedev", "suspendedevse", "finishing"})
+CLOSED_SESSION_STATUSES = frozenset({"finished", "failed"})
+
+
+def canonical_status(value: str | None) -> str | None:
+    """One spelling per known status ("Charging", "CHARGING" -> "charging"); unknown text is kept."""
+    if value is None:
+        return None
+    return _BY_LOWER.get(value.lower(), value)
+
+
+def is_known_status(value: str) -> bool:
+    return value.lower() in _BY_LOWER
+
+
+def suggests_session(evse_status: str | None) -> bool:
+    return evse_status is not None and evse_status.lower() in SESSION_EVSE_STATUSES
+
+
+def is_closed_session_status(session_status: str | None) -> bool:
+    return session_status is not None and session_status.lower() in CLOSED_SESSION_STATUSES

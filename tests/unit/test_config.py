@@ -1,0 +1,106 @@
+import pytest
+
+from ampeco_ev_charger.config import DEFAULT_API_HOST, ConfigError, parse_config, slugify
+from ampeco_ev_charger.units import Units
+
+TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-part"
+
+
+def config(**args):
+    return parse_config({"auth_token": TOKEN, **args})
+
+
+def error(**args) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(args)
+    return caught.value
+
+
+def test_contract_example_with_defaults():
+    cfg = config(chargers=[{"chargepoint_id": "QNG0C18010", "name": "My House", "evse_id": "148964",
+                            "units": {"power": "W", "energy": "Wh"}}])
+    (charger,) = cfg.chargers
+    assert (charger.chargepoint_id, charger.name, charger.evse_id, charger.slug) == (
+        "QNG0C18010", "My House", "148964", "qng0c18010")
+    assert charger.api_host == DEFAULT_API_HOST and charger.auth_token == TOKEN
+    assert (cfg.charging_interval, cfg.idle_interval) == (30, 300)
+
+
+def test_a_single_charger_may_be_given_at_the_top_level():
+    cfg = config(chargepoint_id="ACE0549935", name="Garage", units={"power": "kw", "energy": "KWH"})
+    (charger,) = cfg.chargers
+    assert (charger.chargepoint_id, charger.name, charger.units) == ("ACE0549935", "Garage", Units("kW", "kWh"))
+
+
+def test_each_charger_may_override_token_and_host():
+    cfg = config(chargers=[{"chargepoint_id": "A"},
+                           {"chargepoint_id": "B", "auth_token": "other", "api_host": "megatel.eu.charge.ampeco.tech"}])
+    a, b = cfg.chargers
+    assert a.account == (DEFAULT_API_HOST, TOKEN)
+    assert b.account == ("https://megatel.eu.charge.ampeco.tech", "other")
+
+
+def test_hosts_are_normalised():
+    assert config(chargepoint_id="A", api_host="https://x.charge.ampeco.tech/api/v1/").chargers[0].api_host == \
+        "https://x.charge.ampeco.tech"
+    assert config(chargepoint_id="A", api_host="http://127.0.0.1:8089").chargers[0].api_host == "http://127.0.0.1:8089"
+    assert config(chargepoint_id="A", api_host="http://localhost:1/").chargers[0].api_host == "http://localhost:1"
+
+
+def test_numbers_may_be_given_as_text():
+    assert config(chargepoint_id=123, charging_interval="45").chargers[0].chargepoint_id == "123"
+    assert config(chargepoint_id="A", charging_interval="45").charging_interval == 45
+
+
+@pytest.mark.parametrize(
+    ("args", "key"),
+    [
+        ({"chargepoint_id": "A"}, "auth_token"),
+        ({"auth_token": "", "chargepoint_id": "A"}, "auth_token"),
+        ({"auth_token": TOKEN}, "chargers"),
+        ({"auth_token": TOKEN, "chargers": []}, "chargers"),
+        ({"auth_token": TOKEN, "chargers": ["A"]}, "chargers[0]"),
+        ({"auth_token": TOKEN, "chargers": [{"name": "x"}]}, "chargers[0].chargepoint_id"),
+        ({"auth_token": TOKEN, "chargers": [{"chargepoint_id": "A", "auth_token": None}]}, "chargers[0].auth_token"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "chargers": [{"chargepoint_id": "B"}]}, "chargepoint_id"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "charging_interval": "fast"}, "charging_interval"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "idle_interval": [300]}, "idle_interval"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "charging_interval": 1}, "charging_interval"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "charging_interval": 60, "idle_interval": 30}, "idle_interval"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "http://megatel.eu.charge.ampeco.tech"}, "api_host"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "ftp://x"}, "api_host"),
+        ({"auth_token": TOKEN, "chargers": [{"chargepoint_id": "A", "api_host": "http://10.0.0.2"}]},
+         "chargers[0].api_host"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "units": {"power": "MW"}}, "units.power"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "units": {"energy": "J"}}, "units.energy"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "units": "W"}, "units"),
+        ({"auth_token": TOKEN, "chargers": [{"chargepoint_id": "A"}, {"chargepoint_id": "A"}]},
+         "chargers[1].chargepoint_id"),
+        ({"auth_token": TOKEN, "chargers": [{"chargepoint_id": "AB-1"}, {"chargepoint_id": "ab_1"}]},
+         "chargers[1].chargepoint_id"),
+    ],
+)
+def test_mistakes_name_the_key(args, key):
+    err = error(**args)
+    assert err.key == key
+    assert f"`{key}`" in str(err)
+
+
+def test_errors_never_show_the_token():
+    for args in ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "http://example.com"},
+                 {"auth_token": TOKEN, "chargers": [{"chargepoint_id": "A"}, {"chargepoint_id": "A"}]},
+                 {"auth_token": TOKEN, "chargepoint_id": "A", "charging_interval": "x"}):
+        assert TOKEN not in str(error(**args))
+    assert TOKEN not in repr(config(chargepoint_id="A"))
+
+
+def test_unknown_keys_are_warned_about_not_fatal():
+    cfg = config(chargepoint_id="A", charging_intervall=10, module="ampeco_ev_charger.app", **{"class": "X"})
+    assert cfg.warnings == ("unknown key `charging_intervall` ignored",)
+    cfg = config(chargers=[{"chargepoint_id": "A", "evseid": "1"}])
+    assert cfg.warnings == ("unknown key `chargers[0].evseid` ignored",)
+
+
+def test_slug_replaces_everything_outside_a_to_z_and_digits():
+    assert slugify("QNG0C18010") == "qng0c18010"
+    assert slugify("My-Charger.1 ü") == "my_charger_1__"

@@ -1,0 +1,126 @@
+import pytest
+
+from ampeco_ev_charger.entities import ChargerView, PollStatus, build_entities
+from ampeco_ev_charger.lifecycle import Memory, observe
+from ampeco_ev_charger.models import charge_point_items, parse_charge_point
+from ampeco_ev_charger.units import Units
+
+NOW = 1_764_000_000.0
+CONTRACT = {  # key: (unit, device_class, state_class, diagnostic)
+    "charger_status": (None, None, None, False),
+    "charging_session": ("kW", "power", "measurement", False),
+    "charging_current": ("A", "current", "measurement", False),
+    "charging_energy": ("kWh", "energy", "total_increasing", False),
+    "charging_duration": ("min", "duration", None, False),
+    "evse_status": (None, None, None, False),
+    "polling_interval": ("s", "duration", None, True),
+    "max_current": ("A", "current", None, True),
+    "last_month_energy": ("kWh", "energy", None, True),
+    "session_id": (None, None, None, True),
+}
+
+
+@pytest.fixture
+def charge_point(fixture):
+    return parse_charge_point(charge_point_items(fixture("charge-points-list.json"))[0], Units()).charge_point
+
+
+def view(charge_point, *, memory=None, name=None, error=None, last_success=NOW, now=NOW, evse="first"):
+    if evse == "first":
+        evse = charge_point.evse() if charge_point else None
+    if memory is None:
+        memory = Memory()
+        if evse is not None:
+            observe(memory, evse.status, evse.session)
+    return ChargerView(
+        chargepoint_id="ACE0549935", slug="ace0549935", configured_name=name, charge_point=charge_point, evse=evse,
+        memory=memory, poll=PollStatus(30, now + 30, True, 0 if error is None else 2, error),
+        last_success=last_success, now=now, unavailable_after=900,
+    )
+
+
+def by_key(entities):
+    return {e.entity_id.removeprefix("sensor.evse_ace0549935_"): e for e in entities}
+
+
+def test_all_ten_sensors_with_their_units_and_classes(charge_point):
+    entities = by_key(build_entities(view(charge_point)))
+    assert set(entities) == set(CONTRACT)
+    for key, (unit, device_class, state_class, diagnostic) in CONTRACT.items():
+        attrs = entities[key].attributes
+        assert attrs.get("unit_of_measurement") == unit, key
+        assert attrs.get("device_class") == device_class, key
+        assert attrs.get("state_class") == state_class, key
+        assert (attrs.get("entity_category") == "diagnostic") == diagnostic, key
+        assert attrs["chargepoint_id"] == "ACE0549935" and attrs["attribution"] and attrs["icon"].startswith("mdi:")
+
+
+def test_states_of_the_captured_suspended_session(charge_point):
+    entities = by_key(build_entities(view(charge_point)))
+    states = {key: e.state for key, e in entities.items()}
+    assert states == {
+        "charger_status": "available", "charging_session": 0.0, "charging_current": 16, "charging_energy": 0.0,
+        "charging_duration": 2.5, "evse_status": "suspended", "polling_interval": 30, "max_current": 16,
+        "last_month_energy": 37.221, "session_id": "648418",
+    }
+    session = entities["charging_session"].attributes
+    assert session["session_id"] == "648418" and session["charging_state"] == "suspendedEV"
+    assert entities["max_current"].attributes["allowed_min_current"] == 6
+    assert entities["max_current"].attributes["allowed_max_current"] == 16
+    assert entities["last_month_energy"].attributes["tax_name"] == "Moms"
+    poll = entities["polling_interval"].attributes
+    assert poll["is_charging"] is True and poll["retry_count"] == 0 and poll["next_poll"].endswith("+00:00")
+
+
+def test_friendly_names_use_the_configured_then_the_api_name(charge_point):
+    assert by_key(build_entities(view(charge_point, name="My House")))["charging_current"].attributes[
+        "friendly_name"] == "My House Charging Current"
+    assert by_key(build_entities(view(charge_point)))["charging_current"].attributes[
+        "friendly_name"] == "NT2 nr. 264 Charging Current"
+    assert by_key(build_entities(view(None, last_success=None)))["session_id"].attributes[
+        "friendly_name"] == "AMPECO Charger ACE0549935 Session ID"
+
+
+def test_without_a_session_power_and_current_are_zero_and_details_are_gone(fixture):
+    item = fixture("charge-points-list.json")["data"][0]
+    item["evses"][0].update(session=None, status="available")
+    cp = parse_charge_point(item, Units()).charge_point
+    entities = by_key(build_entities(view(cp)))
+    assert (entities["charging_session"].state, entities["charging_current"].state) == (0.0, 0)
+    assert entities["session_id"].state == "none"
+    assert "session_id" not in entities["charging_session"].attributes
+    assert entities["charging_energy"].state == "unknown"  # no session seen yet: not faked as 0
+
+
+def test_the_last_sessions_energy_stays_after_it_ends(charge_point, fixture):
+    memory = Memory()
+    observe(memory, "charging", charge_point.evse().session)
+    item = fixture("charge-points-list.json")["data"][0]
+    item["evses"][0].update(session=None, status="finishing")
+    ended = parse_charge_point(item, Units()).charge_point
+    observe(memory, "finishing", None)
+    entities = by_key(build_entities(view(ended, memory=memory)))
+    assert entities["charging_duration"].state == 2.5 and entities["charging_energy"].state == 0.0
+    assert entities["session_id"].state == "none"
+
+
+def test_no_reading_yet_means_unavailable_except_the_polling_sensor():
+    entities = by_key(build_entities(view(None, last_success=None)))
+    assert {k: e.state for k, e in entities.items() if k != "polling_interval"} == {
+        k: "unavailable" for k in CONTRACT if k != "polling_interval"}
+    assert entities["polling_interval"].state == 30
+
+
+def test_a_failing_cloud_keeps_the_last_reading_marked_stale_then_unavailable(charge_point):
+    fresh = by_key(build_entities(view(charge_point, error="HTTP 500", now=NOW + 600)))
+    assert fresh["max_current"].state == 16 and fresh["max_current"].attributes["stale"] is True
+    assert fresh["polling_interval"].attributes["last_error"] == "HTTP 500"
+    gone = by_key(build_entities(view(charge_point, error="HTTP 500", now=NOW + 901)))
+    assert gone["max_current"].state == "unavailable"
+    assert gone["polling_interval"].attributes["retry_count"] == 2
+
+
+def test_a_missing_evse_shows_the_charge_point_but_no_session(charge_point):
+    entities = by_key(build_entities(view(charge_point, evse=None, memory=Memory())))
+    assert entities["evse_status"].state == "unknown" and entities["max_current"].state == 16
+    assert entities["session_id"].state == "none"

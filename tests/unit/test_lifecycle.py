@@ -1,0 +1,122 @@
+from ampeco_ev_charger.lifecycle import (
+    Memory,
+    SessionEnded,
+    SessionStarted,
+    SessionSummary,
+    StatusChanged,
+    observe,
+    with_final,
+)
+from ampeco_ev_charger.models import Session
+
+
+def session(sid="1", status="active", energy=1.0, duration=60.0):
+    return Session(id=sid, status=status, energy_kwh=energy, duration_s=duration, started_at="2025-01-01T00:00:00+00:00")
+
+
+def kinds(transitions):
+    return [type(t).__name__ for t in transitions]
+
+
+def test_the_first_reading_announces_no_status_change():
+    memory = Memory()
+    assert observe(memory, "available", None) == []
+    assert observe(memory, "preparing", None) == [StatusChanged("available", "preparing")]
+    assert observe(memory, "preparing", None) == []
+
+
+def test_a_session_is_announced_once_and_ended_once():
+    memory = Memory()
+    observe(memory, "preparing", None)
+    assert kinds(observe(memory, "charging", session())) == ["StatusChanged", "SessionStarted"]
+    assert observe(memory, "charging", session(energy=2.0)) == []
+    ended = observe(memory, "finishing", None)
+    assert kinds(ended) == ["StatusChanged", "SessionEnded"]
+    assert ended[1].session.energy_kwh == 2.0
+    assert observe(memory, "finishing", None) == []
+    assert memory.last_session.id == "1" and memory.session is None
+
+
+def test_a_suspended_session_is_still_the_same_session():
+    memory = Memory()
+    observe(memory, "charging", session())
+    assert kinds(observe(memory, "suspendedEV", session(energy=5.0))) == ["StatusChanged"]
+    assert memory.session.energy_kwh == 5.0
+
+
+def test_energy_never_goes_down_within_a_session():
+    memory = Memory()
+    observe(memory, "charging", session(energy=5.0))
+    observe(memory, "charging", session(energy=4.2))
+    observe(memory, "charging", session(energy=None))
+    assert memory.session.energy_kwh == 5.0
+    (ended,) = [t for t in observe(memory, "available", None) if isinstance(t, SessionEnded)]
+    assert ended.session.energy_kwh == 5.0
+
+
+def test_a_changed_session_id_ends_the_old_and_starts_the_new():
+    memory = Memory()
+    observe(memory, "charging", session("1", energy=7.0))
+    transitions = observe(memory, "charging", session("2", energy=0.1))
+    assert [(type(t).__name__, t.session.id) for t in transitions] == [("SessionEnded", "1"), ("SessionStarted", "2")]
+    assert transitions[0].session.energy_kwh == 7.0
+    assert memory.session.energy_kwh == 0.1
+
+
+def test_a_finished_session_shown_in_the_evse_completes_the_end():
+    memory = Memory()
+    observe(memory, "charging", session(energy=3.0, duration=600))
+    (ended,) = [t for t in observe(memory, "finishing", session(status="finished", energy=3.4, duration=660))
+                if isinstance(t, SessionEnded)]
+    assert (ended.session.energy_kwh, ended.session.duration_min) == (3.4, 11.0)
+
+
+def test_a_session_that_came_and_went_between_polls_is_still_announced():
+    memory = Memory()
+    observe(memory, "available", None)
+    transitions = observe(memory, "finishing", session("5", status="finished", energy=1.5))
+    assert kinds(transitions) == ["StatusChanged", "SessionStarted", "SessionEnded"]
+    assert observe(memory, "finishing", session("5", status="finished", energy=1.5)) == []
+
+
+def test_a_finished_session_seen_at_first_sight_is_history_not_news():
+    memory = Memory()
+    assert observe(memory, "finishing", session("5", status="finished")) == []
+
+
+def test_memory_survives_a_restart_without_announcing_twice():
+    memory = Memory()
+    observe(memory, "charging", session(energy=2.0))
+    restored = Memory.from_dict(memory.to_dict())
+    assert restored == memory
+    assert observe(restored, "charging", session(energy=2.5)) == []
+    assert kinds(observe(restored, "available", None)) == ["StatusChanged", "SessionEnded"]
+
+
+def test_a_session_that_ended_while_the_app_was_down_is_announced_after_it():
+    memory = Memory()
+    observe(memory, "charging", session(energy=2.0))
+    restored = Memory.from_dict(memory.to_dict())
+    transitions = observe(restored, "available", None)
+    assert [type(t) for t in transitions] == [StatusChanged, SessionEnded]
+
+
+def test_unusable_memory_starts_empty():
+    assert Memory.from_dict(None) == Memory()
+    assert Memory.from_dict({"evse_status": 5, "session": {"no": "id"}, "started": "x", "ended": [1, "2"]}) == \
+        Memory(ended=["2"])
+
+
+def test_announced_ids_are_bounded():
+    memory = Memory()
+    for n in range(120):
+        observe(memory, "charging", session(str(n)))
+    assert len(memory.started) == 50 and len(memory.ended) == 50
+    assert memory.started[-1] == "119"
+
+
+def test_final_numbers_complete_a_summary_of_the_same_session_only():
+    summary = SessionSummary(id="1", energy_kwh=2.0)
+    assert with_final(summary, session("1", status="finished", energy=2.2)).energy_kwh == 2.2
+    assert with_final(summary, session("2", energy=9.0)) is summary
+    assert isinstance(SessionStarted(summary), SessionStarted)
