@@ -1,0 +1,239 @@
+"""The simulated world behind the API: chargers, cars and sessions that evolve with a clock.
+
+State is advanced lazily to the clock's time on every access, so a test can drive a virtual clock and
+jump hours ahead, or use the wall clock for the demo.
+"""
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+PHASE_VOLTAGE = 230.0
+_STEP = 1.0  # seconds per integration step
+
+
+class SimError(Exception):
+    """An API error answer: HTTP status and Laravel-style message."""
+
+    def __init__(self, status: int, message: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors
+
+
+@dataclass
+class SimSession:
+    id: str
+    evse_identifier: str
+    started_at: float
+    status: str = "starting"  # starting -> active -> stopping -> finished (or failed)
+    status_since: float = 0.0
+    energy_wh: float = 0.0
+    power_w: float = 0.0
+    idle_s: float = 0.0
+    stopped_at: float | None = None
+    stop_reason: str | None = None
+    active_since: float | None = None
+    power_history: list[tuple[float, float]] = field(default_factory=list)  # (time, kW) once a minute
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in ("finished", "failed")
+
+
+@dataclass
+class SimCharger:
+    id: str
+    name: str
+    evse_id: str
+    identifier: str
+    max_power_w: int = 11000
+    phases: int = 3
+    allowed_min_current_a: int = 6
+    allowed_max_current_a: int = 16
+    max_current_a: int = 16
+    plugged: bool = True
+    # Energy the car still takes before it is full (then the session stays open at 0 W: suspendedEV).
+    car_needs_wh: float = 20000.0
+    price_per_kwh: float = 2.5
+    faulted: bool = False
+    status_override: str | None = None
+    power_unit: str = "W"
+    energy_unit: str = "Wh"
+    session: SimSession | None = None
+    after_session: bool = False  # a session ended while the cable stayed in: the EVSE shows finishing
+    updated_at: float = 0.0
+    last_month_energy_kwh: float = 37.221
+
+    @property
+    def target_power_w(self) -> float:
+        return min(float(self.max_power_w), self.max_current_a * PHASE_VOLTAGE * self.phases)
+
+    @property
+    def evse_status(self) -> str:
+        if self.status_override:
+            return self.status_override
+        if self.faulted:
+            return "faulted"
+        session = self.session
+        if session is not None:
+            if session.status == "starting":
+                return "preparing"
+            if session.status == "active" and session.power_w == 0 and self.car_needs_wh <= 0:
+                return "suspendedEV"
+            return "charging"
+        if not self.plugged:
+            return "available"
+        return "finishing" if self.after_session else "preparing"
+
+    @property
+    def charging_state(self) -> str:
+        session = self.session
+        if session is None or session.status == "starting":
+            return "eVConnected"
+        return "suspendedEV" if self.evse_status == "suspendedEV" else "charging"
+
+
+@dataclass
+class Timing:
+    preparing_s: float = 2.0  # starting -> active
+    ramp_s: float = 5.0  # power from 0 to the target once active
+    stopping_s: float = 1.0  # stopping -> finished
+
+
+class SimModel:
+    def __init__(self, clock: Callable[[], float] = time.time, timing: Timing | None = None) -> None:
+        self.clock = clock
+        self.timing = timing or Timing()
+        self.chargers: dict[str, SimCharger] = {}
+        self.accounts: dict[str, list[str]] = {}  # token -> charger ids
+        self.history: list[tuple[str, SimSession]] = []  # (charger id, finished session)
+        self._ids = itertools.count(648419)
+
+    def add_charger(self, token: str, charger: SimCharger) -> SimCharger:
+        charger.updated_at = self.clock()
+        self.chargers[charger.id] = charger
+        self.accounts.setdefault(token, []).append(charger.id)
+        return charger
+
+    def account_chargers(self, token: str) -> list[SimCharger]:
+        self.advance()
+        return [self.chargers[i] for i in self.accounts.get(token, [])]
+
+    def charger(self, token: str, chargepoint_id: str) -> SimCharger:
+        for charger in self.account_chargers(token):
+            if charger.id == chargepoint_id:
+                return charger
+        raise SimError(404, f"No query results for model [ChargePoint] {chargepoint_id}")
+
+    # --- evolution -----------------------------------------------------------------------------------
+
+    def advance(self) -> None:
+        now = self.clock()
+        for charger in self.chargers.values():
+            while charger.updated_at < now:
+                step_end = min(now, charger.updated_at + _STEP)
+                self._step(charger, charger.updated_at, step_end)
+                charger.updated_at = step_end
+
+    def _step(self, charger: SimCharger, start: float, end: float) -> None:
+        session = charger.session
+        if session is None:
+            return
+        timing = self.timing
+        if session.status == "starting" and end - session.status_since >= timing.preparing_s:
+            session.status, session.status_since = "active", session.status_since + timing.preparing_s
+            session.active_since = session.status_since
+        if session.status in ("active", "stopping") and session.active_since is not None:
+            ramp = min(1.0, max(0.0, (end - session.active_since) / timing.ramp_s)) if timing.ramp_s else 1.0
+            power = charger.target_power_w * ramp if charger.plugged and charger.car_needs_wh > 0 else 0.0
+            energy = min(power * (end - start) / 3600, charger.car_needs_wh)
+            session.energy_wh += energy
+            charger.car_needs_wh -= energy
+            session.power_w = power if charger.car_needs_wh > 0 else 0.0
+            if session.power_w == 0:
+                session.idle_s += end - start
+            if not session.power_history or end - session.power_history[-1][0] >= 60:
+                session.power_history.append((end, round(session.power_w / 1000, 3)))
+        if session.status == "stopping" and end - session.status_since >= timing.stopping_s:
+            self._finish(charger, end)
+
+    def _finish(self, charger: SimCharger, at: float) -> None:
+        session = charger.session
+        assert session is not None
+        session.status, session.stopped_at, session.power_w = "finished", at, 0.0
+        session.stop_reason = session.stop_reason or "remote"
+        self.history.append((charger.id, session))
+        charger.session = None
+        charger.after_session = charger.plugged
+
+    # --- what a driver does ----------------------------------------------------------------------------
+
+    def start(self, charger: SimCharger) -> SimSession:
+        self.advance()
+        if charger.session is not None:
+            raise SimError(406, "There is already an active session on this charge point.")
+        if not charger.plugged:
+            raise SimError(406, "Please connect the cable to your vehicle first.")
+        if charger.faulted:
+            raise SimError(406, "The charge point is not available.")
+        now = self.clock()
+        charger.session = SimSession(str(next(self._ids)), charger.identifier, started_at=now, status_since=now)
+        charger.after_session = False
+        return charger.session
+
+    def stop(self, charger: SimCharger, reason: str = "remote") -> SimSession:
+        self.advance()
+        session = charger.session
+        if session is None:
+            raise SimError(404, "Session not found.")
+        if session.status != "stopping":
+            session.status, session.status_since, session.stop_reason = "stopping", self.clock(), reason
+        return session
+
+    def find_session(self, token: str, session_id: str) -> tuple[SimCharger, SimSession]:
+        for charger in self.account_chargers(token):
+            if charger.session is not None and charger.session.id == session_id:
+                return charger, charger.session
+        for charger_id, session in self.history:
+            if session.id == session_id and charger_id in self.accounts.get(token, []):
+                return self.chargers[charger_id], session
+        raise SimError(404, "Session not found.")
+
+    def plug(self, charger: SimCharger, plugged: bool, car_needs_kwh: float | None = None) -> None:
+        """Plugging a car in brings a new battery to fill; pulling the cable ends any session."""
+        self.advance()
+        if plugged and not charger.plugged:
+            charger.car_needs_wh = 20000.0 if car_needs_kwh is None else car_needs_kwh * 1000
+            charger.after_session = False
+        charger.plugged = plugged
+        if not plugged:
+            charger.after_session = False
+            if charger.session is not None:
+                charger.session.stop_reason = "evdisconnected"
+                self._finish(charger, self.clock())
+                charger.after_session = False
+
+    def set_limit(self, charger: SimCharger, amps: object) -> None:
+        if isinstance(amps, bool) or not isinstance(amps, int):
+            raise SimError(422, "The max current a must be an integer.", {"max_current_a": ["The max current a must be an integer."]})
+        if not charger.allowed_min_current_a <= amps <= charger.allowed_max_current_a:
+            text = f"The max current a must be between {charger.allowed_min_current_a} and {charger.allowed_max_current_a}."
+            raise SimError(422, text, {"max_current_a": [text]})
+        self.advance()
+        charger.max_current_a = amps
+
+
+def demo_model(token: str, count: int = 2, clock: Callable[[], float] = time.time, timing: Timing | None = None) -> SimModel:
+    """`count` chargers on one account: the first with a car plugged in, the rest without."""
+    model = SimModel(clock, timing)
+    presets = [("ACE0549935", "NT2 nr. 264"), ("QNG0C18010", "Garage")]
+    for index in range(count):
+        cp_id, name = presets[index] if index < len(presets) else (f"SIM{index:07d}", f"Charger {index + 1}")
+        model.add_charger(
+            token,
+            SimCharger(id=cp_id, name=name, evse_id=str(148964 + index), identifier=str(2317 + index), plugged=index == 0),
+        )
+    return model

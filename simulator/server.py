@@ -1,0 +1,318 @@
+"""The AMPECO driver-app API over HTTP (aiohttp), plus a small control API under `/_sim/` for tests.
+
+Faithful to `ampeco-api.md` by default; `Settings` switch on the documented tenant differences and
+`Faults` inject failures, so the client's tolerance is exercised without making the default lax.
+"""
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from aiohttp import web
+
+from .faults import Fault, Faults
+from .model import SimCharger, SimError, SimModel
+from .render import charge_point_json, history_entry, session_json
+
+API = "/api/v1/"
+_STATUS_MESSAGES = {401: "Unauthenticated.", 403: "This action is unauthorized.", 404: "Not Found.",
+                    500: "Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+
+
+@dataclass
+class Settings:
+    """Documented tenant differences (see ampeco-api.md, "Tolerance the client needs")."""
+
+    latency: float = 0.0  # seconds added to every API answer
+    evse_key: str = "id"  # start takes evses[i].id, or (some tenants) evses[i].identifier
+    stop_path: str = "end"  # sessions end at /end, or (some tenants) at /stop
+    start_answer: str = "session"  # "session": 200 with the session; "accepted": 202, empty body
+    stop_answer: str = "session"
+    embed_session: bool = True  # EVSEs carry their running session
+    active_endpoint: bool = True  # app/session/active exists (one tenant dropped it)
+    single_shape: str = "data"  # app/personal/charge-points/{id} answers {"data": ...} or bare
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    status: int
+    at: float
+    token: str | None
+
+
+class Simulator:
+    def __init__(self, model: SimModel, settings: Settings | None = None) -> None:
+        self.model = model
+        self.settings = settings or Settings()
+        self.faults = Faults()
+        self.requests: list[Request] = []
+        self.in_flight: dict[str, int] = {}
+        self.max_in_flight: dict[str, int] = {}
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._api_middleware])
+        routes = [
+            ("GET", "app/personal/charge-points", self.list_charge_points),
+            ("GET", "app/personal/charge-points/{cp}", self.get_charge_point),
+            ("PATCH", "app/personal/charge-points/{cp}", self.patch_charge_point),
+            ("GET", "app/session/active", self.active_session),
+            ("POST", "app/session/start", self.start_session),
+            ("GET", "app/session/{sid}", self.get_session),
+            ("POST", "app/session/{sid}/{action}", self.end_session),
+            ("GET", "app/profile/session_history", self.session_history),
+        ]
+        for method, path, handler in routes:
+            app.router.add_route(method, API + path, handler)
+        control = [
+            ("GET", "state", self.c_state), ("POST", "reset", self.c_reset),
+            ("POST", "settings", self.c_settings), ("GET", "settings", self.c_settings),
+            ("GET", "faults", self.c_faults), ("POST", "faults", self.c_faults), ("DELETE", "faults", self.c_faults),
+            ("GET", "requests", self.c_requests), ("DELETE", "requests", self.c_requests),
+            ("POST", "chargers/{cp}", self.c_charger), ("POST", "chargers/{cp}/{action}", self.c_action),
+        ]
+        for method, path, handler in control:
+            app.router.add_route(method, "/_sim/" + path, handler)
+        return app
+
+    # --- cross-cutting: latency, faults, auth, request log --------------------------------------------
+
+    @web.middleware
+    async def _api_middleware(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        if not request.path.startswith(API):
+            return await handler(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth[7:] if auth.startswith("Bearer ") else None
+        key = token or "-"
+        self.in_flight[key] = self.in_flight.get(key, 0) + 1
+        self.max_in_flight[key] = max(self.max_in_flight.get(key, 0), self.in_flight[key])
+        status = 0
+        try:
+            response = await self._answer(request, handler, token)
+            status = response.status
+            return response
+        finally:
+            self.in_flight[key] -= 1
+            self.requests.append(Request(request.method, request.path[len(API):], status, self.model.clock(), token))
+
+    async def _answer(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]], token: str | None) -> web.StreamResponse:
+        if self.settings.latency:
+            await asyncio.sleep(self.settings.latency)
+        fault = self.faults.take(request.method, request.path[len(API):])
+        if fault is not None:
+            if fault.kind == "slow":
+                await asyncio.sleep(fault.delay)
+            else:
+                return self._faulty(request, fault)
+        if token is None or token not in self.model.accounts:
+            return _error(401, "Unauthenticated.")
+        request["token"] = token
+        try:
+            return await handler(request)
+        except SimError as err:
+            return _error(err.status, err.message, err.errors)
+
+    def _faulty(self, request: web.Request, fault: Fault) -> web.StreamResponse:
+        if fault.kind == "status":
+            return _error(fault.status, _STATUS_MESSAGES.get(fault.status, "Error"))
+        if fault.kind == "rate_limit":
+            headers = {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0"}
+            if fault.retry_after is not None:
+                headers["Retry-After"] = f"{fault.retry_after:g}"
+            return web.json_response({"message": "Too Many Attempts."}, status=429, headers=headers)
+        if fault.kind == "malformed":
+            return web.Response(text='{"data": [{"id": "ACE05', content_type="application/json")
+        if fault.kind == "wrong_shape":
+            return web.json_response({"data": {"unexpected": True}, "items": "none"})
+        if fault.kind == "disconnect":
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response()
+        return web.json_response(fault.body, status=fault.status)
+
+    # --- the API -------------------------------------------------------------------------------------
+
+    def _cp(self, charger: SimCharger) -> dict[str, Any]:
+        return charge_point_json(charger, self.model.clock(), embed_session=self.settings.embed_session)
+
+    async def list_charge_points(self, request: web.Request) -> web.Response:
+        chargers = self.model.account_chargers(request["token"])
+        return web.json_response({"data": [self._cp(c) for c in chargers]})
+
+    async def get_charge_point(self, request: web.Request) -> web.Response:
+        charger = self.model.charger(request["token"], request.match_info["cp"])
+        data = self._cp(charger)
+        return web.json_response({"data": data} if self.settings.single_shape == "data" else data)
+
+    async def patch_charge_point(self, request: web.Request) -> web.Response:
+        charger = self.model.charger(request["token"], request.match_info["cp"])
+        body = await _body(request)
+        if "max_current_a" in body:
+            self.model.set_limit(charger, body["max_current_a"])
+        return web.json_response({"data": self._cp(charger)})
+
+    async def active_session(self, request: web.Request) -> web.Response:
+        if self.settings.active_endpoint:
+            for charger in self.model.account_chargers(request["token"]):
+                if charger.session is not None:
+                    return web.json_response({"session": session_json(charger, charger.session, self.model.clock())})
+        raise SimError(404, "Not Found.")
+
+    async def start_session(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        wanted = body.get("evseId")
+        for charger in self.model.account_chargers(request["token"]):
+            if wanted is not None and str(wanted) == getattr(charger, "evse_id" if self.settings.evse_key == "id" else "identifier"):
+                session = self.model.start(charger)
+                if self.settings.start_answer == "accepted":
+                    return web.Response(status=202)
+                return web.json_response({"session": session_json(charger, session, self.model.clock(), "start")})
+        text = "The selected evse id is invalid."
+        raise SimError(422, text, {"evseId": [text]})
+
+    async def end_session(self, request: web.Request) -> web.Response:
+        if request.match_info["action"] != self.settings.stop_path:
+            raise SimError(404, "Not Found.")
+        charger, session = self.model.find_session(request["token"], request.match_info["sid"])
+        if not session.is_open:
+            raise SimError(404, "Session not found.")
+        self.model.stop(charger)
+        if self.settings.stop_answer == "accepted":
+            return web.Response(status=202)
+        return web.json_response({"session": session_json(charger, session, self.model.clock(), "end")})
+
+    async def get_session(self, request: web.Request) -> web.Response:
+        charger, session = self.model.find_session(request["token"], request.match_info["sid"])
+        return web.json_response({"session": session_json(charger, session, self.model.clock(), "details")})
+
+    async def session_history(self, request: web.Request) -> web.Response:
+        token, now = request["token"], self.model.clock()
+        mine = self.model.accounts.get(token, [])
+        self.model.advance()
+        entries = [history_entry(self.model.chargers[cid], s, now) for cid, s in reversed(self.model.history) if cid in mine]
+        return web.json_response({"session_history": entries})
+
+    # --- control API (tests and the demo) --------------------------------------------------------------
+
+    async def c_state(self, request: web.Request) -> web.Response:
+        self.model.advance()
+        return web.json_response({
+            "chargers": {
+                c.id: {"plugged": c.plugged, "evse_status": c.evse_status, "max_current_a": c.max_current_a,
+                       "session": None if c.session is None else {
+                           "id": c.session.id, "status": c.session.status,
+                           "energy_kwh": round(c.session.energy_wh / 1000, 3), "power_kw": round(c.session.power_w / 1000, 3)}}
+                for c in self.model.chargers.values()
+            },
+            "finished_sessions": [{"chargepoint_id": cid, "id": s.id, "energy_kwh": round(s.energy_wh / 1000, 3)}
+                                  for cid, s in self.model.history],
+            "requests": len(self.requests),
+            "faults_injected": self.faults.injected,
+        })
+
+    async def c_reset(self, request: web.Request) -> web.Response:
+        self.faults.clear()
+        self.requests.clear()
+        self.settings = Settings()
+        return web.json_response({"ok": True})
+
+    async def c_settings(self, request: web.Request) -> web.Response:
+        if request.method == "POST":
+            body = await _body(request)
+            names = {f.name for f in fields(Settings)}
+            unknown = set(body) - names
+            if unknown:
+                raise web.HTTPBadRequest(text=f"unknown settings: {sorted(unknown)}")
+            for name, value in body.items():
+                setattr(self.settings, name, value)
+        return web.json_response(asdict(self.settings))
+
+    async def c_faults(self, request: web.Request) -> web.Response:
+        if request.method == "POST":
+            try:
+                self.faults.add(Fault(**await _body(request)))
+            except (TypeError, ValueError) as err:
+                raise web.HTTPBadRequest(text=str(err)) from None
+        elif request.method == "DELETE":
+            self.faults.clear()
+        return web.json_response({"faults": self.faults.describe(), "injected": self.faults.injected})
+
+    async def c_requests(self, request: web.Request) -> web.Response:
+        if request.method == "DELETE":
+            self.requests.clear()
+            self.max_in_flight.clear()
+        return web.json_response({"requests": [asdict(r) for r in self.requests], "max_in_flight": self.max_in_flight})
+
+    def _control_charger(self, request: web.Request) -> SimCharger:
+        charger = self.model.chargers.get(request.match_info["cp"])
+        if charger is None:
+            raise web.HTTPNotFound(text="no such charger")
+        return charger
+
+    async def c_charger(self, request: web.Request) -> web.Response:
+        """Change a charger: plugged, car_needs_kwh, faulted, status_override, power_unit, energy_unit."""
+        charger = self._control_charger(request)
+        body = await _body(request)
+        if "plugged" in body:
+            self.model.plug(charger, bool(body.pop("plugged")), body.pop("car_needs_kwh", None))
+        if "car_needs_kwh" in body:
+            charger.car_needs_wh = float(body.pop("car_needs_kwh")) * 1000
+        for name in ("faulted", "status_override", "power_unit", "energy_unit"):
+            if name in body:
+                setattr(charger, name, body.pop(name))
+        if body:
+            raise web.HTTPBadRequest(text=f"unknown charger settings: {sorted(body)}")
+        return await self.c_state(request)
+
+    async def c_action(self, request: web.Request) -> web.Response:
+        """What the driver does outside Home Assistant: `start` or `stop` from the phone app."""
+        charger = self._control_charger(request)
+        action = request.match_info["action"]
+        try:
+            if action == "start":
+                self.model.start(charger)
+            elif action == "stop":
+                self.model.stop(charger, reason="local")
+            else:
+                raise web.HTTPNotFound(text=f"unknown action {action!r}")
+        except SimError as err:
+            return _error(err.status, err.message)
+        return await self.c_state(request)
+
+
+def _error(status: int, message: str, errors: dict[str, list[str]] | None = None) -> web.Response:
+    body: dict[str, Any] = {"message": message}
+    if errors:
+        body["errors"] = errors
+    return web.json_response(body, status=status)
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except json.JSONDecodeError:
+        raise web.HTTPBadRequest(text="the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="the body must be a JSON object")
+    return body
+
+
+@contextlib.asynccontextmanager
+async def running(simulator: Simulator, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """Serve `simulator` on loopback; yields its base URL (what apps.yaml calls api_host)."""
+    runner = web.AppRunner(simulator.app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    sockets = site._server.sockets if site._server else []  # the bound port when 0 was asked for
+    bound = sockets[0].getsockname()[1] if sockets else port
+    try:
+        yield f"http://{host}:{bound}"
+    finally:
+        await runner.cleanup()
