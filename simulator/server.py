@@ -43,6 +43,7 @@ class Request:
     status: int
     at: float
     token: str | None
+    body: Any = None
 
 
 class Simulator:
@@ -90,14 +91,16 @@ class Simulator:
         key = token or "-"
         self.in_flight[key] = self.in_flight.get(key, 0) + 1
         self.max_in_flight[key] = max(self.max_in_flight.get(key, 0), self.in_flight[key])
-        status = 0
+        status, body = 0, None
         try:
+            with contextlib.suppress(web.HTTPBadRequest):
+                body = await _body(request)
             response = await self._answer(request, handler, token)
             status = response.status
             return response
         finally:
             self.in_flight[key] -= 1
-            self.requests.append(Request(request.method, request.path[len(API):], status, self.model.clock(), token))
+            self.requests.append(Request(request.method, request.path[len(API):], status, self.model.clock(), token, body))
 
     async def _answer(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]], token: str | None) -> web.StreamResponse:
         if self.settings.latency:
@@ -292,7 +295,7 @@ def _error(status: int, message: str, errors: dict[str, list[str]] | None = None
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
+    if not request.body_exists:
         return {}
     try:
         body = await request.json()
@@ -306,7 +309,8 @@ async def _body(request: web.Request) -> dict[str, Any]:
 @contextlib.asynccontextmanager
 async def running(simulator: Simulator, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
     """Serve `simulator` on loopback; yields its base URL (what apps.yaml calls api_host)."""
-    runner = web.AppRunner(simulator.app(), access_log=None)
+    # Like a real server, stop working on a request whose client has hung up (e.g. after its timeout).
+    runner = web.AppRunner(simulator.app(), access_log=None, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

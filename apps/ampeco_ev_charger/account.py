@@ -51,6 +51,7 @@ class Account:
         self.failures = 0
         self.error: AmpecoError | None = None
         self._timer: Any = None
+        self._expiry: Any = None
         self._delay = 0.0
         self._next_poll = host.now()
         self._round: asyncio.Future[AmpecoError | None] | None = None
@@ -68,9 +69,10 @@ class Account:
 
     async def stop(self) -> None:
         self._closed = True
-        if self._timer is not None:
-            await self.host.cancel(self._timer)
-            self._timer = None
+        for handle in (self._timer, self._expiry):
+            if handle is not None:
+                await self.host.cancel(handle)
+        self._timer = self._expiry = None
         if self._round is not None and not self._round.done():
             self._round.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -101,6 +103,7 @@ class Account:
             error = AmpecoError(f"internal error: {one_line(err)}")
         self._account_outcome(error)
         await self._arm(self._next_delay())
+        await self._arm_expiry()
         try:
             await self._publish()
             await self._announce(announcements)
@@ -237,6 +240,24 @@ class Account:
             await self.host.cancel(self._timer)
         self._delay, self._next_poll = delay, self.host.now() + delay
         self._timer = await self.host.run_later(delay, self._on_timer)
+
+    async def _arm_expiry(self) -> None:
+        """While failing, turn a reading `unavailable` the moment its grace ends, not at the next poll."""
+        if self._expiry is not None:
+            await self.host.cancel(self._expiry)
+            self._expiry = None
+        if self.error is None or self._closed:
+            return
+        now = self.host.now()
+        ends = [c.last_success + self.unavailable_after for c in self.chargers if c.last_success is not None]
+        upcoming = [end for end in ends if now < end < self._next_poll]
+        if upcoming:
+            self._expiry = await self.host.run_later(min(upcoming) - now, self._on_expiry)
+
+    async def _on_expiry(self) -> None:
+        self._expiry = None
+        await self._publish()
+        await self._arm_expiry()
 
     async def _publish(self) -> None:
         if self._closed:

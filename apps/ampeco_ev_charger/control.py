@@ -88,14 +88,11 @@ async def start_charging(account: Account, charger: Charger, max_current: int | 
 
 
 def _charging(charger: Charger) -> bool:
-    """The cloud shows the started session past its start-up (charging, or paused by a full car)."""
+    """The cloud shows the started session drawing power (or paused by a full car)."""
     session, evse = charger.session, charger.evse
-    return (
-        session is not None
-        and (session.status or "").lower() != "starting"
-        and evse is not None
-        and (evse.status or "").lower() != "preparing"
-    )
+    if session is None or evse is None or (session.status or "").lower() == "starting":
+        return False
+    return (session.power_kw or 0) > 0 or (evse.status or "").lower().startswith("suspended")
 
 
 async def stop_charging(account: Account, charger: Charger, fresh_within: float) -> Outcome:

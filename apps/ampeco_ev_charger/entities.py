@@ -11,6 +11,7 @@ from typing import Any
 
 from .lifecycle import Memory, SessionSummary
 from .models import ChargePoint, Evse, Session
+from .units import rounded
 
 ATTRIBUTION = "Data provided by the AMPECO cloud"
 UNAVAILABLE = "unavailable"
@@ -68,7 +69,7 @@ class ChargerView:
     def available(self) -> bool:
         if self.charge_point is None or self.last_success is None:
             return False
-        return not (self.stale and self.now - self.last_success > self.unavailable_after)
+        return not (self.stale and self.now - self.last_success >= self.unavailable_after)
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,6 @@ class Sensor:
     diagnostic: bool = False
     # Describes the app itself, so it is shown even when the cloud cannot be read.
     always_available: bool = False
-
-
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
 
 
 def _amps(value: float | None) -> float | int | None:
@@ -135,10 +132,10 @@ def _session_attributes(view: ChargerView) -> dict[str, Any]:
     return {
         "session_id": session.id,
         "started_at": summary.started_at,
-        "energy_kwh": _round(summary.energy_kwh, 3),
-        "duration_min": _round(summary.duration_min, 1),
-        "power_kw": _round(session.power_kw, 3),
-        "average_power_kw": _round(session.power_avg_kw, 3),
+        "energy_kwh": rounded(summary.energy_kwh, 3),
+        "duration_min": rounded(summary.duration_min, 1),
+        "power_kw": rounded(session.power_kw, 3),
+        "average_power_kw": rounded(session.power_avg_kw, 3),
         "status": session.status,
         "evse_status": session.evse_status,
         "charging_state": session.charging_state,
@@ -156,7 +153,7 @@ def _evse_attributes(view: ChargerView) -> dict[str, Any]:
         "evse_id": evse.id,
         "evse_identifier": evse.identifier,
         "connectors": list(evse.connectors),
-        "max_power_kw": _round(evse.max_power_kw, 2),
+        "max_power_kw": rounded(evse.max_power_kw, 2),
     }
 
 
@@ -192,12 +189,12 @@ def _month_attributes(view: ChargerView) -> dict[str, Any]:
 
 def _energy(view: ChargerView) -> float | None:
     summary = view.summary
-    return None if summary is None else _round(summary.energy_kwh, 3)
+    return None if summary is None else rounded(summary.energy_kwh, 3)
 
 
 def _duration(view: ChargerView) -> float | None:
     summary = view.summary
-    return None if summary is None else _round(summary.duration_min, 1)
+    return None if summary is None else rounded(summary.duration_min, 1)
 
 
 SENSORS: tuple[Sensor, ...] = (
@@ -217,7 +214,7 @@ SENSORS: tuple[Sensor, ...] = (
     Sensor("max_current", "Max Current", "mdi:current-ac", lambda v: _amps(_cp(v).max_current_a), _limit_attributes,
            unit="A", device_class="current", diagnostic=True),
     Sensor("last_month_energy", "Last Month Energy", "mdi:calendar-month",
-           lambda v: _round(_cp(v).last_month_energy_kwh, 3), _month_attributes,
+           lambda v: rounded(_cp(v).last_month_energy_kwh, 3), _month_attributes,
            unit="kWh", device_class="energy", diagnostic=True),
     Sensor("session_id", "Session ID", "mdi:identifier", lambda v: v.session.id if v.session else "none",
            diagnostic=True),

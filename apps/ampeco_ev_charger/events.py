@@ -3,6 +3,7 @@
 from typing import Any
 
 from .lifecycle import SessionEnded, SessionStarted, SessionSummary, StatusChanged, Transition
+from .units import rounded
 
 DOMAIN = "ampeco_ev_charger"
 COMMAND_RESULT = f"{DOMAIN}_command_result"
@@ -12,15 +13,11 @@ STATUS_CHANGED = f"{DOMAIN}_status_changed"
 CONFIG_ERROR = f"{DOMAIN}_config_error"
 
 
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
-
-
 def _ended(summary: SessionSummary) -> dict[str, Any]:
     return {
         "session_id": summary.id,
-        "energy_kwh": _round(summary.energy_kwh, 3),
-        "duration_min": _round(summary.duration_min, 1),
+        "energy_kwh": rounded(summary.energy_kwh, 3),
+        "duration_min": rounded(summary.duration_min, 1),
         "amount": summary.amount,
         "currency": summary.currency,
         "started_at": summary.started_at,

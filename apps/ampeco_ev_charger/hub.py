@@ -118,8 +118,16 @@ class Hub:
                 await account.refresh()
 
     async def _result(self, chargepoint_id: str | None, name: str, outcome: control.Outcome) -> None:
-        error = None if outcome.error is None else self.logbook.redact(outcome.error)
-        await self.host.fire(COMMAND_RESULT, command_result(chargepoint_id, name, outcome.success, error, outcome.session_id))
+        """Fire the one command_result; whatever the event echoes back is redacted too."""
+        redact = self.logbook.redact
+        data = command_result(
+            None if chargepoint_id is None else redact(chargepoint_id),
+            name,
+            outcome.success,
+            None if outcome.error is None else redact(outcome.error),
+            outcome.session_id,
+        )
+        await self.host.fire(COMMAND_RESULT, data)
 
     def _log_request(self, record: RequestRecord) -> None:
         outcome = record.error or record.status

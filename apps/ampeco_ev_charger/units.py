@@ -28,6 +28,10 @@ def to_number(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
 def canonical_unit(value: str, table: dict[str, float]) -> str | None:
     """The table's spelling of a unit given in any case ("kwh" -> "kWh"), or None when unknown."""
     for unit in table:

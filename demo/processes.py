@@ -1,0 +1,92 @@
+"""Real servers as child processes, on loopback, with bounded waits and a clean shutdown (demo and e2e tests)."""
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+REPO = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(what: str, probe: Callable[[], T | None], timeout: float, every: float = 0.2) -> T:
+    """Poll `probe` until it returns something truthy; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(OSError, ValueError):
+            value = probe()
+            if value:
+                return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(every)
+
+
+def http_json(method: str, url: str, body: Any = None, token: str | None = None, timeout: float = 5) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        raw = response.read()
+    return json.loads(raw) if raw else None
+
+
+class Process:
+    """A child process whose output goes to a log file the test can read and keep as an artefact."""
+
+    def __init__(self, name: str, args: list[str], log: Path, cwd: Path = REPO, env: dict[str, str] | None = None):
+        self.name = name
+        self.log = log
+        self._file = log.open("ab")
+        self.popen = subprocess.Popen(
+            args, cwd=cwd, stdout=self._file, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def stop(self, timeout: float = 20) -> int:
+        """SIGTERM, wait up to `timeout`, then SIGKILL the whole process group."""
+        if self.alive():
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(5)
+        self._file.close()
+        return self.popen.returncode
+
+
+@contextlib.contextmanager
+def simulator(tmp: Path, token: str, port: int | None = None, *extra: str) -> Iterator[str]:
+    """`python -m simulator` on loopback; yields its URL."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = Process("simulator", [sys.executable, "-m", "simulator", "--port", str(port), "--token", token, *extra],
+                      tmp / "simulator.log")
+    try:
+        wait_for("the simulator", lambda: http_json("GET", f"{url}/_sim/state"), timeout=20)
+        yield url
+    finally:
+        process.stop()

@@ -1,0 +1,93 @@
+"""A stand-in for the little of AppDaemon the app uses, with timers on a virtual clock.
+
+Only the methods the app calls are faked (run_in, cancel_timer, set_state, listen_event, fire_event, log,
+args); ADAPI's constructor is never run. HTTP stays real: the app talks to the simulator over loopback.
+"""
+
+import itertools
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+START = 1_764_000_000.0  # a fixed "now" for the virtual clock (2025-11-24)
+
+
+@dataclass(order=True)
+class Timer:
+    due: float
+    seq: int
+    handle: str = field(compare=False)
+    callback: Callable[..., Awaitable[None]] = field(compare=False)
+    kwargs: dict[str, Any] = field(compare=False)
+
+
+class FakeAppDaemon:
+    def __init__(self, start: float = START) -> None:
+        self.clock = start
+        self.timers: dict[str, Timer] = {}
+        self.states: dict[str, tuple[Any, dict[str, Any]]] = {}
+        self.set_state_calls: list[str] = []
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        self.listeners: dict[str, Callable[..., Awaitable[None]]] = {}
+        self.logs: list[tuple[str, str]] = []
+        self._seq = itertools.count()
+
+    def now(self) -> float:
+        return self.clock
+
+    # --- the faked AppDaemon API ------------------------------------------------------------------------
+
+    async def run_in(self, callback: Callable[..., Awaitable[None]], delay: float, **kwargs: Any) -> str:
+        handle = f"timer-{next(self._seq)}"
+        self.timers[handle] = Timer(self.clock + float(delay), next(self._seq), handle, callback, kwargs)
+        return handle
+
+    async def cancel_timer(self, handle: str, silent: bool = False) -> bool:
+        return self.timers.pop(handle, None) is not None
+
+    async def set_state(self, entity_id: str, state: Any = None, attributes: dict[str, Any] | None = None,
+                        replace: bool = False, check_existence: bool = True, **kwargs: Any) -> None:
+        assert replace, "the app must replace attributes, or stale ones linger"
+        self.states[entity_id] = (state, dict(attributes or {}))
+        self.set_state_calls.append(entity_id)
+
+    async def listen_event(self, callback: Callable[..., Awaitable[None]], event: str, **kwargs: Any) -> str:
+        self.listeners[event] = callback
+        return f"listener-{event}"
+
+    async def fire_event(self, event: str, **data: Any) -> None:
+        self.events.append((event, data))
+
+    def log(self, msg: str, level: str = "INFO", **kwargs: Any) -> None:
+        self.logs.append((level, msg))
+
+    # --- driving it --------------------------------------------------------------------------------------
+
+    async def advance(self, seconds: float) -> None:
+        """Move the clock forward, running every timer that falls due, in order (each to completion)."""
+        target = self.clock + seconds
+        while True:
+            due = sorted(t for t in self.timers.values() if t.due <= target)
+            if not due:
+                break
+            timer = due[0]
+            del self.timers[timer.handle]
+            self.clock = max(self.clock, timer.due)
+            await timer.callback(**timer.kwargs)
+        self.clock = target
+
+    async def send(self, event: str, data: dict[str, Any] | None = None) -> None:
+        """Home Assistant fires `event`: the app's listener runs to completion."""
+        await self.listeners[event](event, dict(data or {}), __thread_id="MainThread")
+
+    def state(self, entity_id: str) -> Any:
+        return self.states[entity_id][0]
+
+    def attributes(self, entity_id: str) -> dict[str, Any]:
+        return self.states[entity_id][1]
+
+    def fired(self, event: str) -> list[dict[str, Any]]:
+        return [data for name, data in self.events if name == event]
+
+    def lines(self, level: str | None = None) -> Iterator[str]:
+        return (msg for lvl, msg in self.logs if level is None or lvl == level)

@@ -1,0 +1,206 @@
+"""Each fault the cloud can throw, injected into the simulator, and the recovery after it."""
+
+import pytest
+
+from simulator import Fault
+from tests.harness import CP1, SLUG1, SLUG2, TOKEN, sensor, stack
+
+LIST = "app/personal/charge-points"
+
+
+def poll_times(s) -> list[float]:
+    return [r.at - s.fake.clock for r in s.requests(LIST)]
+
+
+async def test_rejected_token_one_error_line_long_interval_and_recovery(tmp_path):
+    async with stack(tmp_path) as s:
+        s.model.chargers[CP1].car_needs_wh = 200_000
+        await s.start()
+        await s.send("start_charging", chargepoint_id=CP1)
+        await s.fake.advance(10)
+        s.simulator.faults.add(Fault("status", status=401))
+        await s.fake.advance(30)
+        interval = s.fake.state(sensor(SLUG1, "polling_interval"))
+        assert 1440 <= interval <= 1800  # no request storm: one look every ~30 min
+        before = len(s.requests())
+        await s.fake.advance(6 * 3600)
+        assert len(s.requests()) - before <= 15
+        errors = list(s.fake.lines("ERROR"))
+        assert len(errors) == 1 and "token was rejected (HTTP 401" in errors[0] and "secrets.yaml" in errors[0]
+        assert s.fake.state(sensor(SLUG1, "evse_status")) == "unavailable"  # past the grace, nothing faked
+        assert s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"].startswith("the AMPECO token")
+
+        s.simulator.faults.clear()
+        await s.fake.advance(1800)
+        assert s.fake.state(sensor(SLUG1, "evse_status")) == "charging"
+        assert s.fake.state(sensor(SLUG1, "polling_interval")) == 30
+        assert s.fake.attributes(sensor(SLUG1, "charging_session"))["stale"] is False
+        assert any("answers again" in line for line in s.fake.lines("INFO"))
+        assert len(s.fake.fired("ampeco_ev_charger_session_started")) == 1  # the session was never lost
+
+
+async def test_rate_limit_is_honoured_to_the_second(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start()
+        s.simulator.faults.add(Fault("rate_limit", count=1, retry_after=600))
+        await s.fake.advance(30)
+        limited_at = s.fake.clock
+        await s.fake.advance(599)
+        assert len(s.requests()) == 2  # nothing between the 429 and the server's time
+        await s.fake.advance(2)
+        assert len(s.requests()) == 3
+        await s.fake.advance(30)
+        assert len(s.requests()) == 4  # and the normal cadence after
+        assert s.requests()[2].at - limited_at >= 600
+
+
+async def test_rate_limit_without_retry_after_backs_off(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start()
+        s.simulator.faults.add(Fault("rate_limit", count=2))
+        await s.fake.advance(30 + 30 + 60 + 30)
+        gaps = [b.at - a.at for a, b in zip(s.requests(), s.requests()[1:])]
+        assert 24 <= gaps[1] <= 30 and 48 <= gaps[2] <= 60 and gaps[3] == 30
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+async def test_server_errors_back_off_keep_the_last_reading_then_recover(tmp_path, status):
+    async with stack(tmp_path) as s:
+        await s.start()
+        s.simulator.faults.add(Fault("status", status=status))
+        await s.fake.advance(30)
+        for _ in range(5):
+            await s.fake.advance(1800)
+        gaps = [b.at - a.at for a, b in zip(s.requests(), s.requests()[1:])][1:]
+        expected = [30, 60, 120, 240, 480, 960, 1800]
+        assert all(0.8 * e <= g <= e for g, e in zip(gaps, expected))
+        assert gaps[len(expected):] and all(1440 <= g <= 1800 for g in gaps[len(expected):])
+        assert len(list(s.fake.lines("WARNING"))) == 1
+
+        s.simulator.faults.clear()
+        await s.fake.advance(1800)
+        assert s.fake.state(sensor(SLUG1, "polling_interval")) == 30
+        assert s.fake.attributes(sensor(SLUG1, "polling_interval"))["retry_count"] == 0
+
+
+async def test_stale_then_unavailable_after_the_grace(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start(unavailable_after=600)
+        s.simulator.faults.add(Fault("status", status=500))
+        await s.fake.advance(30)
+        assert s.fake.state(sensor(SLUG1, "max_current")) == 16
+        assert s.fake.attributes(sensor(SLUG1, "max_current"))["stale"] is True
+        await s.fake.advance(600)
+        assert s.fake.state(sensor(SLUG1, "max_current")) == "unavailable"
+        assert s.fake.state(sensor(SLUG2, "evse_status")) == "unavailable"
+        assert s.fake.attributes(sensor(SLUG1, "polling_interval"))["retry_count"] >= 3
+
+
+@pytest.mark.timeout(20)
+async def test_an_answer_slower_than_the_timeout_is_a_failure(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start(request_timeout=1)
+        s.simulator.faults.add(Fault("slow", count=1, delay=3))
+        await s.fake.advance(30)
+        assert "no answer from the AMPECO cloud within 1 s" in s.fake.attributes(
+            sensor(SLUG1, "polling_interval"))["last_error"]
+        await s.fake.advance(30)
+        assert s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"] is None
+        assert max(s.simulator.max_in_flight.values()) == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (Fault("malformed", count=1), "not JSON"),
+        (Fault("wrong_shape", count=1), "no list of charge points"),
+        # aiohttp retries once on a dropped keep-alive connection: drop both attempts.
+        (Fault("disconnect", count=2), "connection to the AMPECO cloud failed"),
+    ],
+)
+async def test_broken_answers_count_as_failures_and_recover(tmp_path, fault, message):
+    async with stack(tmp_path) as s:
+        await s.start()
+        s.simulator.faults.add(fault)
+        await s.fake.advance(30)
+        assert message in s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"]
+        assert s.fake.state(sensor(SLUG1, "evse_status")) == "preparing"  # last reading kept
+        await s.fake.advance(30)
+        assert s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"] is None
+
+
+async def test_connection_refused_is_a_transport_failure(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start(api_host="http://127.0.0.1:9")
+        error = s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"]
+        assert error.startswith("cannot connect to 127.0.0.1:9")
+        assert s.fake.state(sensor(SLUG1, "evse_status")) == "unavailable"
+
+
+async def test_unknown_statuses_are_shown_as_sent_and_warned_about_once(tmp_path):
+    async with stack(tmp_path) as s:
+        s.model.chargers[CP1].status_override = "Hibernating"
+        await s.start()
+        await s.fake.advance(300)
+        assert s.fake.state(sensor(SLUG1, "evse_status")) == "Hibernating"
+        warnings = [line for line in s.fake.lines("WARNING") if "unknown status" in line]
+        assert len(warnings) == 1 and "Hibernating" in warnings[0]
+
+
+async def test_kilowatts_from_the_api_with_the_units_override(tmp_path):
+    async with stack(tmp_path) as s:
+        charger = s.model.chargers[CP1]
+        charger.power_unit, charger.energy_unit = "kW", "kWh"
+        await s.start(chargers=[{"chargepoint_id": CP1, "units": {"power": "kW", "energy": "kWh"}}])
+        await s.send("start_charging", max_current=16)
+        await s.fake.advance(1800)
+        assert s.fake.state(sensor(SLUG1, "charging_session")) == pytest.approx(11.0)
+        energy = s.fake.state(sensor(SLUG1, "charging_energy"))
+        assert energy == pytest.approx(charger.session.energy_wh / 1000, abs=0.01) and energy > 4
+
+
+async def test_one_failing_account_does_not_delay_another(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start(chargers=[{"chargepoint_id": CP1}, {"chargepoint_id": "QNG0C18010", "auth_token": "revoked"}])
+        await s.fake.advance(3600)
+        good = [r for r in s.requests() if r.token == TOKEN]
+        bad = [r for r in s.requests() if r.token == "revoked"]
+        assert len(good) == 121 and len(bad) <= 3
+        assert s.fake.state(sensor(SLUG1, "evse_status")) == "preparing"
+        assert s.fake.state(sensor(SLUG2, "evse_status")) == "unavailable"
+        (error,) = s.fake.lines("ERROR")
+        assert "QNG0C18010" in error and CP1 not in error
+
+
+async def test_a_charger_missing_from_the_account_is_named_once(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start(chargers=[{"chargepoint_id": CP1}, {"chargepoint_id": "NOPE000001"}])
+        await s.fake.advance(600)
+        errors = list(s.fake.lines("ERROR"))
+        assert len(errors) == 1 and "NOPE000001 was not found on this account (HTTP 404)" in errors[0]
+        assert s.fake.state(sensor("nope000001", "evse_status")) == "unavailable"
+        assert s.fake.state(sensor(SLUG1, "evse_status")) == "preparing"
+
+
+async def test_a_wrong_evse_id_is_named(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start(chargers=[{"chargepoint_id": CP1, "evse_id": "999"}])
+        (error,) = s.fake.lines("ERROR")
+        assert "EVSE 999 is not on charge point ACE0549935 (it has: 148964); check evse_id" in error
+        result = await s.send("start_charging")
+        assert result["success"] is False and "EVSE 999" in result["error"]
+        assert s.requests("app/session/start") == []
+
+
+async def test_the_active_session_endpoint_fills_in_where_evses_carry_no_session(tmp_path):
+    async with stack(tmp_path) as s:
+        s.simulator.settings.embed_session = False
+        await s.start()
+        await s.send("start_charging", chargepoint_id=CP1)
+        await s.fake.advance(6)
+        assert s.fake.state(sensor(SLUG1, "session_id")) == s.model.chargers[CP1].session.id
+        assert s.requests("app/session/active")
+        s.simulator.settings.active_endpoint = False  # gone on this tenant: 404 means no session
+        await s.send("stop_charging", chargepoint_id=CP1)
+        await s.fake.advance(6)
+        assert len(s.fake.fired("ampeco_ev_charger_session_ended")) == 1
