@@ -15,6 +15,8 @@ _SMART_CHARGING = {
     "use_all_generated_solar": None, "max_current_from_grid_a": None, "solar_stable_time_sec": None,
     "dynamic_rates_integration_id": None, "start_time": "23:00:00", "end_time": "06:00:00", "weekdays": None,
 }
+_PAYMENT = {"cardNetwork": "visa", "card_type": "visa", "methodId": "6813", "methodType": "card", "name": "**** 0453",
+            "type": "card"}
 # Keys the captures leave out of particular answers, relative to the session embedded in an EVSE.
 _WITHOUT = {"start": ("smartChargingSchedule", "lastPeriod"), "end": ("smartChargingSchedule",),
             "history": ("smartChargingSchedule",), "details": (), "embedded": ()}
@@ -68,7 +70,8 @@ def session_json(charger: SimCharger, session: SimSession, now: float, variant: 
         "paymentMethodId": "6813", "paymentMethodType": "card",
         "amount": amount, "totalAmount": amount, "amountDue": 0 if not session.is_open else amount,
         "status": session.status, "summarySeen": False,
-        "paymentStatus": "pending" if session.is_open else "paid", "paymentDetails": None,
+        "paymentStatus": "pending" if session.is_open else "paid",
+        "paymentDetails": None if session.is_open else dict(_PAYMENT),
         "isExtending": False, "isExtended": False, "isOptimized": False, "stopReason": session.stop_reason,
         "chargingState": charger.charging_state if session.is_open else "eVConnected",
         "isSessionTimedOut": False, "stoppedAt": iso(session.stopped_at), "isPersonal": True,
