@@ -19,7 +19,7 @@ def install(config: Path, port: int, apps_yaml: str, secrets: dict[str, str], ex
     apps.mkdir(parents=True, exist_ok=True)
     shutil.copytree(APP_FOLDER, apps / "ampeco_ev_charger", ignore=shutil.ignore_patterns("__pycache__"))
     (config / "appdaemon.yaml").write_text(
-        textwrap.dedent(f"""\
+        textwrap.dedent("""\
             appdaemon:
               latitude: 55.7
               longitude: 12.6

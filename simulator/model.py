@@ -193,6 +193,14 @@ class SimModel:
             session.status, session.status_since, session.stop_reason = "stopping", self.clock(), reason
         return session
 
+    def split_session(self, charger: SimCharger) -> SimSession:
+        """The cloud replaces the running session by a new one (a new id between two polls)."""
+        self.advance()
+        assert charger.session is not None
+        charger.session.stop_reason = "replaced"
+        self._finish(charger, self.clock())
+        return self.start(charger)
+
     def find_session(self, token: str, session_id: str) -> tuple[SimCharger, SimSession]:
         for charger in self.account_chargers(token):
             if charger.session is not None and charger.session.id == session_id:
@@ -214,7 +222,6 @@ class SimModel:
             if charger.session is not None:
                 charger.session.stop_reason = "evdisconnected"
                 self._finish(charger, self.clock())
-                charger.after_session = False
 
     def set_limit(self, charger: SimCharger, amps: object) -> None:
         if isinstance(amps, bool) or not isinstance(amps, int):

@@ -7,13 +7,14 @@ Faithful to `ampeco-api.md` by default; `Settings` switch on the documented tena
 import asyncio
 import contextlib
 import json
+from datetime import date, datetime, timezone
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from aiohttp import web
 
-from .faults import Fault, Faults
+from .faults import TRANSFORMS, Fault, Faults, transform
 from .model import SimCharger, SimError, SimModel
 from .render import charge_point_json, history_entry, session_json
 
@@ -106,18 +107,21 @@ class Simulator:
         if self.settings.latency:
             await asyncio.sleep(self.settings.latency)
         fault = self.faults.take(request.method, request.path[len(API):])
-        if fault is not None:
-            if fault.kind == "slow":
-                await asyncio.sleep(fault.delay)
-            else:
-                return self._faulty(request, fault)
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(fault.delay)
+        elif fault is not None and fault.kind not in TRANSFORMS:
+            return self._faulty(request, fault)
         if token is None or token not in self.model.accounts:
             return _error(401, "Unauthenticated.")
         request["token"] = token
         try:
-            return await handler(request)
+            response = await handler(request)
         except SimError as err:
             return _error(err.status, err.message, err.errors)
+        if fault is not None and fault.kind in TRANSFORMS and isinstance(response, web.Response) and response.body:
+            data = transform(fault.kind, json.loads(response.body))
+            return web.json_response(data, status=response.status)
+        return response
 
     def _faulty(self, request: web.Request, fault: Fault) -> web.StreamResponse:
         if fault.kind == "status":
@@ -135,7 +139,7 @@ class Simulator:
             assert request.transport is not None
             request.transport.close()
             return web.Response()
-        return web.json_response(fault.body, status=fault.status)
+        return web.json_response(fault.body, status=fault.status, headers=fault.headers)
 
     # --- the API -------------------------------------------------------------------------------------
 
@@ -193,10 +197,21 @@ class Simulator:
         return web.json_response({"session": session_json(charger, session, self.model.clock(), "details")})
 
     async def session_history(self, request: web.Request) -> web.Response:
+        """Finished sessions started between start_date and end_date (inclusive, UTC days), newest first."""
         token, now = request["token"], self.model.clock()
+        try:
+            first = date.fromisoformat(request.query["start_date"])
+            last = date.fromisoformat(request.query["end_date"])
+        except (KeyError, ValueError):
+            text = "The start date and end date fields are required (YYYY-MM-DD)."
+            raise SimError(422, text, {"start_date": [text]}) from None
         mine = self.model.accounts.get(token, [])
         self.model.advance()
-        entries = [history_entry(self.model.chargers[cid], s, now) for cid, s in reversed(self.model.history) if cid in mine]
+        entries = [
+            history_entry(self.model.chargers[cid], s, now)
+            for cid, s in reversed(self.model.history)
+            if cid in mine and first <= datetime.fromtimestamp(s.started_at, timezone.utc).date() <= last
+        ]
         return web.json_response({"session_history": entries})
 
     # --- control API (tests and the demo) --------------------------------------------------------------

@@ -9,22 +9,20 @@ is never more than one poll request in flight for an account.
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from .charger import Charger
 from .client import AmpecoClient
 from .entities import PollStatus
-from .errors import AmpecoError, AuthError, NotFoundError
+from .errors import AmpecoError, AuthError, NotFoundError, PayloadError
 from .events import describe, transition_event
 from .host import Host, Logbook, one_line
-from .lifecycle import SessionEnded, Transition, with_final
-from .models import ChargePoint, Evse, Oddity, item_id, parse_session
+from .lifecycle import SessionEnded, StatusChanged, Transition
+from .models import Oddity, item_id
 from .polling import PollPolicy
-from .status import suggests_session
+from .sessions import Reading, announce_missed, embedded_sessions, with_final_numbers
 
 CONFIRM_WITHIN = 60.0
-Reading = tuple[Charger, Mapping[str, Any], ChargePoint]
 
 
 class Account:
@@ -57,13 +55,20 @@ class Account:
         self._round: asyncio.Future[AmpecoError | None] | None = None
         self._confirming: list[tuple[float, Callable[[], bool]]] = []
         self._closed = False
+        self._last_ok: float | None = None  # when a round last read the account
 
     @property
     def labels(self) -> str:
         return ", ".join(c.label for c in self.chargers)
 
     async def start(self) -> None:
-        """Show what the last run saw (if anything) at once, then poll at once."""
+        """Show what the last run saw (if anything) at once, then poll at once.
+
+        Sessions that came and went while the app was not running are looked up after the first poll.
+        """
+        for charger in self.chargers:
+            if charger.last_success is not None:
+                charger.memory.want_history(charger.last_success)
         await self._arm(0.0)
         await self._publish()
 
@@ -117,15 +122,23 @@ class Account:
 
     async def _read(self) -> list[tuple[Charger, list[Transition]]]:
         by_id = {item_id(item): item for item in await self.client.charge_points()}
+        if self.failures and self._last_ok is not None:  # back after an outage: what happened meanwhile?
+            for charger in self.chargers:
+                charger.memory.want_history(self._last_ok)
         readings: list[Reading] = []
         for charger in self.chargers:
             item = by_id.get(charger.id) or await self._read_single(charger)
             if item is None:
                 continue
-            parsed = charger.parse(item)
+            try:
+                parsed = charger.parse(item)
+            except PayloadError as err:  # this charger's answer is unusable; the others' may be fine
+                charger.problem = f"unusable answer for charge point {charger.id}: {err.message}"
+                self.logbook.once(f"missing:{charger.id}", f"{charger.label}: {charger.problem}", "ERROR")
+                continue
             self._oddities(parsed.oddities)
             readings.append((charger, item, parsed.charge_point))
-        evses = await self._with_sessions(readings)
+        evses = await embedded_sessions(self.client, readings, self._oddities)
         now = self.host.now()
         results = []
         for (charger, item, charge_point), evse in zip(readings, evses):
@@ -134,7 +147,12 @@ class Account:
             transitions = charger.update(item, charge_point, evse, now)
             if charger.problem:
                 self.logbook.once(f"problem:{charger.id}", f"{charger.label}: {charger.problem}", "ERROR")
-            results.append((charger, await self._completed(charger, transitions)))
+            if _finished_unseen(transitions) and self._last_ok is not None:
+                charger.memory.want_history(self._last_ok)
+            results.append((charger, await with_final_numbers(self.client, charger, transitions, self.logbook)))
+        if any(charger.memory.history_since is not None for charger, _ in results):
+            await announce_missed(self.client, results, self.host.now(), self.logbook)
+        self._last_ok = now
         return results
 
     async def _read_single(self, charger: Charger) -> Mapping[str, Any] | None:
@@ -147,48 +165,6 @@ class Account:
             charger.problem = f"cannot read charge point {charger.id}: {err.message}"
         self.logbook.once(f"missing:{charger.id}", f"{charger.label}: {charger.problem}", "ERROR")
         return None
-
-    async def _with_sessions(self, readings: list[Reading]) -> list[Evse | None]:
-        """Each reading's EVSE; where an answer lacks the embedded session, ask the active-session endpoint."""
-        evses = [charge_point.evse(charger.config.evse_id) for charger, _, charge_point in readings]
-        wanting = [
-            index
-            for index, (charger, _, _) in enumerate(readings)
-            if (evse := evses[index]) is not None
-            and not evse.session_reported
-            and (suggests_session(evse.status) or charger.memory.session is not None)
-        ]
-        if not wanting:
-            return evses
-        raw = await self.client.active_session()
-        for index in wanting:
-            evse, charger = evses[index], readings[index][0]
-            assert evse is not None
-            oddities: list[Oddity] = []
-            session = parse_session(raw, charger.config.units, oddities) if raw else None
-            self._oddities(oddities)
-            mine = session is not None and session.evse_identifier in (evse.identifier, evse.id, None)
-            evses[index] = replace(evse, session=session if mine else None, session_reported=True)
-        return evses
-
-    async def _completed(self, charger: Charger, transitions: list[Transition]) -> list[Transition]:
-        """Ended sessions completed with their final numbers from the session's own answer, when it has them."""
-        completed = []
-        for transition in transitions:
-            if isinstance(transition, SessionEnded):
-                summary = transition.session
-                try:
-                    raw = await self.client.session(summary.id)
-                except AmpecoError as err:
-                    self.logbook(f"{charger.label}: final numbers of session {summary.id} unavailable ({err.message})", "DEBUG")
-                    raw = None
-                if raw:
-                    session = parse_session(raw, charger.config.units, [])
-                    summary = with_final(summary, session) if session else summary
-                charger.memory.last_session = summary
-                transition = SessionEnded(summary)
-            completed.append(transition)
-        return completed
 
     def _oddities(self, oddities: list[Oddity]) -> None:
         for oddity in oddities:
@@ -279,3 +255,8 @@ class Account:
                 await self.host.fire(*transition_event(charger.id, transition))
         await self.persist(urgent)
 
+
+def _finished_unseen(transitions: list[Transition]) -> bool:
+    """The EVSE went to `finishing` without this round ending a session: one ended unseen."""
+    finishing = any(isinstance(t, StatusChanged) and t.new.lower() == "finishing" for t in transitions)
+    return finishing and not any(isinstance(t, SessionEnded) for t in transitions)

@@ -44,6 +44,13 @@ class Charger:
         return session if session is not None and session.is_open else None
 
     @property
+    def session_id(self) -> str | None:
+        """The session believed open: as last read, or as remembered through a glitchy answer."""
+        if self.session is not None:
+            return self.session.id
+        return self.memory.session.id if self.memory.session is not None else None
+
+    @property
     def may_be_charging(self) -> bool:
         return self.memory.session is not None or may_be_charging(self.evse)
 
@@ -52,6 +59,9 @@ class Charger:
 
     def update(self, item: Mapping[str, Any], charge_point: ChargePoint, evse: Evse | None, now: float) -> list[Transition]:
         """Take a fresh reading; returns the transitions it reveals."""
+        if charge_point.name is None and self.charge_point is not None:
+            # A name is identity, not a reading: entity names must not flip when one answer lacks it.
+            charge_point = replace(charge_point, name=self.charge_point.name)
         self.item, self.charge_point, self.evse, self.last_success = item, charge_point, evse, now
         self.problem = None if evse is not None else self._missing_evse(charge_point)
         if evse is None:

@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -97,6 +98,14 @@ class AmpecoClient:
 
     async def session(self, session_id: str) -> Mapping[str, Any] | None:
         return _session_of(await self._request("GET", f"app/session/{quote(session_id, safe='')}"))
+
+    async def session_history(self, start: date, end: date) -> list[Mapping[str, Any]]:
+        """Finished sessions of the account between two days (inclusive), each unwrapped from its entry."""
+        answer = await self._request("GET", f"app/profile/session_history?start_date={start}&end_date={end}")
+        entries = answer.get("session_history") if isinstance(answer, Mapping) else answer
+        if not isinstance(entries, list):
+            raise PayloadError("the session history answer has no list of sessions")
+        return [_session_of(entry) or {} for entry in entries if isinstance(entry, Mapping)]
 
     async def start_session(
         self, evse_id: str, evse_identifier: str | None, max_current: int | None = None
@@ -226,7 +235,7 @@ class AmpecoClient:
         if status == 406:
             raise RefusedError(message or "the charger refused the command", status=status)
         if status == 429:
-            retry_after = _retry_after(headers.get("Retry-After"))
+            retry_after = _retry_after(headers.get("Retry-After"), headers.get("Date"))
             if retry_after is not None:
                 self._blocked_until = self._clock() + retry_after
             raise RateLimitError(
@@ -272,8 +281,9 @@ def _session_of(answer: Any) -> Mapping[str, Any] | None:
     raise PayloadError("the session answer is not a JSON object")
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds or an HTTP date; None when absent or unreadable."""
+def _retry_after(value: str | None, server_date: str | None) -> float | None:
+    """Retry-After as seconds, or as an HTTP date (measured from the answer's own Date, so clock skew does
+    not matter); None when absent or unreadable."""
     if not value:
         return None
     try:
@@ -281,6 +291,7 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         pass
     try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        now = parsedate_to_datetime(server_date).timestamp() if server_date else time.time()
+        return max(0.0, parsedate_to_datetime(value).timestamp() - now)
     except (TypeError, ValueError):
         return None

@@ -64,12 +64,10 @@ async def _limit(account: Account, charger: Charger, amps: int) -> str | None:
 
 
 async def start_charging(account: Account, charger: Charger, max_current: int | None) -> Outcome:
-    if (session := charger.session) is not None:
-        return Outcome(False, f"a charging session ({session.id}) is already running on {charger.id}", session.id)
     if (problem := await _reading(account, charger)) is not None:
         return Outcome(False, problem)
-    if (session := charger.session) is not None:
-        return Outcome(False, f"a charging session ({session.id}) is already running on {charger.id}", session.id)
+    if (session_id := charger.session_id) is not None:
+        return Outcome(False, f"a charging session ({session_id}) is already running on {charger.id}", session_id)
     if max_current is not None and (problem := await _limit(account, charger, max_current)) is not None:
         return Outcome(False, f"{problem}; charging was not started")
     evse = charger.evse
@@ -97,22 +95,22 @@ def _charging(charger: Charger) -> bool:
 
 async def stop_charging(account: Account, charger: Charger, fresh_within: float) -> Outcome:
     last = charger.last_success
-    if charger.session is None and (last is None or account.host.now() - last > fresh_within):
+    if charger.session_id is None and (last is None or account.host.now() - last > fresh_within):
         # After a restart, or long after the last reading: look before saying there is nothing to stop.
         await account.refresh()
-    session = charger.session
-    if session is None:
+    session_id = charger.session_id
+    if session_id is None:
         return Outcome(False, f"nothing to stop: no charging session is running on {charger.id}")
-    if (session.status or "").lower() == "stopping":
-        return Outcome(True, session_id=session.id)
+    if charger.session is not None and (charger.session.status or "").lower() == "stopping":
+        return Outcome(True, session_id=session_id)
     try:
-        await account.client.stop_session(session.id)
+        await account.client.stop_session(session_id)
     except NotFoundError:
-        return Outcome(True, session_id=session.id, poll=True)
+        return Outcome(True, session_id=session_id, poll=True)
     except AmpecoError as err:
-        return Outcome(False, f"stop failed: {err.message}", session.id, poll=True)
-    account.confirm(lambda: charger.session is None)
-    return Outcome(True, session_id=session.id, poll=True)
+        return Outcome(False, f"stop failed: {err.message}", session_id, poll=True)
+    account.confirm(lambda: charger.session_id is None)
+    return Outcome(True, session_id=session_id, poll=True)
 
 
 async def set_max_current(account: Account, charger: Charger, amps: int) -> Outcome:
@@ -121,4 +119,4 @@ async def set_max_current(account: Account, charger: Charger, amps: int) -> Outc
     if (problem := await _limit(account, charger, amps)) is not None:
         return Outcome(False, problem)
     account.confirm(lambda: charger.charge_point is not None and charger.charge_point.max_current_a == amps)
-    return Outcome(True, session_id=charger.session.id if charger.session else None, poll=True)
+    return Outcome(True, session_id=charger.session_id, poll=True)

@@ -5,10 +5,13 @@ the EVSE status last seen, the open session, the last finished one and which ids
 `observe` compares a new reading with it and returns the transitions to announce.
 """
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .models import Session
+from .status import is_drawing_status
 
 _REMEMBERED_IDS = 50
 
@@ -84,6 +87,12 @@ class Memory:
     last_session: SessionSummary | None = None
     started: list[str] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
+    vanished: bool = False  # the open session was missing from the last answer (see `observe`)
+    # Sessions may have been missed since this time (an outage, a restart): the history is to be read.
+    history_since: float | None = None
+
+    def want_history(self, since: float) -> None:
+        self.history_since = since if self.history_since is None else min(since, self.history_since)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,6 +119,8 @@ class Memory:
             last_session=summary(data.get("last_session")),
             started=ids(data.get("started")),
             ended=ids(data.get("ended")),
+            vanished=data.get("vanished") is True,
+            history_since=since if isinstance(since := data.get("history_since"), (int, float)) else None,
         )
 
 
@@ -138,6 +149,13 @@ def observe(memory: Memory, evse_status: str | None, session: Session | None) ->
     open_session = session if session is not None and session.is_open else None
     closed_session = session if session is not None and not session.is_open else None
     known = memory.session
+    vanished = known is not None and session is None
+    if vanished and not memory.vanished and is_drawing_status(evse_status):
+        # One answer without the session while the EVSE still charges is a glitch until the next poll
+        # confirms it: a false "charging finished" is worse than learning of the end one poll later.
+        memory.vanished = True
+        return transitions
+    memory.vanished = False
     if known is not None and (open_session is None or open_session.id != known.id):
         final = known.updated(closed_session) if closed_session and closed_session.id == known.id else known
         _end(memory, final, transitions)
@@ -161,3 +179,40 @@ def observe(memory: Memory, evse_status: str | None, session: Session | None) ->
 def with_final(summary: SessionSummary, session: Session) -> SessionSummary:
     """The ended session completed from its detail answer (final energy and amount)."""
     return summary.updated(session) if session.id == summary.id else summary
+
+
+def reconcile(memory: Memory, sessions: Iterable[Session], since: float) -> list[Transition]:
+    """Finished sessions the polls never saw (an outage, a restart, a short session): each announced once.
+
+    `sessions` come from the account's session history; only those that ended after `since` (when the app
+    last had an accurate picture) count, so history from before the app watched is never news.
+    """
+    transitions: list[Transition] = []
+    memory.history_since = None
+    open_id = memory.session.id if memory.session else None
+    missed = [
+        s for s in sessions
+        if not s.is_open and s.id not in memory.ended and s.id != open_id and (_epoch(s.stopped_at) or 0) > since
+    ]
+    for session in sorted(missed, key=lambda s: _epoch(s.started_at) or 0):
+        summary = summarize(session)
+        if session.id not in memory.started:
+            _remember(memory.started, session.id)
+            transitions.append(SessionStarted(summary))
+        previous = memory.last_session
+        _remember(memory.ended, session.id)
+        transitions.append(SessionEnded(summary))
+        if previous is not None and (_epoch(previous.stopped_at) or 0) > (_epoch(summary.stopped_at) or 0):
+            memory.last_session = previous
+        else:
+            memory.last_session = summary
+    return transitions
+
+
+def _epoch(iso: str | None) -> float | None:
+    if not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso).timestamp()
+    except ValueError:
+        return None

@@ -17,8 +17,12 @@ KNOWN_EVSE_STATUSES: tuple[str, ...] = (
 )
 _BY_LOWER = {status.lower(): status for status in KNOWN_EVSE_STATUSES}
 
-# A session may be running: poll at the charging cadence.
-SESSION_EVSE_STATUSES = frozenset({"preparing", "charging", "suspended", "suspendedev", "suspendedevse", "finishing"})
+# A session may be running: poll at the charging cadence. ("occupied" is OCPP 1.5 for a car at the socket.)
+SESSION_EVSE_STATUSES = frozenset(
+    {"preparing", "charging", "suspended", "suspendedev", "suspendedevse", "finishing", "occupied"}
+)
+# A session is certainly running (not just possible, as while preparing or finishing).
+DRAWING_EVSE_STATUSES = frozenset({"charging", "suspended", "suspendedev", "suspendedevse"})
 CLOSED_SESSION_STATUSES = frozenset({"finished", "failed"})
 
 
@@ -34,7 +38,14 @@ def is_known_status(value: str) -> bool:
 
 
 def suggests_session(evse_status: str | None) -> bool:
-    return evse_status is not None and evse_status.lower() in SESSION_EVSE_STATUSES
+    """True for the statuses around a session, and for unknown ones: better a faster poll than a lost session."""
+    if evse_status is None:
+        return False
+    return evse_status.lower() in SESSION_EVSE_STATUSES or not is_known_status(evse_status)
+
+
+def is_drawing_status(evse_status: str | None) -> bool:
+    return evse_status is not None and evse_status.lower() in DRAWING_EVSE_STATUSES
 
 
 def is_closed_session_status(session_status: str | None) -> bool:

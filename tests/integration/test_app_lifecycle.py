@@ -9,6 +9,7 @@ from simulator import Fault
 from tests.harness import CP1, SLUG1, SLUG2, TOKEN, make_app, sensor, stack
 
 STARTED, ENDED = "ampeco_ev_charger_session_started", "ampeco_ev_charger_session_ended"
+LIST = "app/personal/charge-points"
 
 
 async def test_home_assistant_restart_republishes_everything_at_once(tmp_path):
@@ -22,12 +23,12 @@ async def test_home_assistant_restart_republishes_everything_at_once(tmp_path):
         requests = len(s.requests())
         s.app = make_app(s.fake, s.args())
         await s.app.initialize()
-        assert len(s.requests()) == requests  # shown from memory, before any poll
+        assert len(s.requests()) == requests  # shown from memory, before any request
         assert set(s.fake.states) == set(before)
         for key in ("session_id", "charging_current", "max_current", "evse_status", "charging_energy"):
             assert s.fake.state(sensor(SLUG1, key)) == before[sensor(SLUG1, key)][0]
         await s.fake.advance(0)
-        assert len(s.requests()) == requests + 1
+        assert [r.path for r in s.requests()[requests:]] == [LIST, "app/profile/session_history"]
         assert s.fake.state(sensor(SLUG1, "charging_energy")) >= before[sensor(SLUG1, "charging_energy")][0]
         assert len(s.fake.fired(STARTED)) == 1
 

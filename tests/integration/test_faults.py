@@ -12,21 +12,23 @@ def poll_times(s) -> list[float]:
     return [r.at - s.fake.clock for r in s.requests(LIST)]
 
 
-async def test_rejected_token_one_error_line_long_interval_and_recovery(tmp_path):
+@pytest.mark.parametrize("status", [401, 403])
+async def test_rejected_token_one_error_line_long_interval_and_recovery(tmp_path, status):
     async with stack(tmp_path) as s:
         s.model.chargers[CP1].car_needs_wh = 200_000
         await s.start()
         await s.send("start_charging", chargepoint_id=CP1)
         await s.fake.advance(10)
-        s.simulator.faults.add(Fault("status", status=401))
+        s.simulator.faults.add(Fault("status", status=status))
         await s.fake.advance(30)
-        interval = s.fake.state(sensor(SLUG1, "polling_interval"))
-        assert 1440 <= interval <= 1800  # no request storm: one look every ~30 min
+        for slug in (SLUG1, SLUG2):  # every charger of the account shows the problem
+            assert 1440 <= s.fake.state(sensor(slug, "polling_interval")) <= 1800  # no storm: a look every ~30 min
+            assert s.fake.attributes(sensor(slug, "max_current"))["stale"] is True
         before = len(s.requests())
         await s.fake.advance(6 * 3600)
         assert len(s.requests()) - before <= 15
         errors = list(s.fake.lines("ERROR"))
-        assert len(errors) == 1 and "token was rejected (HTTP 401" in errors[0] and "secrets.yaml" in errors[0]
+        assert len(errors) == 1 and f"token was rejected (HTTP {status}" in errors[0] and "secrets.yaml" in errors[0]
         assert s.fake.state(sensor(SLUG1, "evse_status")) == "unavailable"  # past the grace, nothing faked
         assert s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"].startswith("the AMPECO token")
 
@@ -48,10 +50,10 @@ async def test_rate_limit_is_honoured_to_the_second(tmp_path):
         await s.fake.advance(599)
         assert len(s.requests()) == 2  # nothing between the 429 and the server's time
         await s.fake.advance(2)
-        assert len(s.requests()) == 3
+        assert len(s.requests(LIST)) == 3
         await s.fake.advance(30)
-        assert len(s.requests()) == 4  # and the normal cadence after
-        assert s.requests()[2].at - limited_at >= 600
+        assert len(s.requests(LIST)) == 4  # and the normal cadence after
+        assert s.requests(LIST)[2].at - limited_at >= 600
 
 
 async def test_rate_limit_without_retry_after_backs_off(tmp_path):
@@ -59,7 +61,7 @@ async def test_rate_limit_without_retry_after_backs_off(tmp_path):
         await s.start()
         s.simulator.faults.add(Fault("rate_limit", count=2))
         await s.fake.advance(30 + 30 + 60 + 30)
-        gaps = [b.at - a.at for a, b in zip(s.requests(), s.requests()[1:])]
+        gaps = [b.at - a.at for a, b in zip(s.requests(LIST), s.requests(LIST)[1:])]
         assert 24 <= gaps[1] <= 30 and 48 <= gaps[2] <= 60 and gaps[3] == 30
 
 
@@ -71,7 +73,7 @@ async def test_server_errors_back_off_keep_the_last_reading_then_recover(tmp_pat
         await s.fake.advance(30)
         for _ in range(5):
             await s.fake.advance(1800)
-        gaps = [b.at - a.at for a, b in zip(s.requests(), s.requests()[1:])][1:]
+        gaps = [b.at - a.at for a, b in zip(s.requests(LIST), s.requests(LIST)[1:])][1:]
         expected = [30, 60, 120, 240, 480, 960, 1800]
         assert all(0.8 * e <= g <= e for g, e in zip(gaps, expected))
         assert gaps[len(expected):] and all(1440 <= g <= 1800 for g in gaps[len(expected):])
@@ -129,12 +131,18 @@ async def test_broken_answers_count_as_failures_and_recover(tmp_path, fault, mes
         assert s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"] is None
 
 
-async def test_connection_refused_is_a_transport_failure(tmp_path):
+@pytest.mark.parametrize(
+    ("host", "error"),
+    [("http://127.0.0.1:9", "cannot connect to 127.0.0.1:9"), ("https://ampeco-test.invalid", "cannot connect to ampeco-test.invalid")],
+)
+async def test_connection_refused_and_dns_failure_are_transport_failures(tmp_path, host, error):
     async with stack(tmp_path) as s:
-        await s.start(api_host="http://127.0.0.1:9")
-        error = s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"]
-        assert error.startswith("cannot connect to 127.0.0.1:9")
+        await s.start(api_host=host)
+        assert s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"].startswith(error)
         assert s.fake.state(sensor(SLUG1, "evse_status")) == "unavailable"
+        await s.fake.advance(3600)
+        assert 4 <= s.fake.attributes(sensor(SLUG1, "polling_interval"))["retry_count"] <= 8  # backing off
+        assert len(s.fake.timers) == 1
 
 
 async def test_unknown_statuses_are_shown_as_sent_and_warned_about_once(tmp_path):

@@ -120,3 +120,21 @@ def test_final_numbers_complete_a_summary_of_the_same_session_only():
     assert with_final(summary, session("1", status="finished", energy=2.2)).energy_kwh == 2.2
     assert with_final(summary, session("2", energy=9.0)) is summary
     assert isinstance(SessionStarted(summary), SessionStarted)
+
+
+def test_a_session_missing_from_one_answer_while_charging_is_not_ended_yet():
+    memory = Memory()
+    observe(memory, "charging", session(energy=3.0))
+    assert observe(memory, "charging", None) == []  # a glitch until the next answer confirms it
+    assert observe(memory, "charging", session(energy=3.5)) == []
+    assert observe(memory, "charging", None) == []
+    (ended,) = [t for t in observe(memory, "charging", None) if isinstance(t, SessionEnded)]
+    assert ended.session.energy_kwh == 3.5
+    assert observe(memory, "charging", session(energy=3.6)) == []  # and if it comes back, no second start
+    assert [type(t) for t in observe(memory, "available", None)] == [StatusChanged]  # nor a second end
+
+
+def test_a_session_gone_with_the_evse_finishing_ends_at_once():
+    memory = Memory()
+    observe(memory, "charging", session())
+    assert kinds(observe(memory, "finishing", None)) == ["StatusChanged", "SessionEnded"]

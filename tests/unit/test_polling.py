@@ -48,12 +48,15 @@ def test_back_to_normal_after_the_first_success():
     assert POLICY.delay(active=True, failures=0, error=None) == 30
 
 
-@pytest.mark.parametrize("status", ["charging", "preparing", "suspended", "suspendedEV", "suspendedEVSE", "finishing"])
+@pytest.mark.parametrize(
+    "status", ["charging", "preparing", "suspended", "suspendedEV", "suspendedEVSE", "finishing", "occupied", "Hibernating"]
+)
 def test_statuses_that_may_have_a_session_poll_fast(status):
+    """Unknown statuses too: a faster poll costs less than a session never seen."""
     assert may_be_charging(Evse(id="1", status=status))
 
 
-@pytest.mark.parametrize("status", ["available", "faulted", "unavailable", "Hibernating", None])
+@pytest.mark.parametrize("status", ["available", "faulted", "unavailable", "reserved", None])
 def test_other_statuses_poll_slowly(status):
     assert not may_be_charging(Evse(id="1", status=status))
     assert not may_be_charging(None)
