@@ -1,7 +1,9 @@
 """A stand-in for the little of AppDaemon the app uses, with timers on a virtual clock.
 
 Only the methods the app calls are faked (run_in, cancel_timer, set_state, listen_event, fire_event, log,
-args); ADAPI's constructor is never run. HTTP stays real: the app talks to the simulator over loopback.
+args; and for dashboard helpers listen_state, get_state, call_service, which behave like Home Assistant's
+input_boolean and input_number); ADAPI's constructor is never run. HTTP stays real: the app talks to the
+simulator over loopback.
 """
 
 import itertools
@@ -30,6 +32,8 @@ class FakeAppDaemon:
         self.events: list[tuple[str, dict[str, Any]]] = []
         self.listeners: dict[str, Callable[..., Awaitable[None]]] = {}
         self.logs: list[tuple[str, str]] = []
+        self.watchers: dict[str, list[tuple[Callable[..., Awaitable[None]], dict[str, Any]]]] = {}
+        self.services: list[tuple[str, dict[str, Any]]] = []
         self._seq = itertools.count()
 
     def now(self) -> float:
@@ -60,6 +64,30 @@ class FakeAppDaemon:
 
     def log(self, msg: str, level: str = "INFO", **kwargs: Any) -> None:
         self.logs.append((level, msg))
+
+    async def listen_state(self, callback: Callable[..., Awaitable[None]], entity_id: str, **kwargs: Any) -> str:
+        self.watchers.setdefault(entity_id, []).append((callback, kwargs))
+        return f"state-{entity_id}"
+
+    async def get_state(self, entity_id: str, **kwargs: Any) -> Any:
+        return self.states.get(entity_id, (None,))[0]
+
+    async def call_service(self, service: str, **data: Any) -> None:
+        """input_boolean/turn_on|off and input_number/set_value change the helper as Home Assistant would."""
+        self.services.append((service, data))
+        entity_id = data.get("entity_id", "")
+        if service in ("input_boolean/turn_on", "input_boolean/turn_off"):
+            await self.user_sets(entity_id, service.rsplit("_", 1)[1])
+        elif service == "input_number/set_value":
+            await self.user_sets(entity_id, str(float(data["value"])))
+
+    async def user_sets(self, entity_id: str, state: str) -> None:
+        """A person (or a service call) changes a helper: its state listeners run."""
+        old = self.states.get(entity_id, (None, {}))
+        self.states[entity_id] = (state, old[1])
+        if old[0] != state:
+            for callback, kwargs in self.watchers.get(entity_id, []):
+                await callback(entity_id, "state", old[0], state, **kwargs)
 
     # --- driving it --------------------------------------------------------------------------------------
 

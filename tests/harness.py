@@ -27,7 +27,8 @@ def make_app(fake: FakeAppDaemon, args: dict[str, Any]) -> AmpecoEvCharger:
     """The app class as AppDaemon would hold it, with only the faked surface wired in."""
     app = AmpecoEvCharger.__new__(AmpecoEvCharger)
     app.args = {"name": "ampeco_ev_charger", "module": "ampeco_ev_charger.app", "class": "AmpecoEvCharger", **args}
-    for name in ("run_in", "cancel_timer", "set_state", "listen_event", "fire_event", "log"):
+    for name in ("run_in", "cancel_timer", "set_state", "listen_event", "fire_event", "log", "listen_state",
+                 "get_state", "call_service"):
         setattr(app, name, getattr(fake, name))
     return app
 

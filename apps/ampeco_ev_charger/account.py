@@ -36,7 +36,7 @@ class Account:
         logbook: Logbook,
         unavailable_after: float,
         rand: Callable[[], float],
-        persist: Callable[[bool], Awaitable[None]],
+        after_round: Callable[["Account", bool], Awaitable[None]],
     ) -> None:
         self.client = client
         self.chargers = chargers
@@ -45,7 +45,7 @@ class Account:
         self.logbook = logbook
         self.unavailable_after = unavailable_after
         self.rand = rand
-        self.persist = persist
+        self.after_round = after_round
         self.failures = 0
         self.error: AmpecoError | None = None
         self._timer: Any = None
@@ -53,7 +53,7 @@ class Account:
         self._delay = 0.0
         self._next_poll = host.now()
         self._round: asyncio.Future[AmpecoError | None] | None = None
-        self._confirming: list[tuple[float, Callable[[], bool]]] = []
+        self._confirming: list[tuple[float, Charger, Callable[[], bool]]] = []
         self._closed = False
         self._last_ok: float | None = None  # when a round last read the account
 
@@ -89,9 +89,12 @@ class Account:
             self._round = asyncio.ensure_future(self._poll_round())
         return await asyncio.shield(self._round)
 
-    def confirm(self, done: Callable[[], bool]) -> None:
+    def confirm(self, charger: Charger, done: Callable[[], bool]) -> None:
         """Poll every few seconds until `done()` says the cloud shows a command's effect (or a minute passes)."""
-        self._confirming.append((self.host.now() + CONFIRM_WITHIN, done))
+        self._confirming.append((self.host.now() + CONFIRM_WITHIN, charger, done))
+
+    def confirming(self, charger: Charger) -> bool:
+        return any(waiting is charger for _, waiting, _ in self._confirming)
 
     async def _on_timer(self) -> None:
         self._timer = None
@@ -200,7 +203,7 @@ class Account:
 
     def _next_delay(self) -> float:
         now = self.host.now()
-        self._confirming = [(deadline, done) for deadline, done in self._confirming if deadline > now and not done()]
+        self._confirming = [entry for entry in self._confirming if entry[0] > now and not entry[2]()]
         return self.policy.delay(
             active=any(c.may_be_charging for c in self.chargers),
             confirming=bool(self._confirming),
@@ -253,7 +256,7 @@ class Account:
                 urgent = True
                 self.logbook(f"{charger.label}: {describe(transition)}")
                 await self.host.fire(*transition_event(charger.id, transition))
-        await self.persist(urgent)
+        await self.after_round(self, urgent)
 
 
 def _finished_unseen(transitions: list[Transition]) -> bool:

@@ -4,6 +4,7 @@ apps.yaml:  module: ampeco_ev_charger.app   class: AmpecoEvCharger
 """
 
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,9 @@ class AmpecoEvCharger(ADAPI):
     async def _on_timer(self, job: Job, **kwargs: Any) -> None:
         await job()
 
+    async def _on_state(self, entity: str, attribute: str, old: Any, new: Any, **kwargs: Any) -> None:
+        await kwargs["job"](new)
+
 
 class _AppDaemonHost:
     """The Host the Hub needs, on top of AppDaemon's API."""
@@ -81,6 +85,15 @@ class _AppDaemonHost:
 
     def log(self, message: str, level: str) -> None:
         self._app.log(message, level=level)
+
+    async def watch(self, entity_id: str, callback: Callable[[str], Awaitable[None]]) -> None:
+        await self._app.listen_state(self._app._on_state, entity_id, job=callback)
+
+    async def read(self, entity_id: str) -> str | None:
+        return await self._app.get_state(entity_id)
+
+    async def call(self, service: str, data: dict[str, Any]) -> None:
+        await self._app.call_service(service, **data)
 
     def now(self) -> float:
         return time.time()

@@ -19,11 +19,14 @@ APPDAEMON_KEYS = frozenset(
     {"name", "config_path", "module", "class", "dependencies", "disable", "priority", "pin_app", "pin_thread",
      "log", "log_level", "global", "plugins"}
 )
-TOP_LEVEL_KEYS = frozenset(
-    {"api_host", "auth_token", "chargers", "chargepoint_id", "name", "evse_id", "units", "charging_interval",
-     "idle_interval", "request_timeout", "unavailable_after", "max_concurrent_requests", "state_file"}
+# What a charger entry may hold; the single-charger form may give these (but for the account) at the top.
+CHARGER_KEYS = frozenset(
+    {"chargepoint_id", "name", "evse_id", "units", "auth_token", "api_host", "charging_switch", "current_limit"}
 )
-CHARGER_KEYS = frozenset({"chargepoint_id", "name", "evse_id", "units", "auth_token", "api_host"})
+TOP_LEVEL_KEYS = CHARGER_KEYS | {
+    "chargers", "charging_interval", "idle_interval", "request_timeout", "unavailable_after",
+    "max_concurrent_requests", "state_file",
+}
 
 
 class ConfigError(ValueError):
@@ -43,6 +46,9 @@ class ChargerConfig:
     name: str | None = None
     evse_id: str | None = None
     units: Units = Units()
+    # Dashboard controls the user created as helpers: charging on/off, and the current limit.
+    charging_switch: str | None = None
+    current_limit: str | None = None
 
     @property
     def slug(self) -> str:
@@ -161,7 +167,17 @@ def _charger(entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any], 
         name=_text(entry.get("name"), _key(where, "name")),
         evse_id=_text(entry.get("evse_id"), _key(where, "evse_id")),
         units=_units(entry.get("units"), _key(where, "units")),
+        charging_switch=_entity(entry.get("charging_switch"), _key(where, "charging_switch"), "input_boolean"),
+        current_limit=_entity(entry.get("current_limit"), _key(where, "current_limit"), "input_number"),
     )
+
+
+def _entity(value: object, key: str, domain: str) -> str | None:
+    """An entity id of the given domain, e.g. input_boolean.ev_charging."""
+    entity_id = _text(value, key)
+    if entity_id is not None and not re.fullmatch(rf"{domain}\.[a-z0-9_]+", entity_id):
+        raise ConfigError(key, f"must be the entity id of a {domain} helper, like {domain}.ev_charging; got {entity_id!r}")
+    return entity_id
 
 
 def _charger_entries(args: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
@@ -171,7 +187,7 @@ def _charger_entries(args: Mapping[str, Any]) -> list[tuple[str, Mapping[str, An
     if chargers is None:
         if "chargepoint_id" not in args:
             raise ConfigError("chargers", "no charger configured: add `chargers:` with at least one `chargepoint_id`")
-        return [("", {k: args[k] for k in ("chargepoint_id", "name", "evse_id", "units") if k in args})]
+        return [("", {k: args[k] for k in CHARGER_KEYS - {"auth_token", "api_host"} if k in args})]
     if not isinstance(chargers, list) or not chargers:
         raise ConfigError("chargers", "must be a list with at least one entry like `- chargepoint_id: QNG0C18010`")
     entries = []

@@ -53,7 +53,7 @@ async def _limit(account: Account, charger: Charger, amps: int) -> str | None:
     """Set the charger's current limit; returns why it failed, if it did."""
     assert charger.charge_point is not None
     problem = check_current(amps, charger.charge_point.current_range)
-    if problem:
+    if problem or charger.charge_point.max_current_a == amps:
         return problem
     try:
         await account.client.set_max_current(charger.id, amps)
@@ -81,7 +81,7 @@ async def start_charging(account: Account, charger: Charger, max_current: int | 
     session = parse_session(answer, charger.config.units, []) if answer else None
     if session is not None and session.is_open:
         charger.note_session(session)
-    account.confirm(lambda: _charging(charger))
+    account.confirm(charger, lambda: _charging(charger))
     return Outcome(True, session_id=session.id if session else None, poll=True)
 
 
@@ -109,7 +109,7 @@ async def stop_charging(account: Account, charger: Charger, fresh_within: float)
         return Outcome(True, session_id=session_id, poll=True)
     except AmpecoError as err:
         return Outcome(False, f"stop failed: {err.message}", session_id, poll=True)
-    account.confirm(lambda: charger.session_id is None)
+    account.confirm(charger, lambda: charger.session_id is None)
     return Outcome(True, session_id=session_id, poll=True)
 
 
@@ -118,5 +118,5 @@ async def set_max_current(account: Account, charger: Charger, amps: int) -> Outc
         return Outcome(False, problem)
     if (problem := await _limit(account, charger, amps)) is not None:
         return Outcome(False, problem)
-    account.confirm(lambda: charger.charge_point is not None and charger.charge_point.max_current_a == amps)
+    account.confirm(charger, lambda: charger.charge_point is not None and charger.charge_point.max_current_a == amps)
     return Outcome(True, session_id=charger.session_id, poll=True)

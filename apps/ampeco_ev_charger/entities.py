@@ -1,4 +1,4 @@
-"""What one charger looks like in Home Assistant: the ten sensors of the contract, as plain data.
+"""What one charger looks like in Home Assistant: its sensors and binary sensors, as plain data.
 
 Values are never faked: without a reading a sensor is `unavailable`; while the cloud fails the last good
 reading stays, marked `stale`, until `unavailable_after` seconds have passed since it was read.
@@ -11,6 +11,7 @@ from typing import Any
 
 from .lifecycle import Memory, SessionSummary
 from .models import ChargePoint, Evse, Session
+from .status import is_known_status, is_plugged_status
 from .units import rounded
 
 ATTRIBUTION = "Data provided by the AMPECO cloud"
@@ -71,6 +72,18 @@ class ChargerView:
             return False
         return not (self.stale and self.now - self.last_success >= self.unavailable_after)
 
+    @property
+    def problem_reason(self) -> str | None:
+        """Why the user should look: the cloud or the token fails, the configuration is off, or a fault."""
+        if self.poll.error or self.problem:
+            return self.poll.error or self.problem
+        status = (self.evse.status or "").lower() if self.evse is not None else ""
+        if status == "faulted":
+            return "the charger reports a fault"
+        if status == "unavailable":
+            return "the charger is unavailable (offline or out of service)"
+        return None
+
 
 @dataclass(frozen=True)
 class EntityState:
@@ -81,6 +94,8 @@ class EntityState:
 
 @dataclass(frozen=True)
 class Sensor:
+    """One entity of a charger; binary sensors are sensors of the `binary_sensor` domain."""
+
     key: str
     name: str
     icon: str
@@ -92,6 +107,7 @@ class Sensor:
     diagnostic: bool = False
     # Describes the app itself, so it is shown even when the cloud cannot be read.
     always_available: bool = False
+    domain: str = "sensor"
 
 
 def _amps(value: float | None) -> float | int | None:
@@ -197,6 +213,28 @@ def _duration(view: ChargerView) -> float | None:
     return None if summary is None else rounded(summary.duration_min, 1)
 
 
+def _on(flag: bool | None) -> str | None:
+    return None if flag is None else ("on" if flag else "off")
+
+
+def _charging(view: ChargerView) -> str | None:
+    """Power flows (or the charger says it is charging and power is about to show)."""
+    session = view.session
+    status = (view.evse.status or "").lower() if view.evse is not None else ""
+    return _on(session is not None and ((session.power_kw or 0) > 0 or status == "charging"))
+
+
+def _plugged_in(view: ChargerView) -> str | None:
+    status = view.evse.status if view.evse is not None else None
+    if view.session is not None or is_plugged_status(status):
+        return "on"
+    return None if status is None or not is_known_status(status) else "off"
+
+
+def _total_energy(view: ChargerView) -> float:
+    return round(view.memory.total_energy_kwh, 3)
+
+
 SENSORS: tuple[Sensor, ...] = (
     Sensor("charger_status", "Charger Status", "mdi:ev-station", lambda v: _cp(v).status, _charger_attributes),
     Sensor("charging_session", "Charging Session", "mdi:ev-plug-type2", _power, _session_attributes,
@@ -218,15 +256,23 @@ SENSORS: tuple[Sensor, ...] = (
            unit="kWh", device_class="energy", diagnostic=True),
     Sensor("session_id", "Session ID", "mdi:identifier", lambda v: v.session.id if v.session else "none",
            diagnostic=True),
+    Sensor("total_energy", "Total Energy", "mdi:counter", _total_energy,
+           unit="kWh", device_class="energy", state_class="total_increasing"),
+    Sensor("charging", "Charging", "mdi:battery-charging", _charging, device_class="battery_charging",
+           domain="binary_sensor"),
+    Sensor("plugged_in", "Plugged In", "mdi:power-plug", _plugged_in, device_class="plug", domain="binary_sensor"),
+    Sensor("problem", "Problem", "mdi:alert-circle", lambda v: _on(v.problem_reason is not None),
+           lambda v: {"reason": v.problem_reason}, device_class="problem", domain="binary_sensor",
+           always_available=True),
 )
 
 
-def entity_id(slug: str, key: str) -> str:
-    return f"sensor.evse_{slug}_{key}"
+def entity_id(slug: str, key: str, domain: str = "sensor") -> str:
+    return f"{domain}.evse_{slug}_{key}"
 
 
 def build_entities(view: ChargerView) -> list[EntityState]:
-    """Every sensor of one charger, with the full attribute set (so stale attributes never linger)."""
+    """Every entity of one charger, with the full attribute set (so stale attributes never linger)."""
     return [_entity(view, sensor) for sensor in SENSORS]
 
 
@@ -245,11 +291,12 @@ def _entity(view: ChargerView, sensor: Sensor) -> EntityState:
     ):
         if value is not None:
             attributes[key] = value
+    entity = entity_id(view.slug, sensor.key, sensor.domain)
     if sensor.always_available:
-        return EntityState(entity_id(view.slug, sensor.key), sensor.state(view), attributes | sensor.attributes(view))
+        return EntityState(entity, sensor.state(view), attributes | sensor.attributes(view))
     if not view.available:
-        return EntityState(entity_id(view.slug, sensor.key), UNAVAILABLE, attributes | {"stale": view.stale})
+        return EntityState(entity, UNAVAILABLE, attributes | {"stale": view.stale})
     attributes |= sensor.attributes(view)
     attributes["stale"] = view.stale
     state = sensor.state(view)
-    return EntityState(entity_id(view.slug, sensor.key), "unknown" if state is None else state, attributes)
+    return EntityState(entity, "unknown" if state is None else state, attributes)

@@ -23,6 +23,15 @@ class Host(Protocol):
 
     def log(self, message: str, level: str) -> None: ...
 
+    async def watch(self, entity_id: str, callback: Callable[[str], Awaitable[None]]) -> None:
+        """Call `callback(new_state)` whenever a Home Assistant entity changes state."""
+
+    async def read(self, entity_id: str) -> str | None:
+        """A Home Assistant entity's state now (None when it does not exist)."""
+
+    async def call(self, service: str, data: dict[str, Any]) -> None:
+        """Call a Home Assistant service, e.g. "input_boolean/turn_on"."""
+
     def now(self) -> float:
         """Wall-clock seconds since the epoch."""
 

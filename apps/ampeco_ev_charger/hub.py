@@ -18,6 +18,7 @@ from .charger import Charger
 from .client import AmpecoClient, RequestRecord
 from .commands import CommandError, parse_command
 from .config import AppConfig
+from .controls import Controls
 from .events import COMMAND_RESULT, command_result
 from .host import Host, Logbook, one_line
 from .polling import PollPolicy
@@ -59,11 +60,16 @@ class Hub:
                 logbook=self.logbook,
                 unavailable_after=config.unavailable_after,
                 rand=rand,
-                persist=self._persist,
+                after_round=self._after_round,
             )
             for (api_host, token), chargers in groups.items()
         ]
         self._account_of = {c.id: account for account in self.accounts for c in account.chargers}
+        self.controls = {
+            charger.id: Controls(charger, self._account_of[charger.id], host, self.logbook, self.execute)
+            for charger in self.chargers.values()
+            if charger.config.charging_switch or charger.config.current_limit
+        }
         self._save_lock = asyncio.Lock()
         self._last_saved = -math.inf
         self._stopped = False
@@ -75,6 +81,8 @@ class Hub:
         saved = data.get("chargers")
         for charger in self.chargers.values():
             charger.restore(saved.get(charger.id) if isinstance(saved, dict) else None)
+        for controls in self.controls.values():
+            await controls.start()
         for account in self.accounts:
             await account.start()
         names = ", ".join(c.label for c in self.chargers.values())
@@ -88,19 +96,24 @@ class Hub:
 
     async def handle(self, event_type: str, data: Mapping[str, Any]) -> None:
         """One incoming command event -> exactly one command_result event."""
-        if self._stopped:
-            return
+        if not self._stopped:
+            await self.execute(event_type, dict(data or {}))
+
+    async def execute(self, event_type: str, data: dict[str, Any]) -> control.Outcome:
+        """Validate and run one command (from an event or a dashboard control); fires its command_result."""
         try:
-            command = parse_command(event_type, data or {}, list(self.chargers))
+            command = parse_command(event_type, data, list(self.chargers))
         except CommandError as err:
             self.logbook(f"{err.name} refused: {err.message}", "WARNING")
-            await self._result(err.chargepoint_id, err.name, control.Outcome(False, err.message))
-            return
+            outcome = control.Outcome(False, err.message)
+            await self._result(err.chargepoint_id, err.name, outcome)
+            return outcome
         if command.chargepoint_id is None:
             errors = await asyncio.gather(*(account.refresh() for account in self.accounts))
             problems = "; ".join(e.message for e in errors if e is not None)
-            await self._result(None, command.name, control.Outcome(not problems, problems or None))
-            return
+            outcome = control.Outcome(not problems, problems or None)
+            await self._result(None, command.name, outcome)
+            return outcome
         charger = self.chargers[command.chargepoint_id]
         account = self._account_of[charger.id]
         async with charger.lock:
@@ -116,6 +129,7 @@ class Hub:
             if outcome.poll:
                 # Inside the lock, so a stop right behind a start sees the session the start made.
                 await account.refresh()
+        return outcome
 
     async def _result(self, chargepoint_id: str | None, name: str, outcome: control.Outcome) -> None:
         """Fire the one command_result; whatever the event echoes back is redacted too."""
@@ -133,7 +147,11 @@ class Hub:
         outcome = record.error or record.status
         self.logbook(f"{record.method} {record.path} -> {outcome} in {record.seconds * 1000:.0f} ms", "DEBUG")
 
-    async def _persist(self, urgent: bool) -> None:
+    async def _after_round(self, account: Account, urgent: bool) -> None:
+        """After each poll round: dashboard helpers follow the chargers; memory goes to disk."""
+        for charger in account.chargers:
+            if (controls := self.controls.get(charger.id)) is not None:
+                await controls.reflect()
         if urgent or self.host.now() - self._last_saved >= SAVE_EVERY:
             await self._save()
 

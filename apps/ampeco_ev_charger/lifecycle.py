@@ -5,6 +5,7 @@ the EVSE status last seen, the open session, the last finished one and which ids
 `observe` compares a new reading with it and returns the transitions to announce.
 """
 
+import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -90,9 +91,30 @@ class Memory:
     vanished: bool = False  # the open session was missing from the last answer (see `observe`)
     # Sessions may have been missed since this time (an outage, a restart): the history is to be read.
     history_since: float | None = None
+    # Energy of every ended session since the app first watched: the Energy dashboard's meter.
+    ended_energy_kwh: float = 0.0
 
     def want_history(self, since: float) -> None:
         self.history_since = since if self.history_since is None else min(since, self.history_since)
+
+    @property
+    def total_energy_kwh(self) -> float:
+        """The meter: ended sessions, plus what the open one has delivered so far, each kWh counted once."""
+        running = 0.0
+        if self.session is not None and self.session.energy_kwh is not None:
+            running = self.session.energy_kwh
+            last = self.last_session
+            if self.session.id in self.ended and last is not None and last.id == self.session.id:
+                running = max(0.0, running - (last.energy_kwh or 0.0))  # back after a glitch ended it
+        return self.ended_energy_kwh + running
+
+    def finalise(self, summary: SessionSummary) -> None:
+        """Newer numbers of the last ended session (its own answer, or its return after a glitch)."""
+        last = self.last_session
+        if last is None or last.id != summary.id:
+            return
+        self.ended_energy_kwh += max(0.0, (summary.energy_kwh or 0.0) - (last.energy_kwh or 0.0))
+        self.last_session = summary
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -121,6 +143,7 @@ class Memory:
             ended=ids(data.get("ended")),
             vanished=data.get("vanished") is True,
             history_since=since if isinstance(since := data.get("history_since"), (int, float)) else None,
+            ended_energy_kwh=float(total) if isinstance(total := data.get("ended_energy_kwh"), (int, float)) else 0.0,
         )
 
 
@@ -131,10 +154,19 @@ def _remember(ids: list[str], session_id: str) -> None:
 
 def _end(memory: Memory, summary: SessionSummary, transitions: list[Transition]) -> None:
     memory.session = None
-    memory.last_session = summary
-    if summary.id not in memory.ended:
-        _remember(memory.ended, summary.id)
-        transitions.append(SessionEnded(summary))
+    if summary.id in memory.ended:  # it came back after a glitch and ended again: count only what it added
+        memory.finalise(summary)
+        return
+    _count_ended(memory, summary, transitions)
+
+
+def _count_ended(memory: Memory, summary: SessionSummary, transitions: list[Transition]) -> None:
+    _remember(memory.ended, summary.id)
+    memory.ended_energy_kwh += summary.energy_kwh or 0.0
+    transitions.append(SessionEnded(summary))
+    last = memory.last_session
+    if last is None or (_epoch(last.stopped_at) or 0) <= (_epoch(summary.stopped_at) or math.inf):
+        memory.last_session = summary
 
 
 def observe(memory: Memory, evse_status: str | None, session: Session | None) -> list[Transition]:
@@ -199,13 +231,7 @@ def reconcile(memory: Memory, sessions: Iterable[Session], since: float) -> list
         if session.id not in memory.started:
             _remember(memory.started, session.id)
             transitions.append(SessionStarted(summary))
-        previous = memory.last_session
-        _remember(memory.ended, session.id)
-        transitions.append(SessionEnded(summary))
-        if previous is not None and (_epoch(previous.stopped_at) or 0) > (_epoch(summary.stopped_at) or 0):
-            memory.last_session = previous
-        else:
-            memory.last_session = summary
+        _count_ended(memory, summary, transitions)
     return transitions
 
 

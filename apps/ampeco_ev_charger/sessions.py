@@ -62,7 +62,7 @@ async def with_final_numbers(
                 raw = None
             session = parse_session(raw, charger.config.units, []) if raw else None
             summary = with_final(summary, session) if session else summary
-            charger.memory.last_session = summary
+            charger.memory.finalise(summary)
             transition = SessionEnded(summary)
         completed.append(transition)
     return completed

@@ -41,7 +41,12 @@ def suggests_session(evse_status: str | None) -> bool:
     """True for the statuses around a session, and for unknown ones: better a faster poll than a lost session."""
     if evse_status is None:
         return False
-    return evse_status.lower() in SESSION_EVSE_STATUSES or not is_known_status(evse_status)
+    return is_plugged_status(evse_status) or not is_known_status(evse_status)
+
+
+def is_plugged_status(evse_status: str | None) -> bool:
+    """A car is at the socket: the statuses around a session."""
+    return evse_status is not None and evse_status.lower() in SESSION_EVSE_STATUSES
 
 
 def is_drawing_status(evse_status: str | None) -> bool:

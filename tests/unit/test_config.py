@@ -104,3 +104,17 @@ def test_unknown_keys_are_warned_about_not_fatal():
 def test_slug_replaces_everything_outside_a_to_z_and_digits():
     assert slugify("QNG0C18010") == "qng0c18010"
     assert slugify("My-Charger.1 ü") == "my_charger_1__"
+
+
+def test_dashboard_helpers_per_charger():
+    cfg = config(chargers=[{"chargepoint_id": "A", "charging_switch": "input_boolean.ev_charging",
+                            "current_limit": "input_number.ev_amps"}])
+    assert (cfg.chargers[0].charging_switch, cfg.chargers[0].current_limit) == (
+        "input_boolean.ev_charging", "input_number.ev_amps")
+    assert config(chargepoint_id="A", charging_switch="input_boolean.x").chargers[0].charging_switch == "input_boolean.x"
+
+
+@pytest.mark.parametrize(("key", "value"), [("charging_switch", "switch.ev"), ("current_limit", "input_boolean.x"),
+                                            ("charging_switch", "input_boolean.Bad Name")])
+def test_dashboard_helpers_must_be_helpers_of_the_right_kind(key, value):
+    assert error(auth_token=TOKEN, chargers=[{"chargepoint_id": "A", key: value}]).key == f"chargers[0].{key}"

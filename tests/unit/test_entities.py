@@ -2,7 +2,7 @@ import pytest
 
 from ampeco_ev_charger.entities import ChargerView, PollStatus, build_entities
 from ampeco_ev_charger.lifecycle import Memory, observe
-from ampeco_ev_charger.models import charge_point_items, parse_charge_point
+from ampeco_ev_charger.models import Session, charge_point_items, parse_charge_point
 from ampeco_ev_charger.units import Units
 
 NOW = 1_764_000_000.0
@@ -17,7 +17,9 @@ CONTRACT = {  # key: (unit, device_class, state_class, diagnostic)
     "max_current": ("A", "current", None, True),
     "last_month_energy": ("kWh", "energy", None, True),
     "session_id": (None, None, None, True),
+    "total_energy": ("kWh", "energy", "total_increasing", False),
 }
+BINARY = {"charging": "battery_charging", "plugged_in": "plug", "problem": "problem"}
 
 
 @pytest.fixture
@@ -40,13 +42,18 @@ def view(charge_point, *, memory=None, name=None, error=None, last_success=NOW, 
 
 
 def by_key(entities):
-    return {e.entity_id.removeprefix("sensor.evse_ace0549935_"): e for e in entities}
+    return {e.entity_id.split(".evse_ace0549935_")[1]: e for e in entities}
 
 
-def test_all_ten_sensors_with_their_units_and_classes(charge_point):
+def test_every_entity_with_its_units_and_classes(charge_point):
     entities = by_key(build_entities(view(charge_point)))
-    assert set(entities) == set(CONTRACT)
+    assert set(entities) == set(CONTRACT) | set(BINARY)
+    for key, device_class in BINARY.items():
+        assert entities[key].entity_id == f"binary_sensor.evse_ace0549935_{key}"
+        assert entities[key].attributes["device_class"] == device_class
+        assert entities[key].state in ("on", "off")
     for key, (unit, device_class, state_class, diagnostic) in CONTRACT.items():
+        assert entities[key].entity_id == f"sensor.evse_ace0549935_{key}"
         attrs = entities[key].attributes
         assert attrs.get("unit_of_measurement") == unit, key
         assert attrs.get("device_class") == device_class, key
@@ -61,8 +68,10 @@ def test_states_of_the_captured_suspended_session(charge_point):
     assert states == {
         "charger_status": "available", "charging_session": 0.0, "charging_current": 16, "charging_energy": 0.0,
         "charging_duration": 2.5, "evse_status": "suspended", "polling_interval": 30, "max_current": 16,
-        "last_month_energy": 37.221, "session_id": "648418",
+        "last_month_energy": 37.221, "session_id": "648418", "total_energy": 0.0,
+        "charging": "off", "plugged_in": "on", "problem": "off",  # a full car: plugged in, not drawing power
     }
+    assert entities["problem"].attributes["reason"] is None
     session = entities["charging_session"].attributes
     assert session["session_id"] == "648418" and session["charging_state"] == "suspendedEV"
     assert entities["max_current"].attributes["allowed_min_current"] == 6
@@ -104,11 +113,13 @@ def test_the_last_sessions_energy_stays_after_it_ends(charge_point, fixture):
     assert entities["session_id"].state == "none"
 
 
-def test_no_reading_yet_means_unavailable_except_the_polling_sensor():
-    entities = by_key(build_entities(view(None, last_success=None)))
-    assert {k: e.state for k, e in entities.items() if k != "polling_interval"} == {
-        k: "unavailable" for k in CONTRACT if k != "polling_interval"}
+def test_no_reading_yet_means_unavailable_except_what_describes_the_app():
+    entities = by_key(build_entities(view(None, last_success=None, error="cannot connect to x")))
+    about_the_app = {"polling_interval", "problem"}
+    assert {k: e.state for k, e in entities.items() if k not in about_the_app} == {
+        k: "unavailable" for k in set(CONTRACT) | set(BINARY) if k not in about_the_app}
     assert entities["polling_interval"].state == 30
+    assert (entities["problem"].state, entities["problem"].attributes["reason"]) == ("on", "cannot connect to x")
 
 
 def test_a_failing_cloud_keeps_the_last_reading_marked_stale_then_unavailable(charge_point):
@@ -124,3 +135,37 @@ def test_a_missing_evse_shows_the_charge_point_but_no_session(charge_point):
     entities = by_key(build_entities(view(charge_point, evse=None, memory=Memory())))
     assert entities["evse_status"].state == "unknown" and entities["max_current"].state == 16
     assert entities["session_id"].state == "none"
+
+
+@pytest.mark.parametrize(
+    ("status", "power", "charging", "plugged", "problem"),
+    [
+        ("charging", 7.2, "on", "on", None),
+        ("charging", 0, "on", "on", None),  # power about to show
+        ("suspendedEV", 0, "off", "on", None),
+        ("preparing", None, "off", "on", None),
+        ("available", None, "off", "off", None),
+        ("faulted", None, "off", "off", "the charger reports a fault"),
+        ("unavailable", None, "off", "off", "the charger is unavailable (offline or out of service)"),
+        ("Hibernating", None, "off", "unknown", None),
+    ],
+)
+def test_binary_sensors_for_automations(fixture, status, power, charging, plugged, problem):
+    item = fixture("charge-points-list.json")["data"][0]
+    evse = item["evses"][0]
+    evse["status"] = status
+    if power is None:
+        evse["session"] = None
+    else:
+        evse["session"]["power"] = power * 1000
+    entities = by_key(build_entities(view(parse_charge_point(item, Units()).charge_point)))
+    assert entities["charging"].state == charging and entities["plugged_in"].state == plugged
+    assert entities["problem"].state == ("off" if problem is None else "on")
+    assert entities["problem"].attributes["reason"] == problem
+
+
+def test_the_total_energy_counts_ended_sessions_and_the_running_one(charge_point):
+    memory = Memory(ended_energy_kwh=12.5)
+    observe(memory, "charging", Session(id="9", status="active", energy_kwh=3.25))
+    entities = by_key(build_entities(view(charge_point, memory=memory)))
+    assert entities["total_energy"].state == 15.75

@@ -1,3 +1,5 @@
+import pytest
+
 from ampeco_ev_charger.lifecycle import (
     Memory,
     SessionEnded,
@@ -5,6 +7,7 @@ from ampeco_ev_charger.lifecycle import (
     SessionSummary,
     StatusChanged,
     observe,
+    reconcile,
     with_final,
 )
 from ampeco_ev_charger.models import Session
@@ -138,3 +141,48 @@ def test_a_session_gone_with_the_evse_finishing_ends_at_once():
     memory = Memory()
     observe(memory, "charging", session())
     assert kinds(observe(memory, "finishing", None)) == ["StatusChanged", "SessionEnded"]
+
+
+def test_the_energy_meter_counts_every_kwh_once():
+    memory = Memory()
+    observe(memory, "charging", session("1", energy=2.0))
+    assert memory.total_energy_kwh == 2.0
+    observe(memory, "charging", session("1", energy=5.0))
+    observe(memory, "charging", session("1", energy=4.0))  # a glitch backwards changes nothing
+    assert memory.total_energy_kwh == 5.0
+    observe(memory, "finishing", None)
+    assert memory.total_energy_kwh == 5.0
+    memory.finalise(SessionSummary(id="1", energy_kwh=5.3))  # the session's own answer: final numbers
+    assert memory.total_energy_kwh == pytest.approx(5.3)
+    observe(memory, "charging", session("2", energy=1.0))
+    restored = Memory.from_dict(memory.to_dict())  # a restart in the middle of session 2
+    assert restored.total_energy_kwh == pytest.approx(6.3)
+    observe(restored, "charging", session("2", energy=1.5))
+    observe(restored, "available", None)
+    assert restored.total_energy_kwh == pytest.approx(6.8)
+
+
+def test_the_meter_after_a_session_came_back_from_a_glitch():
+    memory = Memory()
+    observe(memory, "charging", session("1", energy=2.0))
+    observe(memory, "charging", None)
+    observe(memory, "charging", None)  # ended (wrongly) at 2.0 kWh
+    observe(memory, "charging", session("1", energy=3.0))  # it is back
+    assert memory.total_energy_kwh == pytest.approx(3.0)
+    observe(memory, "finishing", None)
+    assert memory.total_energy_kwh == pytest.approx(3.0)
+    assert memory.last_session.energy_kwh == 3.0
+
+
+def test_missed_sessions_add_to_the_meter_and_the_newest_stays_the_last():
+    memory = Memory()
+    observe(memory, "available", None)
+    late = Session(id="8", status="finished", energy_kwh=4.0, started_at="2025-01-02T10:00:00+00:00",
+                   stopped_at="2025-01-02T11:00:00+00:00")
+    early = Session(id="7", status="finished", energy_kwh=1.0, started_at="2025-01-02T08:00:00+00:00",
+                    stopped_at="2025-01-02T09:00:00+00:00")
+    transitions = reconcile(memory, [late, early], since=0)
+    assert [(type(t).__name__, t.session.id) for t in transitions] == [
+        ("SessionStarted", "7"), ("SessionEnded", "7"), ("SessionStarted", "8"), ("SessionEnded", "8")]
+    assert memory.total_energy_kwh == 5.0 and memory.last_session.id == "8"
+    assert reconcile(memory, [late, early], since=0) == []
