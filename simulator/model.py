@@ -244,3 +244,14 @@ def demo_model(token: str, count: int = 2, clock: Callable[[], float] = time.tim
             SimCharger(id=cp_id, name=name, evse_id=str(148964 + index), identifier=str(2317 + index), plugged=index == 0),
         )
     return model
+
+
+def many_accounts(accounts: int, token_prefix: str, clock: Callable[[], float] = time.time,
+                  timing: Timing | None = None) -> SimModel:
+    """One charger on each of `accounts` accounts (tokens `<prefix>0`, `<prefix>1`, ...), cars plugged in."""
+    model = SimModel(clock, timing)
+    for index in range(accounts):
+        model.add_charger(f"{token_prefix}{index}", SimCharger(
+            id=f"SIM{index:07d}", name=f"Charger {index + 1}", evse_id=str(500000 + index),
+            identifier=str(9000 + index)))
+    return model

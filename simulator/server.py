@@ -56,6 +56,10 @@ class Simulator:
         self.in_flight: dict[str, int] = {}
         self.max_in_flight: dict[str, int] = {}
 
+    def most_in_flight_per_token(self) -> int:
+        """The most requests one account ever had in flight at once."""
+        return max((n for key, n in self.max_in_flight.items() if key != "*"), default=0)
+
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._api_middleware])
         routes = [
@@ -90,8 +94,9 @@ class Simulator:
         auth = request.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else None
         key = token or "-"
-        self.in_flight[key] = self.in_flight.get(key, 0) + 1
-        self.max_in_flight[key] = max(self.max_in_flight.get(key, 0), self.in_flight[key])
+        for counter in (key, "*"):  # per token, and "*" for all together
+            self.in_flight[counter] = self.in_flight.get(counter, 0) + 1
+            self.max_in_flight[counter] = max(self.max_in_flight.get(counter, 0), self.in_flight[counter])
         status, body = 0, None
         try:
             with contextlib.suppress(web.HTTPBadRequest):
@@ -101,6 +106,7 @@ class Simulator:
             return response
         finally:
             self.in_flight[key] -= 1
+            self.in_flight["*"] -= 1
             self.requests.append(Request(request.method, request.path[len(API):], status, self.model.clock(), token, body))
 
     async def _answer(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]], token: str | None) -> web.StreamResponse:

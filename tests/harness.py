@@ -73,6 +73,13 @@ class Stack:
         await self.stop()
         return await self.start(**overrides)
 
+    def charge_from_phone(self, chargepoint_id: str = CP1) -> None:
+        """A session started outside Home Assistant that draws power for hours: the 30 s cadence."""
+        charger = self.model.chargers[chargepoint_id]
+        charger.car_needs_wh = 200_000
+        self.model.plug(charger, True)
+        self.model.start(charger)
+
     def requests(self, path: str | None = None, method: str | None = None) -> list[Any]:
         return [r for r in self.simulator.requests
                 if (path is None or r.path == path) and (method is None or r.method == method)]

@@ -19,7 +19,7 @@ from .events import describe, transition_event
 from .host import Host, Logbook, one_line
 from .lifecycle import SessionEnded, StatusChanged, Transition
 from .models import Oddity, item_id
-from .polling import PollPolicy
+from .polling import Activity, PollPolicy
 from .sessions import Reading, announce_missed, embedded_sessions, with_final_numbers
 
 CONFIRM_WITHIN = 60.0
@@ -53,9 +53,11 @@ class Account:
         self._delay = 0.0
         self._next_poll = host.now()
         self._round: asyncio.Future[AmpecoError | None] | None = None
-        self._confirming: list[tuple[float, Charger, Callable[[], bool]]] = []
+        self._confirming: list[tuple[float, Charger, Callable[[], bool]]] = []  # (since, charger, done)
         self._closed = False
         self._last_ok: float | None = None  # when a round last read the account
+        self._signature: tuple[object, ...] = ()
+        self._quiet_rounds = 0  # rounds in a row that read nothing new (the cadence stretches while quiet)
 
     @property
     def labels(self) -> str:
@@ -90,8 +92,12 @@ class Account:
         return await asyncio.shield(self._round)
 
     def confirm(self, charger: Charger, done: Callable[[], bool]) -> None:
-        """Poll every few seconds until `done()` says the cloud shows a command's effect (or a minute passes)."""
-        self._confirming.append((self.host.now() + CONFIRM_WITHIN, charger, done))
+        """Poll every few seconds until `done()` says the cloud shows a command's effect (or a minute passes).
+
+        A newer command on the same charger replaces what an older one waited for (a stop right after a
+        start: the start's effect will never show)."""
+        self._confirming = [entry for entry in self._confirming if entry[1] is not charger]
+        self._confirming.append((self.host.now(), charger, done))
 
     def confirming(self, charger: Charger) -> bool:
         return any(waiting is charger for _, waiting, _ in self._confirming)
@@ -105,6 +111,9 @@ class Account:
         announcements: list[tuple[Charger, list[Transition]]] = []
         try:
             announcements = await self._read()
+            signature = tuple(c.signature for c in self.chargers)
+            self._quiet_rounds = self._quiet_rounds + 1 if signature == self._signature else 0
+            self._signature = signature
         except AmpecoError as err:
             error = err
         except Exception as err:  # a bug must cost one round, never the polling itself
@@ -203,10 +212,12 @@ class Account:
 
     def _next_delay(self) -> float:
         now = self.host.now()
-        self._confirming = [entry for entry in self._confirming if entry[0] > now and not entry[2]()]
+        self._confirming = [e for e in self._confirming if now - e[0] < CONFIRM_WITHIN and not e[2]()]
+        confirming = now - max(e[0] for e in self._confirming) if self._confirming else None
         return self.policy.delay(
-            active=any(c.may_be_charging for c in self.chargers),
-            confirming=bool(self._confirming),
+            activity=max(c.activity for c in self.chargers),
+            quiet_rounds=self._quiet_rounds,
+            confirming=confirming,
             failures=self.failures,
             error=self.error,
             rand=self.rand(),
@@ -244,7 +255,8 @@ class Account:
         now = self.host.now()
         error = self.error.message if self.error else None
         for charger in self.chargers:
-            poll = PollStatus(self._delay, self._next_poll, charger.may_be_charging, self.failures)
+            charging = charger.activity is Activity.CHARGING
+            poll = PollStatus(self._delay, self._next_poll, charging, self.failures)
             view = charger.view(poll, now, self.unavailable_after, error)
             for entity in charger.changed_entities(view):
                 await self.host.publish(entity)

@@ -9,8 +9,8 @@ from .config import ChargerConfig
 from .entities import ChargerView, EntityState, PollStatus, build_entities
 from .errors import PayloadError
 from .lifecycle import Memory, Transition, observe
-from .models import ChargePoint, Evse, Parsed, Session, parse_charge_point
-from .polling import may_be_charging
+from .models import ChargePoint, Evse, Parsed, Session, parse_charge_point, trimmed
+from .polling import Activity, activity
 
 
 class Charger:
@@ -51,8 +51,16 @@ class Charger:
         return self.memory.session.id if self.memory.session is not None else None
 
     @property
-    def may_be_charging(self) -> bool:
-        return self.memory.session is not None or may_be_charging(self.evse)
+    def activity(self) -> Activity:
+        return activity(self.evse, self.memory.session is not None)
+
+    @property
+    def signature(self) -> tuple[object, ...]:
+        """What a poll can tell about this charger; a round that changes none of it is a quiet round."""
+        evse, session = self.evse, self.session
+        if session is None:
+            return (evse.status if evse else None,)
+        return (evse.status if evse else None, session.id, session.status, session.energy_kwh, session.power_kw)
 
     def parse(self, item: Mapping[str, Any]) -> Parsed:
         return parse_charge_point(item, self.config.units)
@@ -62,7 +70,7 @@ class Charger:
         if charge_point.name is None and self.charge_point is not None:
             # A name is identity, not a reading: entity names must not flip when one answer lacks it.
             charge_point = replace(charge_point, name=self.charge_point.name)
-        self.item, self.charge_point, self.evse, self.last_success = item, charge_point, evse, now
+        self.item, self.charge_point, self.evse, self.last_success = trimmed(item), charge_point, evse, now
         self.problem = None if evse is not None else self._missing_evse(charge_point)
         if evse is None:
             return []

@@ -266,3 +266,26 @@ def item_id(item: Mapping[str, object]) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
     return str(value)
+
+
+# Bulky parts of an answer the parser never reads (tariffs, smart-charging settings, billing periods).
+_BULK = {"charge_point": ("smart_charging", "scheduling_intervals", "subscription"), "evse": ("tariff",),
+         "session": ("smartCharging", "smartChargingSchedule", "lastPeriod", "chargingPeriods", "powerStats",
+                     "paymentDetails")}
+
+
+def trimmed(item: Mapping[str, object]) -> dict[str, object]:
+    """A raw charge point without the bulk the parser ignores: what is kept for a restart, at under half the size."""
+    out = {k: v for k, v in item.items() if k not in _BULK["charge_point"]}
+    evses = out.get("evses")
+    if isinstance(evses, list):
+        out["evses"] = [_trimmed_evse(evse) if isinstance(evse, Mapping) else evse for evse in evses]
+    return out
+
+
+def _trimmed_evse(evse: Mapping[str, object]) -> dict[str, object]:
+    out = {k: v for k, v in evse.items() if k not in _BULK["evse"]}
+    session = out.get("session")
+    if isinstance(session, Mapping):
+        out["session"] = {k: v for k, v in session.items() if k not in _BULK["session"]}
+    return out

@@ -1,8 +1,12 @@
-"""When to ask the AMPECO cloud next: fast while a session may run, slow when idle, backing off on errors.
+"""When to ask the AMPECO cloud next: fast while charging, slow when idle, backing off on errors.
 
-A pure policy: the caller says what it knows (activity, failures, the last error) and gets a delay.
+A pure policy: the caller says what it knows (activity, unchanged rounds, failures, the last error) and
+gets a delay. Between charging and idle lies "a session may start, run or end" (a car plugged in, a full
+car, an unknown status): it starts at the charging cadence and stretches back to the idle one while the
+readings stay the same, so a car left plugged in costs no more than an idle charger.
 """
 
+import enum
 from dataclasses import dataclass
 
 from .errors import AmpecoError, AuthError, RateLimitError
@@ -10,12 +14,21 @@ from .models import Evse
 from .status import suggests_session
 
 
+class Activity(enum.IntEnum):
+    IDLE = 0
+    POSSIBLE = 1  # a car at the socket, a session without power, or a status we do not know
+    CHARGING = 2  # power flows
+
+
 @dataclass(frozen=True)
 class PollPolicy:
     charging_interval: float = 30.0
     idle_interval: float = 300.0
-    # While a command waits for the cloud to confirm it, so sensors follow within seconds.
-    confirm_interval: float = 2.0
+    # While a command waits for the cloud to show its effect: every second at first, so sensors follow
+    # within a second or two, then every few seconds, for at most a minute.
+    confirm_fast: float = 1.0
+    confirm_fast_for: float = 10.0
+    confirm_slow: float = 5.0
     max_backoff: float = 1800.0
     # A rejected token is not fixed by retrying: look again rarely, recover by itself when it works.
     auth_interval: float = 1800.0
@@ -24,35 +37,43 @@ class PollPolicy:
     def delay(
         self,
         *,
-        active: bool,
-        confirming: bool = False,
+        activity: Activity,
+        quiet_rounds: int = 0,
+        confirming: float | None = None,
         failures: int = 0,
         error: AmpecoError | None = None,
         rand: float = 0.0,
     ) -> float:
-        """Seconds until the next poll. `rand` in [0, 1) spreads retries so clients do not stampede."""
+        """Seconds until the next poll. `confirming`: seconds since the command still waiting to show;
+        `rand` in [0, 1) spreads retries so clients do not stampede."""
+        normal = self.normal(activity, quiet_rounds)
         if failures <= 0 or error is None:
-            if confirming:
-                return self.confirm_interval
-            return self.charging_interval if active else self.idle_interval
+            if confirming is None:
+                return normal
+            return self.confirm_fast if confirming < self.confirm_fast_for else self.confirm_slow
         if isinstance(error, AuthError):
             return self.auth_interval * (1 - self.jitter * rand)
-        backoff = self.backoff(active=active, failures=failures, rand=rand)
+        backoff = min(self.max_backoff, normal * 2 ** min(failures - 1, 32)) * (1 - self.jitter * rand)
         if isinstance(error, RateLimitError) and error.retry_after is not None:
             return max(backoff, error.retry_after)
         return backoff
 
-    def backoff(self, *, active: bool, failures: int, rand: float) -> float:
-        """Starts at the normal interval, doubles per failure, capped; jitter only ever shortens it."""
-        base = self.charging_interval if active else self.idle_interval
-        capped = min(self.max_backoff, base * 2 ** min(failures - 1, 32))
-        return capped * (1 - self.jitter * rand)
+    def normal(self, activity: Activity, quiet_rounds: int = 0) -> float:
+        """The cadence without errors; `quiet_rounds` is how many rounds in a row read nothing new."""
+        if activity is Activity.CHARGING:
+            return self.charging_interval
+        if activity is Activity.POSSIBLE:
+            return min(self.idle_interval, self.charging_interval * 2 ** min(quiet_rounds, 32))
+        return self.idle_interval
 
 
-def may_be_charging(evse: Evse | None) -> bool:
-    """A session may be running: poll at the charging cadence (a full or paused car still has a session)."""
+def activity(evse: Evse | None, session_known: bool = False) -> Activity:
+    """How closely one EVSE needs watching (a paused or full car still has its session)."""
     if evse is None:
-        return False
-    if evse.session is not None and evse.session.is_open:
-        return True
-    return suggests_session(evse.status)
+        return Activity.POSSIBLE if session_known else Activity.IDLE
+    session = evse.session if evse.session is not None and evse.session.is_open else None
+    if (session is not None and (session.power_kw or 0) > 0) or (evse.status or "").lower() == "charging":
+        return Activity.CHARGING
+    if session is not None or session_known or suggests_session(evse.status):
+        return Activity.POSSIBLE
+    return Activity.IDLE

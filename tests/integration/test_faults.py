@@ -43,6 +43,7 @@ async def test_rejected_token_one_error_line_long_interval_and_recovery(tmp_path
 
 async def test_rate_limit_is_honoured_to_the_second(tmp_path):
     async with stack(tmp_path) as s:
+        s.charge_from_phone()
         await s.start()
         s.simulator.faults.add(Fault("rate_limit", count=1, retry_after=600))
         await s.fake.advance(30)
@@ -58,6 +59,7 @@ async def test_rate_limit_is_honoured_to_the_second(tmp_path):
 
 async def test_rate_limit_without_retry_after_backs_off(tmp_path):
     async with stack(tmp_path) as s:
+        s.charge_from_phone()
         await s.start()
         s.simulator.faults.add(Fault("rate_limit", count=2))
         await s.fake.advance(30 + 30 + 60 + 30)
@@ -68,6 +70,7 @@ async def test_rate_limit_without_retry_after_backs_off(tmp_path):
 @pytest.mark.parametrize("status", [500, 502, 503])
 async def test_server_errors_back_off_keep_the_last_reading_then_recover(tmp_path, status):
     async with stack(tmp_path) as s:
+        s.charge_from_phone()
         await s.start()
         s.simulator.faults.add(Fault("status", status=status))
         await s.fake.advance(30)
@@ -108,7 +111,7 @@ async def test_an_answer_slower_than_the_timeout_is_a_failure(tmp_path):
             sensor(SLUG1, "polling_interval"))["last_error"]
         await s.fake.advance(30)
         assert s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"] is None
-        assert max(s.simulator.max_in_flight.values()) == 1
+        assert s.simulator.most_in_flight_per_token() == 1
 
 
 @pytest.mark.parametrize(
@@ -169,12 +172,13 @@ async def test_kilowatts_from_the_api_with_the_units_override(tmp_path):
 
 async def test_one_failing_account_does_not_delay_another(tmp_path):
     async with stack(tmp_path) as s:
+        s.charge_from_phone()
         await s.start(chargers=[{"chargepoint_id": CP1}, {"chargepoint_id": "QNG0C18010", "auth_token": "revoked"}])
         await s.fake.advance(3600)
         good = [r for r in s.requests() if r.token == TOKEN]
         bad = [r for r in s.requests() if r.token == "revoked"]
         assert len(good) == 121 and len(bad) <= 3
-        assert s.fake.state(sensor(SLUG1, "evse_status")) == "preparing"
+        assert s.fake.state(sensor(SLUG1, "evse_status")) == "charging"
         assert s.fake.state(sensor(SLUG2, "evse_status")) == "unavailable"
         (error,) = s.fake.lines("ERROR")
         assert "QNG0C18010" in error and CP1 not in error

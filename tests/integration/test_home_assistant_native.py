@@ -75,7 +75,7 @@ async def test_the_number_sets_the_limit_and_follows_changes_made_elsewhere(tmp_
         assert s.model.chargers[CP1].max_current_a == 8
         assert s.fake.state(sensor(SLUG1, "max_current")) == 8
         s.model.set_limit(s.model.chargers[CP1], 12)  # changed in the vendor's app
-        await s.fake.advance(30)
+        await s.fake.advance(300)
         assert s.fake.state(NUMBER) == "12.0"
         assert posts(s) == ["ACE0549935"]  # one PATCH: the echo of 12 sent nothing
 

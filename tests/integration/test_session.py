@@ -61,7 +61,7 @@ async def test_sensors_follow_a_command_within_seconds(tmp_path):
             if s.fake.state(sensor(SLUG1, "evse_status")) == "charging":
                 seen_after = tick
                 break
-        assert seen_after is not None and seen_after <= 4  # the charger needs 2 s; polls follow every 2 s
+        assert seen_after is not None and seen_after <= 3  # the charger needs 2 s; polls follow every second
         await s.send("stop_charging", chargepoint_id=CP1)
         await s.fake.advance(4)
         assert s.fake.state(sensor(SLUG1, "session_id")) == "none"
@@ -80,14 +80,30 @@ async def test_a_session_started_from_the_phone_app_appears_at_the_next_poll(tmp
 
 async def test_two_chargers_on_one_account_are_read_by_one_request(tmp_path):
     async with stack(tmp_path) as s:
+        s.charge_from_phone()
         await s.start()
         assert len(s.requests()) == 1
         await s.fake.advance(3600)
-        # The plugged-in car on charger 1 sets a 30 s cadence for the account: 120 rounds an hour.
+        # Charger 1 charging sets a 30 s cadence for the account: 120 rounds an hour read both chargers.
         assert len(s.requests("app/personal/charge-points")) == 121
         assert len(s.requests()) == 121
         assert s.fake.state(sensor(SLUG2, "evse_status")) == "available"
         assert s.fake.state(sensor(SLUG2, "polling_interval")) == 30
+
+
+async def test_a_car_left_plugged_in_is_watched_closely_then_like_an_idle_charger(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start()  # charger 1 has a car plugged in, no session
+        intervals = []
+        for _ in range(7):
+            intervals.append(s.fake.state(sensor(SLUG1, "polling_interval")))
+            await s.fake.advance(intervals[-1])
+        assert intervals == [30, 60, 120, 240, 300, 300, 300]
+        s.model.start(s.model.chargers[CP1])  # from the phone: seen at the next poll, then closely watched
+        await s.fake.advance(300)
+        assert s.fake.state(sensor(SLUG1, "session_id")) != "none"
+        await s.fake.advance(30)
+        assert s.fake.state(sensor(SLUG1, "polling_interval")) == 30
 
 
 async def test_idle_chargers_are_polled_every_five_minutes(tmp_path):
@@ -114,16 +130,16 @@ async def test_intervals_follow_the_configuration(tmp_path):
         assert len(s.requests()) - before == 10
 
 
-async def test_a_full_car_keeps_its_session_and_the_charging_cadence(tmp_path):
+async def test_a_full_car_keeps_its_session(tmp_path):
     async with stack(tmp_path) as s:
         s.model.chargers[CP1].car_needs_wh = 500
         await s.start()
         await s.send("start_charging", chargepoint_id=CP1)
-        await s.fake.advance(600)
+        await s.fake.advance(1200)
         assert s.fake.state(sensor(SLUG1, "evse_status")) == "suspendedEV"
         assert s.fake.state(sensor(SLUG1, "charging_session")) == 0.0
         assert s.fake.state(sensor(SLUG1, "session_id")) != "none"
-        assert s.fake.state(sensor(SLUG1, "polling_interval")) == 30
+        assert s.fake.state(sensor(SLUG1, "polling_interval")) == 300  # nothing changes: watched like idle
         result = await s.send("stop_charging", chargepoint_id=CP1)
         assert result["success"] is True
         await s.fake.advance(4)

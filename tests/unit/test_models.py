@@ -139,3 +139,14 @@ def test_entries_that_are_not_objects_are_skipped():
     assert [e.id for e in cp.charge_point.evses] == ["1"]
     assert {o.kind for o in cp.oddities} == {"charge_point.evses: list entries that are not objects",
                                              "evses[]: EVSE without an id"}
+
+
+def test_a_trimmed_answer_parses_the_same_at_under_half_the_size(fixture):
+    import json
+
+    from ampeco_ev_charger.models import trimmed
+
+    item = fixture("charge-points-list.json")["data"][0]
+    small = trimmed(item)
+    assert parse_charge_point(small, Units()) == parse_charge_point(item, Units())
+    assert len(json.dumps(small)) < len(json.dumps(item)) / 2
