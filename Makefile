@@ -2,18 +2,30 @@
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
+RUN := PYTHONPATH=apps $(VENV)/bin/python
 
-.PHONY: demo test test-fast benchmark clean
+.PHONY: demo test test-fast benchmark home-assistant chromium clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(VENV)/bin/python -m demo
+# Home Assistant in .venv-ha (Python 3.13). Without Python 3.13 its tests are skipped, saying so.
+home-assistant: $(STAMP)
+	$(RUN) -m demo.homeassistant --install --optional
 
-test: $(STAMP)
+# Debian's chromium for the dashboard screenshot test, when this runs as root; otherwise that test is skipped.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	  else echo "chromium is not installed: the screenshot test will be skipped (apt-get install chromium)"; fi; }
+
+demo: $(STAMP)
+	$(RUN) -m demo
+
+test: $(STAMP) home-assistant chromium
 	$(VENV)/bin/python -m pytest
 
 test-fast: $(STAMP)
@@ -23,4 +35,4 @@ benchmark: $(STAMP)
 	$(VENV)/bin/python tools/benchmark.py --write-readme
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) .venv-ha build .pytest_cache

@@ -1,77 +1,78 @@
-"""Run the demo: the AMPECO simulator with two chargers, AppDaemon and the app, all on 127.0.0.1.
+"""Run the demo: the AMPECO simulator with two chargers, Home Assistant, and AppDaemon running the app, all on
+127.0.0.1, no charger or token needed.
 
-    python -m demo            (or: make demo)
+    make demo        (or: PYTHONPATH=apps python -m demo)
 
-Ctrl-C stops everything it started.
+The first run installs Home Assistant into .venv-ha (Python 3.13 needed; a minute or two). Ctrl-C stops
+everything it started.
 """
 
 import argparse
 import signal
+import socket
+import sys
 import threading
 from pathlib import Path
 
-from . import appdaemon as ad
-from .processes import REPO, Process, simulator
+from . import homeassistant as ha
+from .processes import REPO
+from .stack import CHARGERS, running
 
-TOKEN = "demo-token"
-CHARGERS = [{"chargepoint_id": "ACE0549935", "name": "Driveway"}, {"chargepoint_id": "QNG0C18010", "name": "Garage"}]
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is no conflict
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ha-port", type=int, default=8123)
     parser.add_argument("--appdaemon-port", type=int, default=5050)
     parser.add_argument("--simulator-port", type=int, default=8089)
     parser.add_argument("--dir", type=Path, default=REPO / "build" / "demo", help="where configs and logs go")
     args = parser.parse_args()
-    args.dir.mkdir(parents=True, exist_ok=True)
+    for name, port in (("--ha-port", args.ha_port), ("--appdaemon-port", args.appdaemon_port),
+                       ("--simulator-port", args.simulator_port)):
+        if not _free(port):
+            sys.exit(f"Port {port} on 127.0.0.1 is in use; choose another with {name}.")
+    ha.install()
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-
-    with simulator(args.dir, TOKEN, args.simulator_port) as sim:
-        config = args.dir / "appdaemon"
-        ad.install(config, args.appdaemon_port, ad.apps_yaml(sim, CHARGERS), {"ampeco_token": TOKEN})
-        process = ad.start(config, args.dir / "appdaemon.log")
-        try:
-            api = ad.AppDaemonApi(f"http://127.0.0.1:{args.appdaemon_port}")
-            api.wait_value("sensor.evse_ace0549935_evse_status", lambda v: v is not None, timeout=90)
-            _welcome(api.url, sim, args.dir)
-            while not stop.wait(1):
+    print("Starting the simulator, Home Assistant and AppDaemon ...", flush=True)
+    with running(args.dir, args.ha_port, args.appdaemon_port, args.simulator_port) as stack:
+        _welcome(stack.ha_url, stack.simulator_url, args.appdaemon_port, args.dir, stack.timings["stack_ready_s"])
+        while not stop.wait(1):
+            for process in (stack.ha, stack.ad):
                 if not process.alive():
-                    print(f"AppDaemon stopped unexpectedly; see {process.log}")
-                    break
-        finally:
-            _stop(process)
+                    print(f"{process.name} stopped unexpectedly; see {process.log}")
+                    stop.set()
+        print("Stopping AppDaemon, Home Assistant and the simulator ...", flush=True)
     print("Demo stopped.")
 
 
-def _welcome(appdaemon: str, sim: str, folder: Path) -> None:
-    event = f"{appdaemon}/api/appdaemon/event/default"
-    state = f"{appdaemon}/api/appdaemon/state/default"
+def _welcome(ha_url: str, sim: str, ad_port: int, folder: Path, seconds: float) -> None:
+    names = " and ".join(f'"{c["name"]}" ({c["chargepoint_id"]})' for c in CHARGERS)
     print(f"""
-The demo is running (no charger or token needed).
+The demo is running (started in {seconds:.0f} s): two simulated chargers, {names}.
 
-  AppDaemon admin UI:  {appdaemon}/aui/index.html     (entities: the "default" namespace)
-  AMPECO simulator:    {sim}/_sim/state
-  logs and configs:    {folder}
+  Home Assistant:   {ha_url}/lovelace/ev      user: {ha.USERNAME}   password: {ha.PASSWORD}
+  AppDaemon:        http://127.0.0.1:{ad_port}/aui/index.html
+  AMPECO simulator: {sim}/_sim/state
+  configs and logs: {folder}
 
-Start charging "Driveway" at 10 A, watch it, stop it:
-  curl -X POST {event}/ampeco_ev_charger_start_charging -H 'Content-Type: application/json' \\
-       -d '{{"chargepoint_id": "ACE0549935", "max_current": 10}}'
-  curl {state}/sensor.evse_ace0549935_charging_session
-  curl -X POST {event}/ampeco_ev_charger_stop_charging -H 'Content-Type: application/json' \\
-       -d '{{"chargepoint_id": "ACE0549935"}}'
-Plug a car into "Garage" as if from the driveway:
+On the dashboard, press "Start Driveway" (or turn on its toggle) and watch the session run; "Stop
+Driveway" ends it. Plug a car into "Garage" as if from the driveway, then start it too:
   curl -X POST {sim}/_sim/chargers/QNG0C18010 -d '{{"plugged": true}}'
 
 Press Ctrl-C to stop everything.""", flush=True)
-
-
-def _stop(process: Process) -> None:
-    print("Stopping AppDaemon and the simulator ...", flush=True)
-    process.stop()
 
 
 if __name__ == "__main__":

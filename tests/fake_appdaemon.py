@@ -6,6 +6,7 @@ input_boolean and input_number); ADAPI's constructor is never run. HTTP stays re
 simulator over loopback.
 """
 
+import asyncio
 import itertools
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -102,14 +103,30 @@ class FakeAppDaemon:
             del self.timers[timer.handle]
             self.clock = max(self.clock, timer.due)
             await timer.callback(**timer.kwargs)
+            await self.settle()
         self.clock = target
+
+    @staticmethod
+    async def settle() -> None:
+        """Let the app's background work (helper updates) run: with fakes it never waits on anything."""
+        for _ in range(5):
+            await asyncio.sleep(0)
 
     async def send(self, event: str, data: dict[str, Any] | None = None) -> None:
         """Home Assistant fires `event`: the app's listener runs to completion."""
         await self.listeners[event](event, dict(data or {}), __thread_id="MainThread")
+        await self.settle()
 
     def state(self, entity_id: str) -> Any:
-        return self.states[entity_id][0]
+        """An entity's state; a sensor's with a unit read as a number (Home Assistant keeps states as text)."""
+        state, attributes = self.states[entity_id]
+        if "unit_of_measurement" not in attributes:
+            return state
+        try:
+            number = float(state)
+        except (TypeError, ValueError):
+            return state
+        return int(number) if number.is_integer() and "." not in state else number
 
     def attributes(self, entity_id: str) -> dict[str, Any]:
         return self.states[entity_id][1]

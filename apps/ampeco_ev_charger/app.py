@@ -3,6 +3,7 @@
 apps.yaml:  module: ampeco_ev_charger.app   class: AmpecoEvCharger
 """
 
+import itertools
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -24,6 +25,7 @@ from .store import Store
 class AmpecoEvCharger(ADAPI):
     _hub: Hub | None = None
     _http: aiohttp.ClientSession | None = None
+    _host: "_AppDaemonHost | None" = None
 
     async def initialize(self) -> None:
         """Also runs again after every Home Assistant restart: the stored memory is shown at once."""
@@ -37,7 +39,8 @@ class AmpecoEvCharger(ADAPI):
             self.log(warning, level="WARNING")
         state_file = Path(config.state_file) if config.state_file else self.config_dir / f"{self.name}.state.json"
         self._http = aiohttp.ClientSession()
-        self._hub = Hub(config, _AppDaemonHost(self), self._http, Store(state_file))
+        self._host = _AppDaemonHost(self)
+        self._hub = Hub(config, self._host, self._http, Store(state_file))
         for event in COMMAND_EVENTS:
             await self.listen_event(self._on_command, event)
         self.log(f"AMPECO EV charger app {__version__} starting")
@@ -56,28 +59,43 @@ class AmpecoEvCharger(ADAPI):
         if self._hub is not None:
             await self._hub.handle(event_type, data)
 
-    async def _on_timer(self, job: Job, **kwargs: Any) -> None:
-        await job()
+    async def _on_timer(self, job_id: str, **kwargs: Any) -> None:
+        if self._host is not None and (job := self._host.jobs.pop(job_id, None)) is not None:
+            await job()
 
     async def _on_state(self, entity: str, attribute: str, old: Any, new: Any, **kwargs: Any) -> None:
-        await kwargs["job"](new)
+        for callback in self._host.watchers.get(entity, []) if self._host is not None else []:
+            await callback(new)
 
 
 class _AppDaemonHost:
-    """The Host the Hub needs, on top of AppDaemon's API."""
+    """The Host the Hub needs, on top of AppDaemon's API.
+
+    Callbacks stay here, keyed by plain strings: AppDaemon deep-copies the keyword arguments of timers and
+    state listeners (and publishes them to its admin namespace), which must never reach the app's objects.
+    """
 
     def __init__(self, app: AmpecoEvCharger) -> None:
         self._app = app
+        self.jobs: dict[str, Job] = {}
+        self.watchers: dict[str, list[Callable[[str], Awaitable[None]]]] = {}
+        self._ids = itertools.count()
 
     async def run_later(self, delay: float, job: Job) -> Any:
-        return await self._app.run_in(self._app._on_timer, delay, job=job)
+        job_id = f"job-{next(self._ids)}"
+        self.jobs[job_id] = job
+        return job_id, await self._app.run_in(self._app._on_timer, delay, job_id=job_id)
 
     async def cancel(self, handle: Any) -> None:
-        await self._app.cancel_timer(handle, silent=True)
+        job_id, timer = handle
+        self.jobs.pop(job_id, None)
+        await self._app.cancel_timer(timer, silent=True)
 
     async def publish(self, entity: EntityState) -> None:
+        # Home Assistant keeps states as text; AppDaemon's HTTP layer drops a state of 0 (it equals False).
         await self._app.set_state(
-            entity.entity_id, state=entity.state, attributes=entity.attributes, replace=True, check_existence=False
+            entity.entity_id, state=str(entity.state), attributes=entity.attributes, replace=True,
+            check_existence=False,
         )
 
     async def fire(self, event: str, data: dict[str, Any]) -> None:
@@ -87,7 +105,9 @@ class _AppDaemonHost:
         self._app.log(message, level=level)
 
     async def watch(self, entity_id: str, callback: Callable[[str], Awaitable[None]]) -> None:
-        await self._app.listen_state(self._app._on_state, entity_id, job=callback)
+        if entity_id not in self.watchers:
+            await self._app.listen_state(self._app._on_state, entity_id)
+        self.watchers.setdefault(entity_id, []).append(callback)
 
     async def read(self, entity_id: str) -> str | None:
         return await self._app.get_state(entity_id)

@@ -4,6 +4,7 @@ Each function returns an `Outcome` (never raises for an API failure): the caller
 `command_result` event the user's automation waits for.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .account import Account
@@ -81,16 +82,28 @@ async def start_charging(account: Account, charger: Charger, max_current: int | 
     session = parse_session(answer, charger.config.units, []) if answer else None
     if session is not None and session.is_open:
         charger.note_session(session)
-    account.confirm(charger, lambda: _charging(charger))
+    account.confirm(charger, _charging_steadily(charger))
     return Outcome(True, session_id=session.id if session else None, poll=True)
 
 
-def _charging(charger: Charger) -> bool:
-    """The cloud shows the started session drawing power (or paused by a full car)."""
-    session, evse = charger.session, charger.evse
-    if session is None or evse is None or (session.status or "").lower() == "starting":
-        return False
-    return (session.power_kw or 0) > 0 or (evse.status or "").lower().startswith("suspended")
+def _charging_steadily(charger: Charger) -> Callable[[], bool]:
+    """Done once the started session draws power and it has stopped rising (chargers ramp up over a few
+    seconds; the sensors should not be left at the first trickle until the next 30 s poll), or the car is
+    full."""
+    seen: list[float] = []
+
+    def done() -> bool:
+        session, evse = charger.session, charger.evse
+        if session is None or evse is None or (session.status or "").lower() == "starting":
+            return False
+        if (evse.status or "").lower().startswith("suspended"):
+            return True
+        power = session.power_kw or 0.0
+        steady = power > 0 and bool(seen) and abs(power - seen[-1]) <= 0.05 * power
+        seen.append(power)
+        return steady
+
+    return done
 
 
 async def stop_charging(account: Account, charger: Charger, fresh_within: float) -> Outcome:

@@ -6,6 +6,8 @@ started from the phone turns the boolean on). Its own change comes back as an ec
 command is only sent when the helper and the charger disagree.
 """
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +20,8 @@ from .units import to_number
 
 # Runs one command as if it came as an event (validation, lock, command_result): event type and data.
 Execute = Callable[[str, dict[str, Any]], Awaitable[Outcome]]
+# Seconds a Home Assistant service call may take; it answers at once unless it is starting or stuck.
+HA_TIMEOUT = 10.0
 
 
 class Controls:
@@ -29,6 +33,7 @@ class Controls:
         self.execute = execute
         self.switch = charger.config.charging_switch
         self.number = charger.config.current_limit
+        self._reflecting: asyncio.Future[None] | None = None
 
     async def start(self) -> None:
         if self.switch:
@@ -61,36 +66,50 @@ class Controls:
                 await self._set(self.number, limit)
             await self._tell(f"The current limit was not changed: {outcome.error}")
 
-    async def reflect(self) -> None:
-        """Show the charger on the helpers; not while a command or its confirmation is under way."""
+    def reflect(self) -> None:
+        """Show the charger on the helpers, in the background: a slow Home Assistant must never hold up
+        polling. Not while a command or its confirmation is under way (the helper shows the user's wish)."""
+        if self._reflecting is not None and not self._reflecting.done():
+            return
         if self.charger.lock.locked() or self.account.confirming(self.charger) or self.charger.charge_point is None:
             return
+        self._reflecting = asyncio.ensure_future(self._reflect())
+
+    async def stop(self) -> None:
+        if self._reflecting is not None and not self._reflecting.done():
+            self._reflecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reflecting
+
+    async def _reflect(self) -> None:
         if self.switch:
             await self._set(self.switch, "on" if self.charger.session_id is not None else "off")
-        limit = self.charger.charge_point.max_current_a
+        limit = self.charger.charge_point.max_current_a if self.charger.charge_point else None
         if self.number and limit is not None:
             await self._set(self.number, limit)
 
     async def _set(self, entity_id: str, value: str | float) -> None:
-        current = await self.host.read(entity_id)
-        if current == value or (not isinstance(value, str) and _amps(current) == value):
-            return
         try:
+            current = await asyncio.wait_for(self.host.read(entity_id), HA_TIMEOUT)
+            if current == value or (not isinstance(value, str) and _amps(current) == value):
+                return
             if isinstance(value, str):
-                await self.host.call(f"input_boolean/turn_{value}", {"entity_id": entity_id})
+                call = self.host.call(f"input_boolean/turn_{value}", {"entity_id": entity_id})
             else:
-                await self.host.call("input_number/set_value", {"entity_id": entity_id, "value": value})
-        except Exception as err:  # a helper deleted or out of range must not stop the app
-            self.logbook.once(f"helper:{entity_id}", f"{self.charger.label}: cannot set {entity_id}: {err}", "WARNING")
+                call = self.host.call("input_number/set_value", {"entity_id": entity_id, "value": value})
+            await asyncio.wait_for(call, HA_TIMEOUT)
+        except Exception as err:  # a helper deleted, out of range, or Home Assistant not answering
+            reason = "no answer from Home Assistant" if isinstance(err, asyncio.TimeoutError) else str(err)
+            self.logbook.once(f"helper:{entity_id}", f"{self.charger.label}: cannot set {entity_id}: {reason}", "WARNING")
 
     async def _tell(self, message: str) -> None:
         """A dashboard user pressed something and it failed: say why where they look."""
         data = {"title": f"{self.charger.label}", "message": message,
                 "notification_id": f"{DOMAIN}_{self.charger.config.slug}"}
         try:
-            await self.host.call("persistent_notification/create", data)
+            await asyncio.wait_for(self.host.call("persistent_notification/create", data), HA_TIMEOUT)
         except Exception as err:
-            self.logbook.once("notify", f"cannot create a notification: {err}", "WARNING")
+            self.logbook.once("notify", f"cannot create a notification: {err or type(err).__name__}", "WARNING")
 
 
 def _amps(state: object) -> int | float | None:

@@ -92,6 +92,8 @@ class Hub:
         self._stopped = True
         for account in self.accounts:
             await account.stop()
+        for controls in self.controls.values():
+            await controls.stop()
         await self._save()
 
     async def handle(self, event_type: str, data: Mapping[str, Any]) -> None:
@@ -151,7 +153,7 @@ class Hub:
         """After each poll round: dashboard helpers follow the chargers; memory goes to disk."""
         for charger in account.chargers:
             if (controls := self.controls.get(charger.id)) is not None:
-                await controls.reflect()
+                controls.reflect()
         if urgent or self.host.now() - self._last_saved >= SAVE_EVERY:
             await self._save()
 

@@ -55,7 +55,7 @@ def test_appdaemon_runs_the_app_as_installed(stack: Stack):
     api.fire("ampeco_ev_charger_start_charging", chargepoint_id=CP1, max_current=10)
     api.wait_value("sensor.evse_ace0549935_evse_status", lambda v: v == "charging", timeout=20)
     api.wait_value("sensor.evse_ace0549935_charging_session", lambda v: v and float(v) > 0, timeout=20)
-    assert api.value("sensor.evse_ace0549935_charging_current") == 10
+    assert api.value("sensor.evse_ace0549935_charging_current") == "10"
     session_id = api.value("sensor.evse_ace0549935_session_id")
     assert session_id not in (None, "none")
 

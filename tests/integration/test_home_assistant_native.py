@@ -1,5 +1,7 @@
 """Dashboard helpers as controls, binary sensors for automations, and the Energy dashboard's meter."""
 
+import asyncio
+
 import pytest
 
 from simulator import Fault
@@ -130,3 +132,20 @@ async def test_the_energy_meter_sums_every_session_across_restarts(tmp_path):
         attributes = s.fake.attributes(sensor(SLUG1, "total_energy"))
         assert (attributes["state_class"], attributes["device_class"], attributes["unit_of_measurement"]) == (
             "total_increasing", "energy", "kWh")
+
+
+async def test_a_home_assistant_that_does_not_answer_never_holds_up_polling(tmp_path, mocker):
+    mocker.patch("ampeco_ev_charger.controls.HA_TIMEOUT", 0.2)
+    async def never_answers(service: str, **data: object) -> None:
+        await asyncio.sleep(3600)  # e.g. Home Assistant still starting
+
+    async with stack(tmp_path) as s:
+        mocker.patch.object(s.fake, "call_service", never_answers)
+        await start_with_helpers(s)
+        s.model.set_limit(s.model.chargers[CP1], 12)
+        await s.fake.advance(300)
+        assert s.fake.state(sensor(SLUG1, "max_current")) == 12  # polling went on
+        await asyncio.sleep(0.3)
+        assert any(f"cannot set {NUMBER}: no answer from Home Assistant" in line for line in s.fake.lines("WARNING"))
+        await s.send("start_charging", chargepoint_id=CP1)
+        assert s.model.chargers[CP1].session is not None

@@ -1,0 +1,128 @@
+"""A headless Chromium (Debian's `chromium`) logged into Home Assistant, for a dashboard screenshot.
+
+Driven over the Chrome DevTools Protocol with aiohttp alone. It logs in the way the frontend remembers a
+login: the tokens of HA's own login flow go into the page's `localStorage` as `hassTokens`.
+"""
+
+import asyncio
+import base64
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from .homeassistant import Tokens
+
+# Everything a headless browser on a machine without internet must not try (see the README's e2e notes).
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--hide-scrollbars", "--remote-debugging-port=0"]
+# The text of the page, through every shadow root (Home Assistant's UI is web components all the way down).
+VISIBLE_TEXT = """(() => {
+  const out = [];
+  const walk = (node) => {
+    if (node.nodeName === "STYLE" || node.nodeName === "SCRIPT") return;
+    if (node.shadowRoot) walk(node.shadowRoot);
+    for (const child of node.childNodes) {
+      if (child.nodeType === Node.TEXT_NODE) { const t = child.textContent.trim(); if (t) out.push(t); }
+      else walk(child);
+    }
+  };
+  walk(document);
+  return out.join("\\n");
+})()"""
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class _Page:
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self._id = 0
+
+    async def send(self, method: str, **params: Any) -> dict[str, Any]:
+        self._id += 1
+        await self.ws.send_json({"id": self._id, "method": method, "params": params})
+        while True:
+            message = await asyncio.wait_for(self.ws.receive_json(), 30)
+            if message.get("id") == self._id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    async def evaluate(self, expression: str) -> Any:
+        result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        return result.get("result", {}).get("value")
+
+    async def goto(self, url: str) -> None:
+        await self.send("Page.navigate", url=url)
+        for _ in range(100):
+            if await self.evaluate("document.readyState") == "complete":
+                return
+            await asyncio.sleep(0.1)
+
+
+async def screenshot(ha_url: str, tokens: Tokens, path: str, png: Path, expect: list[str],
+                     timeout: float = 90) -> str:
+    """Open `path` logged in, wait until every text of `expect` shows (bounded), save a PNG; returns the
+    page's visible text."""
+    browser = chromium()
+    if browser is None:
+        raise FileNotFoundError("chromium is not installed (Debian: apt-get install chromium)")
+    profile = Path(tempfile.mkdtemp(prefix="ha-chromium-"))
+    process = subprocess.Popen([browser, *FLAGS, f"--user-data-dir={profile}", "--window-size=1280,1000",
+                                "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        port = await _devtools_port(profile)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{port}/json/list") as answer:
+                target = next(t for t in await answer.json() if t["type"] == "page")
+            async with session.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as ws:
+                page = _Page(ws)
+                await page.goto(ha_url)
+                stored = {"hassUrl": ha_url, "clientId": f"{ha_url}/", "access_token": tokens.access,
+                          "refresh_token": tokens.refresh, "token_type": "Bearer", "expires_in": 1800,
+                          "expires": int(time.time() * 1000) + 1_800_000}
+                await page.evaluate(f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(stored))})")
+                await page.goto(f"{ha_url}{path}")
+                text = await _until_shown(page, expect, timeout)
+                shot = await page.send("Page.captureScreenshot", format="png")
+                png.parent.mkdir(parents=True, exist_ok=True)
+                png.write_bytes(base64.b64decode(shot["data"]))
+                return text
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+async def _devtools_port(profile: Path, timeout: float = 30) -> int:
+    deadline = time.monotonic() + timeout
+    marker = profile / "DevToolsActivePort"
+    while time.monotonic() < deadline:
+        if marker.exists() and marker.read_text().strip():
+            return int(marker.read_text().splitlines()[0])
+        await asyncio.sleep(0.1)
+    raise TimeoutError("chromium did not open its DevTools port")
+
+
+async def _until_shown(page: _Page, expect: list[str], timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = await page.evaluate(VISIBLE_TEXT) or ""
+        if all(word in text for word in expect):
+            await asyncio.sleep(1)  # let the cards finish drawing
+            return await page.evaluate(VISIBLE_TEXT) or text
+        await asyncio.sleep(0.5)
+    raise TimeoutError(f"the page never showed {expect}; it showed: {text[:500]!r}")

@@ -1,0 +1,75 @@
+"""The demo's Home Assistant side: a dashboard for both chargers, scripts behind its buttons, the helpers
+of the dashboard controls, and an automation on `session_ended` (which the end-to-end tests watch)."""
+
+from typing import Any
+
+import yaml
+
+from ampeco_ev_charger.config import slugify
+
+
+def _charger_cards(chargepoint_id: str, name: str, controls: bool) -> list[dict[str, Any]]:
+    slug = slugify(chargepoint_id)
+    sensor, binary = f"sensor.evse_{slug}", f"binary_sensor.evse_{slug}"
+    rows: list[Any] = [
+        {"entity": f"{sensor}_evse_status", "name": "Status"},
+        {"entity": f"{binary}_plugged_in", "name": "Car plugged in"},
+        {"entity": f"{binary}_charging", "name": "Charging"},
+        {"entity": f"{sensor}_charging_energy", "name": "Session energy"},
+        {"entity": f"{sensor}_charging_duration", "name": "Session duration"},
+        {"entity": f"{sensor}_session_id", "name": "Session"},
+        {"entity": f"{sensor}_total_energy", "name": "Total energy"},
+        {"entity": f"{binary}_problem", "name": "Problem"},
+    ]
+    if controls:
+        rows += [{"entity": f"input_boolean.ev_charging_{slug}", "name": "Charge (toggle)"},
+                 {"entity": f"input_number.ev_current_{slug}", "name": "Current limit"}]
+    buttons = [
+        {"type": "button", "name": f"Start {name}", "icon": "mdi:play",
+         "tap_action": {"action": "perform-action", "perform_action": f"script.start_{slug}"}},
+        {"type": "button", "name": f"Stop {name}", "icon": "mdi:stop",
+         "tap_action": {"action": "perform-action", "perform_action": f"script.stop_{slug}"}},
+    ]
+    return [{"type": "vertical-stack", "cards": [
+        {"type": "entities", "title": name, "state_color": True, "entities": rows},
+        {"type": "gauge", "entity": f"{sensor}_charging_session", "name": f"{name} power", "unit": "kW",
+         "min": 0, "max": 11, "needle": True},
+        {"type": "horizontal-stack", "cards": buttons},
+    ]}]
+
+
+def dashboard(chargers: list[dict[str, str]]) -> str:
+    """ui-lovelace.yaml: one column per charger."""
+    cards = [card for c in chargers for card in _charger_cards(c["chargepoint_id"], c["name"], "charging_switch" in c)]
+    return yaml.safe_dump({"title": "AMPECO demo", "views": [
+        {"title": "EV chargers", "path": "ev", "icon": "mdi:ev-station", "cards": cards}]}, sort_keys=False)
+
+
+def package(chargers: list[dict[str, str]]) -> str:
+    """Scripts that fire the app's events, the helpers, and the automation the tests watch."""
+    scripts: dict[str, Any] = {}
+    for c in chargers:
+        slug, cp = slugify(c["chargepoint_id"]), c["chargepoint_id"]
+        scripts[f"start_{slug}"] = {"alias": f"Start charging {c['name']}", "sequence": [
+            {"event": "ampeco_ev_charger_start_charging", "event_data": {"chargepoint_id": cp, "max_current": 16}}]}
+        scripts[f"stop_{slug}"] = {"alias": f"Stop charging {c['name']}", "sequence": [
+            {"event": "ampeco_ev_charger_stop_charging", "event_data": {"chargepoint_id": cp}}]}
+    controlled = [c for c in chargers if "charging_switch" in c]
+    return yaml.safe_dump({
+        "script": scripts,
+        "input_boolean": {c["charging_switch"].split(".")[1]: {"name": f"{c['name']} charging"} for c in controlled},
+        "input_number": {c["current_limit"].split(".")[1]: {
+            "name": f"{c['name']} current limit", "min": 6, "max": 16, "step": 1, "unit_of_measurement": "A",
+            "mode": "slider"} for c in controlled},
+        "counter": {"sessions_ended": {"name": "Sessions ended"}},
+        "input_text": {"last_session": {"name": "Last session", "max": 255}},
+        "automation": [{
+            "id": "demo_session_ended", "alias": "Note each ended charging session",
+            "triggers": [{"trigger": "event", "event_type": "ampeco_ev_charger_session_ended"}],
+            "actions": [
+                {"action": "counter.increment", "target": {"entity_id": "counter.sessions_ended"}},
+                {"action": "input_text.set_value", "target": {"entity_id": "input_text.last_session"},
+                 "data": {"value": "{{ trigger.event.data.session_id }}: {{ trigger.event.data.energy_kwh }} kWh"}},
+            ],
+        }],
+    }, sort_keys=False)

@@ -1,0 +1,101 @@
+"""The whole stack on 127.0.0.1: the AMPECO simulator, Home Assistant, and AppDaemon running the app.
+
+Used by `python -m demo` and by the end-to-end tests, so the tests run exactly what a newcomer sees.
+"""
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import appdaemon as ad
+from . import homeassistant as ha
+from .dashboard import dashboard, package
+from .processes import Process, free_port, simulator
+
+TOKEN = "demo-token"
+CHARGERS = [
+    {"chargepoint_id": "ACE0549935", "name": "Driveway", "charging_switch": "input_boolean.ev_charging_ace0549935",
+     "current_limit": "input_number.ev_current_ace0549935"},
+    {"chargepoint_id": "QNG0C18010", "name": "Garage"},
+]
+FIRST_ENTITY = "sensor.evse_ace0549935_evse_status"
+
+
+@dataclass
+class Stack:
+    folder: Path
+    simulator_url: str
+    ha_port: int
+    ad_port: int
+    tokens: ha.Tokens
+    ha: Process
+    ad: Process
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ha_url(self) -> str:
+        return f"http://127.0.0.1:{self.ha_port}"
+
+    @property
+    def api(self) -> ha.HomeAssistantApi:
+        return ha.HomeAssistantApi(self.ha_url, self.tokens.long_lived)
+
+    def wait_for_entities(self, timeout: float = 60) -> float:
+        """Seconds until the app's first entity is in Home Assistant (bounded)."""
+        started = time.monotonic()
+
+        async def probe() -> None:
+            while await self.api.state(FIRST_ENTITY) is None:
+                await asyncio.sleep(0.2)
+
+        asyncio.run(asyncio.wait_for(probe(), timeout))
+        return time.monotonic() - started
+
+    def restart_home_assistant(self) -> float:
+        """Stop and start Home Assistant; returns seconds until its API answers again."""
+        self.ha.stop()
+        self.ha = ha.start(self.folder / "homeassistant", self.folder / "homeassistant.log")
+        started = time.monotonic()
+        ha.wait_until_up(self.ha_url)
+        return time.monotonic() - started
+
+    def restart_appdaemon(self) -> None:
+        self.ad.stop()
+        self.ad = ad.start(self.folder / "appdaemon", self.folder / "appdaemon.log")
+
+
+@contextlib.contextmanager
+def running(folder: Path, ha_port: int | None = None, ad_port: int | None = None,
+            simulator_port: int | None = None) -> Iterator[Stack]:
+    """Start everything (Home Assistant must be installed: `python -m demo.homeassistant --install`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    ha_port, ad_port = ha_port or free_port(), ad_port or free_port()
+    config = folder / "homeassistant"
+    fresh = not (config / ".storage" / "onboarding").exists()
+    ha.write_config(config, ha_port, dashboard(CHARGERS), package(CHARGERS))
+    with simulator(folder, TOKEN, simulator_port) as sim_url:
+        ha_process = ha.start(config, folder / "homeassistant.log")
+        try:
+            url = f"http://127.0.0.1:{ha_port}"
+            ha.wait_until_up(url)
+            api = ha.HomeAssistantApi(url)
+            tokens = asyncio.run(api.onboard() if fresh else api.login())
+            ha_ready = time.monotonic() - started
+            plugin = f"plugins:\n  HASS:\n    type: hass\n    ha_url: {url}\n    token: !secret ha_token\n"
+            ad.install(folder / "appdaemon", ad_port, ad.apps_yaml(sim_url, CHARGERS), {
+                "ampeco_token": TOKEN, "ha_token": tokens.long_lived}, extra_yaml=plugin)
+            ad_process = ad.start(folder / "appdaemon", folder / "appdaemon.log")
+            stack = Stack(folder, sim_url, ha_port, ad_port, tokens, ha_process, ad_process)
+            try:
+                stack.wait_for_entities(timeout=120)
+                stack.timings = {"home_assistant_ready_s": ha_ready, "stack_ready_s": time.monotonic() - started}
+                yield stack
+            finally:
+                stack.ad.stop()
+                ha_process = stack.ha
+        finally:
+            ha_process.stop()

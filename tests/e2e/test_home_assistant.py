@@ -1,0 +1,179 @@
+"""The real thing: Home Assistant Core + AppDaemon + the app + the simulator, the stack `make demo` runs.
+
+Home Assistant runs from .venv-ha (Python 3.13), which `make test` installs first; without Python 3.13 on the
+machine these tests are skipped, saying so.
+"""
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from demo import browser, stack
+from demo import homeassistant as ha
+from demo.processes import REPO, http_json
+
+CP1, CP2 = "ACE0549935", "QNG0C18010"
+ARTIFACTS = REPO / "build" / "artifacts"
+SENSORS = {  # key: (unit, device_class, state_class)
+    "charger_status": (None, None, None), "charging_session": ("kW", "power", "measurement"),
+    "charging_current": ("A", "current", "measurement"), "charging_energy": ("kWh", "energy", "total_increasing"),
+    "charging_duration": ("min", "duration", None), "evse_status": (None, None, None),
+    "polling_interval": ("s", "duration", None), "max_current": ("A", "current", None),
+    "last_month_energy": ("kWh", "energy", None), "session_id": (None, None, None),
+    "total_energy": ("kWh", "energy", "total_increasing"),
+}
+BINARY = {"charging": "battery_charging", "plugged_in": "plug", "problem": "problem"}
+EVENTS = ("ampeco_ev_charger_command_result", "ampeco_ev_charger_session_started", "ampeco_ev_charger_session_ended")
+
+
+def _requirements() -> None:
+    if not ha.installed():
+        if ha.find_python313() is None:
+            pytest.skip(ha.NO_PYTHON)
+        pytest.fail("Home Assistant is not installed in .venv-ha: run `make test` (or python -m demo.homeassistant "
+                    "--install) first")
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[stack.Stack]:
+    _requirements()
+    with stack.running(tmp_path / "demo") as running:
+        yield running
+
+
+def sim_state(s: stack.Stack) -> dict[str, Any]:
+    return http_json("GET", f"{s.simulator_url}/_sim/state")["chargers"]
+
+
+async def wait_state(api: ha.HomeAssistantApi, entity_id: str, predicate: Any, timeout: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        state = await api.state(entity_id)
+        if state is not None and predicate(state["state"]):
+            return state
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{entity_id} is {state and state['state']!r} after {timeout:g} s")
+        await asyncio.sleep(0.25)
+
+
+async def events_until(ws: ha.Websocket, wanted: str, timeout: float = 30) -> list[dict[str, Any]]:
+    """Every subscribed event up to and including the first of type `wanted`."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while not seen or seen[-1]["event_type"] != wanted:
+        seen.append(await ws.next_event(max(0.1, deadline - time.monotonic())))
+    return seen
+
+
+@pytest.mark.timeout(180)
+async def test_every_entity_is_in_home_assistant_with_its_units_and_classes(demo: stack.Stack):
+    states = await demo.api.states()
+    for cp, evse_status in ((CP1, "preparing"), (CP2, "available")):
+        slug = cp.lower()
+        for key, (unit, device_class, state_class) in SENSORS.items():
+            attributes = states[f"sensor.evse_{slug}_{key}"]["attributes"]
+            assert (attributes.get("unit_of_measurement"), attributes.get("device_class"),
+                    attributes.get("state_class")) == (unit, device_class, state_class), key
+        for key, device_class in BINARY.items():
+            assert states[f"binary_sensor.evse_{slug}_{key}"]["attributes"]["device_class"] == device_class
+        assert states[f"sensor.evse_{slug}_evse_status"]["state"] == evse_status
+        assert states[f"sensor.evse_{slug}_charging_session"]["state"] == "0.0"
+        assert states[f"sensor.evse_{slug}_max_current"]["state"] == "16"
+    assert states["sensor.evse_ace0549935_charger_status"]["attributes"]["friendly_name"] == "Driveway Charger Status"
+
+
+@pytest.mark.timeout(180)
+async def test_a_session_driven_from_home_assistant(demo: stack.Stack):
+    api = demo.api
+    async with api.websocket() as ws:
+        for event in EVENTS:
+            await ws.subscribe(event)
+        await api.fire("ampeco_ev_charger_start_charging", {"chargepoint_id": CP1, "max_current": 10})
+        started = await events_until(ws, "ampeco_ev_charger_session_started")
+        result = next(e["data"] for e in started if e["event_type"] == EVENTS[0])
+        assert result == {"chargepoint_id": CP1, "command": "start_charging", "success": True,
+                          "session_id": result["session_id"]}
+        assert sim_state(demo)[CP1]["session"]["id"] == result["session_id"]
+
+        await wait_state(api, "sensor.evse_ace0549935_evse_status", lambda s: s == "charging")
+        power = await wait_state(api, "sensor.evse_ace0549935_charging_session", lambda s: float(s) > 6)
+        assert float(power["state"]) == pytest.approx(6.9)  # 10 A x 230 V x 3 phases
+        first = float((await api.state("sensor.evse_ace0549935_charging_energy"))["state"])
+        await api.fire("ampeco_ev_charger_update_data", {"chargepoint_id": CP1})
+        await asyncio.sleep(3)
+        await api.fire("ampeco_ev_charger_update_data", {"chargepoint_id": CP1})
+        await wait_state(api, "sensor.evse_ace0549935_charging_energy", lambda s: float(s) > first)
+
+        await api.fire("ampeco_ev_charger_stop_charging", {"chargepoint_id": CP1})
+        ended = await events_until(ws, "ampeco_ev_charger_session_ended")
+        (finished,) = [e["data"] for e in ended if e["event_type"] == EVENTS[2]]
+        delivered = http_json("GET", f"{demo.simulator_url}/_sim/state")["finished_sessions"]
+        assert finished["session_id"] == result["session_id"] == delivered[0]["id"]
+        assert finished["energy_kwh"] == pytest.approx(delivered[0]["energy_kwh"], abs=0.002) and finished["energy_kwh"] > 0
+        await asyncio.sleep(2)
+        assert ws.events.empty()  # one session_ended, nothing after it
+
+    # The automation in the test configuration ran on session_ended.
+    await wait_state(api, "counter.sessions_ended", lambda s: s == "1")
+    note = await api.state("input_text.last_session")
+    assert note["state"] == f"{finished['session_id']}: {finished['energy_kwh']} kWh"
+
+
+@pytest.mark.timeout(240)
+async def test_after_a_home_assistant_restart_every_entity_is_back_at_once(demo: stack.Stack):
+    before = {k: v for k, v in (await demo.api.states()).items() if "evse_" in k}
+    assert len(before) == 2 * (len(SENSORS) + len(BINARY))
+    await asyncio.to_thread(demo.restart_home_assistant)
+    up = time.monotonic()
+    while True:
+        after = {k: v for k, v in (await demo.api.states()).items() if "evse_" in k}
+        if set(after) == set(before):
+            break
+        assert time.monotonic() - up < 10, f"missing after 10 s: {sorted(set(before) - set(after))[:5]}"
+        await asyncio.sleep(0.25)
+    back_after = time.monotonic() - up
+    for key in ("max_current", "total_energy", "evse_status", "last_month_energy"):
+        assert after[f"sensor.evse_ace0549935_{key}"]["state"] == before[f"sensor.evse_ace0549935_{key}"]["state"]
+    (ARTIFACTS / "timings").mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "timings" / "home_assistant_restart.json").write_text(json.dumps({"entities_back_s": back_after}))
+
+
+@pytest.mark.timeout(240)
+async def test_an_appdaemon_restart_mid_session_picks_the_session_up(demo: stack.Stack):
+    api = demo.api
+    async with api.websocket() as ws:
+        for event in EVENTS:
+            await ws.subscribe(event)
+        await api.fire("ampeco_ev_charger_start_charging", {"chargepoint_id": CP1})
+        started = await events_until(ws, "ampeco_ev_charger_session_started")
+        session_id = started[-1]["data"]["session_id"]
+        await asyncio.to_thread(demo.restart_appdaemon)
+        await asyncio.sleep(2)
+        await wait_state(api, "sensor.evse_ace0549935_polling_interval", lambda s: s != "unavailable")
+        await asyncio.sleep(3)  # the restarted app has polled; nothing may be announced again
+        assert ws.events.empty()
+        assert (await api.state("sensor.evse_ace0549935_session_id"))["state"] == session_id
+        await api.fire("ampeco_ev_charger_stop_charging", {"chargepoint_id": CP1})
+        ended = await events_until(ws, "ampeco_ev_charger_session_ended")
+    kinds = [e["event_type"] for e in ended]
+    assert kinds.count("ampeco_ev_charger_session_started") == 0 and kinds.count("ampeco_ev_charger_session_ended") == 1
+    assert ended[0]["data"] == {"chargepoint_id": CP1, "command": "stop_charging", "success": True,
+                                "session_id": session_id}
+
+
+@pytest.mark.timeout(240)
+async def test_the_dashboard_in_a_real_browser(demo: stack.Stack):
+    if browser.chromium() is None:
+        pytest.skip("Debian's chromium is not installed (`make test` installs it when run as root)")
+    await demo.api.fire("ampeco_ev_charger_start_charging", {"chargepoint_id": CP1, "max_current": 16})
+    await wait_state(demo.api, "sensor.evse_ace0549935_charging_session", lambda s: float(s) > 10)
+    png = ARTIFACTS / "dashboard.png"
+    text = await browser.screenshot(demo.ha_url, demo.tokens, "/lovelace/ev", png, ["Driveway", "Garage", "kW"])
+    assert "Driveway power" in text and "Garage power" in text
+    assert "11.0" in text  # the power gauge shows the charging power
+    assert png.stat().st_size > 20_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
