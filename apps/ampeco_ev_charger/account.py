@@ -25,6 +25,12 @@ from .sessions import Reading, announce_missed, embedded_sessions, with_final_nu
 CONFIRM_WITHIN = 60.0
 
 
+class InternalError(AmpecoError):
+    """A bug met while polling: it costs one round and one ERROR line, never the polling itself."""
+
+    kind = "internal"
+
+
 class Account:
     def __init__(
         self,
@@ -117,7 +123,7 @@ class Account:
         except AmpecoError as err:
             error = err
         except Exception as err:  # a bug must cost one round, never the polling itself
-            error = AmpecoError(f"internal error: {one_line(err)}")
+            error = InternalError(f"internal error: {one_line(err)}")
         self._account_outcome(error)
         await self._arm(self._next_delay())
         await self._arm_expiry()
@@ -190,7 +196,7 @@ class Account:
         if error is None:
             if self.failures:
                 self.logbook(f"AMPECO cloud answers again for {self.labels} after {self.failures} failed poll(s)")
-                for kind in ("auth", "other"):
+                for kind in ("auth", "internal", "other"):
                     self.logbook.forget(f"poll-error:{kind}")
             self.failures, self.error = 0, None
             return
@@ -202,6 +208,10 @@ class Account:
                 f"{self.labels}: {error.message}. Polling slows to every {self.policy.auth_interval / 60:.0f} min "
                 "and recovers by itself once the token works.",
                 "ERROR",
+            )
+        elif isinstance(error, InternalError):
+            self.logbook.once(
+                "poll-error:internal", f"{self.labels}: {error.message}. Polling goes on; please report this.", "ERROR"
             )
         else:
             self.logbook.once(

@@ -114,3 +114,17 @@ async def test_a_second_app_instance_keeps_its_own_entities(tmp_path):
         await s.start(chargers=[{"chargepoint_id": CP1, "name": "Drive"}])
         assert s.fake.attributes(sensor(SLUG1, "evse_status"))["friendly_name"] == "Drive EVSE Status"
         assert sensor(SLUG2, "evse_status") not in s.fake.states
+
+
+async def test_a_bug_while_polling_costs_one_round_and_one_line(tmp_path, mocker):
+    async with stack(tmp_path) as s:
+        s.charge_from_phone()
+        await s.start()
+        mocker.patch("ampeco_ev_charger.charger.Charger.update", side_effect=KeyError("surprise"))
+        await s.fake.advance(300)
+        (error,) = s.fake.lines("ERROR")
+        assert "internal error: KeyError: 'surprise'" in error and "please report" in error
+        mocker.stopall()
+        await s.fake.advance(300)
+        assert s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"] is None
+        assert s.fake.state(sensor(SLUG1, "polling_interval")) == 30
