@@ -39,9 +39,8 @@ class Charger:
 
     @property
     def session(self) -> Session | None:
-        """The open session as last read (a full or paused car still has one)."""
-        session = self.evse.session if self.evse is not None else None
-        return session if session is not None and session.is_open else None
+        """The open session as last read."""
+        return self.evse.open_session if self.evse is not None else None
 
     @property
     def session_id(self) -> str | None:

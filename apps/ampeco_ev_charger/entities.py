@@ -54,8 +54,7 @@ class ChargerView:
     @property
     def session(self) -> Session | None:
         """The open session as the API shows it now."""
-        session = self.evse.session if self.evse is not None else None
-        return session if session is not None and session.is_open else None
+        return self.evse.open_session if self.evse is not None else None
 
     @property
     def summary(self) -> SessionSummary | None:

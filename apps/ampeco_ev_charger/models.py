@@ -58,6 +58,11 @@ class Evse:
     # active-session endpoint worth asking.
     session_reported: bool = True
 
+    @property
+    def open_session(self) -> Session | None:
+        """The session running here (a paused or full car still has one), not a finished one shown late."""
+        return self.session if self.session is not None and self.session.is_open else None
+
 
 @dataclass(frozen=True)
 class ChargePoint:

@@ -71,7 +71,7 @@ def activity(evse: Evse | None, session_known: bool = False) -> Activity:
     """How closely one EVSE needs watching (a paused or full car still has its session)."""
     if evse is None:
         return Activity.POSSIBLE if session_known else Activity.IDLE
-    session = evse.session if evse.session is not None and evse.session.is_open else None
+    session = evse.open_session
     if (session is not None and (session.power_kw or 0) > 0) or (evse.status or "").lower() == "charging":
         return Activity.CHARGING
     if session is not None or session_known or suggests_session(evse.status):
