@@ -11,9 +11,10 @@ DEFAULT_TIMEOUT = 30.0
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test's tier is the folder under tests/ it lives in (at any depth: tests/unit/smart is unit)."""
     for item in items:
-        tier = Path(item.fspath).parent.name
-        if tier in TIERS:
+        tier = next((p.name for p in Path(item.fspath).parents if p.name in TIERS), None)
+        if tier is not None:
             item.add_marker(getattr(pytest.mark, tier))
 
 

@@ -1,8 +1,8 @@
 """A stand-in for the little of AppDaemon the app uses, with timers on a virtual clock.
 
 Only the methods the app calls are faked (run_in, cancel_timer, set_state, listen_event, fire_event, log,
-args; and for dashboard helpers listen_state, get_state, call_service, which behave like Home Assistant's
-input_boolean and input_number); ADAPI's constructor is never run. HTTP stays real: the app talks to the
+args; and for dashboard helpers and smart charging listen_state, get_state, call_service, which behave like
+Home Assistant's input_boolean and input_number, and get_timezone); ADAPI's constructor is never run. HTTP stays real: the app talks to the
 simulator over loopback.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 START = 1_764_000_000.0  # a fixed "now" for the virtual clock (2025-11-24)
+_NO_CODE = (lambda: None).__code__
 
 
 @dataclass(order=True)
@@ -25,8 +26,9 @@ class Timer:
 
 
 class FakeAppDaemon:
-    def __init__(self, start: float = START) -> None:
+    def __init__(self, start: float = START, time_zone: str = "Europe/Copenhagen") -> None:
         self.clock = start
+        self.time_zone = time_zone
         self.timers: dict[str, Timer] = {}
         self.states: dict[str, tuple[Any, dict[str, Any]]] = {}
         self.set_state_calls: list[str] = []
@@ -70,25 +72,35 @@ class FakeAppDaemon:
         self.watchers.setdefault(entity_id, []).append((callback, kwargs))
         return f"state-{entity_id}"
 
-    async def get_state(self, entity_id: str, **kwargs: Any) -> Any:
-        return self.states.get(entity_id, (None,))[0]
+    async def get_state(self, entity_id: str, attribute: str | None = None, **kwargs: Any) -> Any:
+        if entity_id not in self.states:
+            return None
+        state, attributes = self.states[entity_id]
+        return {"state": state, "attributes": dict(attributes)} if attribute == "all" else state
+
+    def get_timezone(self) -> str:
+        return self.time_zone
 
     async def call_service(self, service: str, **data: Any) -> None:
         """input_boolean/turn_on|off and input_number/set_value change the helper as Home Assistant would."""
         self.services.append((service, data))
         entity_id = data.get("entity_id", "")
         if service in ("input_boolean/turn_on", "input_boolean/turn_off"):
-            await self.user_sets(entity_id, service.rsplit("_", 1)[1])
+            await self._change(entity_id, service.rsplit("_", 1)[1])
         elif service == "input_number/set_value":
-            await self.user_sets(entity_id, str(float(data["value"])))
+            await self._change(entity_id, str(float(data["value"])))
 
-    async def user_sets(self, entity_id: str, state: str) -> None:
-        """A person (or a service call) changes a helper: its state listeners run."""
+    async def _change(self, entity_id: str, state: str) -> None:
         old = self.states.get(entity_id, (None, {}))
         self.states[entity_id] = (state, old[1])
         if old[0] != state:
             for callback, kwargs in self.watchers.get(entity_id, []):
                 await callback(entity_id, "state", old[0], state, **kwargs)
+
+    async def user_sets(self, entity_id: str, state: str) -> None:
+        """A person changes a helper: its state listeners run, then whatever they set going."""
+        await self._change(entity_id, state)
+        await self.settle()
 
     # --- driving it --------------------------------------------------------------------------------------
 
@@ -105,12 +117,21 @@ class FakeAppDaemon:
             await timer.callback(**timer.kwargs)
             await self.settle()
         self.clock = target
+        await self.settle()
 
     @staticmethod
-    async def settle() -> None:
-        """Let the app's background work (helper updates) run: with fakes it never waits on anything."""
-        for _ in range(5):
+    async def settle(timeout: float = 10.0) -> None:
+        """Wait (bounded) for the app's background work to finish: helper updates, smart charging decisions
+        and the commands they send over HTTP."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
             await asyncio.sleep(0)
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()
+                       and "ampeco_ev_charger" in getattr(t.get_coro(), "cr_code", _NO_CODE).co_filename]
+            if not pending or loop.time() >= deadline:
+                return
+            await asyncio.wait(pending, timeout=deadline - loop.time())
 
     async def send(self, event: str, data: dict[str, Any] | None = None) -> None:
         """Home Assistant fires `event`: the app's listener runs to completion."""

@@ -28,7 +28,7 @@ def make_app(fake: FakeAppDaemon, args: dict[str, Any]) -> AmpecoEvCharger:
     app = AmpecoEvCharger.__new__(AmpecoEvCharger)
     app.args = {"name": "ampeco_ev_charger", "module": "ampeco_ev_charger.app", "class": "AmpecoEvCharger", **args}
     for name in ("run_in", "cancel_timer", "set_state", "listen_event", "fire_event", "log", "listen_state",
-                 "get_state", "call_service"):
+                 "get_state", "call_service", "get_timezone"):
         setattr(app, name, getattr(fake, name))
     return app
 

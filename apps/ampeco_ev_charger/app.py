@@ -5,16 +5,19 @@ apps.yaml:  module: ampeco_ev_charger.app   class: AmpecoEvCharger
 
 import itertools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from appdaemon.adapi import ADAPI
 
 from . import __version__
 from .commands import COMMAND_EVENTS
-from .config import ConfigError, parse_config
+from .config import parse_config
+from .errors import ConfigError
 from .entities import EntityState
 from .events import CONFIG_ERROR
 from .host import Job
@@ -111,6 +114,12 @@ class _AppDaemonHost:
 
     async def read(self, entity_id: str) -> str | None:
         return await self._app.get_state(entity_id)
+
+    async def read_all(self, entity_id: str) -> Mapping[str, Any] | None:
+        return await self._app.get_state(entity_id, attribute="all")
+
+    def timezone(self) -> tzinfo:
+        return ZoneInfo(self._app.get_timezone())
 
     async def call(self, service: str, data: dict[str, Any]) -> None:
         await self._app.call_service(service, **data)

@@ -6,11 +6,12 @@ from dataclasses import replace
 from typing import Any
 
 from .config import ChargerConfig
-from .entities import ChargerView, EntityState, PollStatus, build_entities
+from .entities import ChargerView, EntityState, PollStatus, build_entities, display_name
 from .errors import PayloadError
 from .lifecycle import Memory, Transition, observe
 from .models import ChargePoint, Evse, Parsed, Session, parse_charge_point, trimmed
 from .polling import Activity, activity
+from .smart import SmartMemory
 
 
 class Charger:
@@ -23,6 +24,7 @@ class Charger:
         self.evse: Evse | None = None
         self.last_success: float | None = None
         self.problem: str | None = None
+        self.smart_memory = SmartMemory()
         # Serialises commands: a start and a stop on one charger never interleave.
         self.lock = asyncio.Lock()
         self._published: dict[str, tuple[Any, dict[str, Any]]] = {}
@@ -30,6 +32,10 @@ class Charger:
     @property
     def id(self) -> str:
         return self.config.chargepoint_id
+
+    @property
+    def name(self) -> str:
+        return display_name(self.config.name, self.charge_point, self.id)
 
     @property
     def label(self) -> str:
@@ -116,13 +122,15 @@ class Charger:
         return changed
 
     def snapshot(self) -> dict[str, Any]:
-        return {"memory": self.memory.to_dict(), "item": self.item, "last_success": self.last_success}
+        return {"memory": self.memory.to_dict(), "item": self.item, "last_success": self.last_success,
+                "smart": self.smart_memory.to_dict()}
 
     def restore(self, saved: object) -> None:
         """Back to what a previous run saw; anything unusable in the file is skipped, never fatal."""
         if not isinstance(saved, dict):
             return
         self.memory = Memory.from_dict(saved.get("memory"))
+        self.smart_memory = SmartMemory.from_dict(saved.get("smart"))
         item, last_success = saved.get("item"), saved.get("last_success")
         if isinstance(item, dict) and isinstance(last_success, (int, float)):
             try:

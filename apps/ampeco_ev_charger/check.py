@@ -18,7 +18,8 @@ from typing import Any
 import aiohttp
 
 from .client import AmpecoClient
-from .config import DEFAULT_API_HOST, ConfigError, normalise_host
+from .config import DEFAULT_API_HOST, normalise_host
+from .errors import ConfigError
 from .errors import AmpecoError, AuthError, RateLimitError, TransportError
 from .models import ChargePoint, Session, parse_charge_point
 from .units import Units

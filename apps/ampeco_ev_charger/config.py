@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from .errors import ConfigError
+from .smart import SmartConfig, parse_smart_config
 from .units import ENERGY_UNITS, POWER_UNITS, Units, canonical_unit
 
 DEFAULT_API_HOST = "https://app.ampeco.global"
@@ -21,21 +23,13 @@ APPDAEMON_KEYS = frozenset(
 )
 # What a charger entry may hold; the single-charger form may give these (but for the account) at the top.
 CHARGER_KEYS = frozenset(
-    {"chargepoint_id", "name", "evse_id", "units", "auth_token", "api_host", "charging_switch", "current_limit"}
+    {"chargepoint_id", "name", "evse_id", "units", "auth_token", "api_host", "charging_switch", "current_limit",
+     "smart_charging"}
 )
 TOP_LEVEL_KEYS = CHARGER_KEYS | {
     "chargers", "charging_interval", "idle_interval", "request_timeout", "unavailable_after",
     "max_concurrent_requests", "state_file",
 }
-
-
-class ConfigError(ValueError):
-    """A configuration mistake; `key` is the apps.yaml path of the offending key."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"configuration error in `{key}`: {problem}")
-        self.key = key
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -49,6 +43,7 @@ class ChargerConfig:
     # Dashboard controls the user created as helpers: charging on/off, and the current limit.
     charging_switch: str | None = None
     current_limit: str | None = None
+    smart: SmartConfig | None = None
 
     @property
     def slug(self) -> str:
@@ -169,6 +164,7 @@ def _charger(entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any], 
         units=_units(entry.get("units"), _key(where, "units")),
         charging_switch=_entity(entry.get("charging_switch"), _key(where, "charging_switch"), "input_boolean"),
         current_limit=_entity(entry.get("current_limit"), _key(where, "current_limit"), "input_number"),
+        smart=parse_smart_config(entry.get("smart_charging"), _key(where, "smart_charging"), warnings),
     )
 
 

@@ -4,8 +4,9 @@ Each function returns an `Outcome` (never raises for an API failure): the caller
 `command_result` event the user's automation waits for.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .account import Account
 from .charger import Charger
@@ -21,6 +22,10 @@ class Outcome:
     session_id: str | None = None
     # The cloud's state changed (or was not what we believed): poll at once so sensors follow.
     poll: bool = False
+
+
+# Runs one command as the events do (validation, lock, command_result): event type, data, and who asks.
+Execute = Callable[[str, dict[str, Any], str], Awaitable[Outcome]]
 
 
 async def run(command: Command, account: Account, charger: Charger, fresh_within: float) -> Outcome:

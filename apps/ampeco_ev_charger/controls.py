@@ -8,18 +8,15 @@ command is only sent when the helper and the charger disagree.
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .account import Account
 from .charger import Charger
 from .commands import DOMAIN, SET_MAX_CURRENT, START, STOP
-from .control import Outcome
+from .control import Execute
 from .host import Host, Logbook
 from .units import to_number
 
-# Runs one command as if it came as an event (validation, lock, command_result): event type and data.
-Execute = Callable[[str, dict[str, Any]], Awaitable[Outcome]]
 # Seconds a Home Assistant service call may take; it answers at once unless it is starting or stuck.
 HA_TIMEOUT = 10.0
 
@@ -49,7 +46,7 @@ class Controls:
             data["max_current"] = amps
         command = START if new == "on" else STOP
         self.logbook(f"{self.charger.label}: {self.switch} turned {new}: {command}")
-        outcome = await self.execute(f"{DOMAIN}_{command}", data)
+        outcome = await self.execute(f"{DOMAIN}_{command}", data, "dashboard")
         if not outcome.success:
             await self._set(self.switch, "off" if new == "on" else "on")
             await self._tell(f"{'Charging did not start' if new == 'on' else 'Charging did not stop'}: {outcome.error}")
@@ -60,7 +57,8 @@ class Controls:
         if amps is None or amps == limit:
             return
         self.logbook(f"{self.charger.label}: {self.number} set to {new}: {SET_MAX_CURRENT}")
-        outcome = await self.execute(f"{DOMAIN}_{SET_MAX_CURRENT}", {"chargepoint_id": self.charger.id, "max_current": amps})
+        data = {"chargepoint_id": self.charger.id, "max_current": amps}
+        outcome = await self.execute(f"{DOMAIN}_{SET_MAX_CURRENT}", data, "dashboard")
         if not outcome.success:
             if limit is not None:
                 await self._set(self.number, limit)

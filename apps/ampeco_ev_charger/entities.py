@@ -27,6 +27,15 @@ class PollStatus:
     error: str | None = None
 
 
+def display_name(configured: str | None, charge_point: ChargePoint | None, chargepoint_id: str) -> str:
+    """What entity names start with: the configured name, else the vendor app's, else the id."""
+    if configured:
+        return configured
+    if charge_point is not None and charge_point.name:
+        return charge_point.name
+    return f"AMPECO Charger {chargepoint_id}"
+
+
 @dataclass(frozen=True)
 class ChargerView:
     """Everything the sensors show about one charger at one moment."""
@@ -45,11 +54,7 @@ class ChargerView:
 
     @property
     def name(self) -> str:
-        if self.configured_name:
-            return self.configured_name
-        if self.charge_point is not None and self.charge_point.name:
-            return self.charge_point.name
-        return f"AMPECO Charger {self.chargepoint_id}"
+        return display_name(self.configured_name, self.charge_point, self.chargepoint_id)
 
     @property
     def session(self) -> Session | None:
@@ -275,13 +280,19 @@ def build_entities(view: ChargerView) -> list[EntityState]:
     return [_entity(view, sensor) for sensor in SENSORS]
 
 
+def _identity(charger_name: str, name: str, icon: str, chargepoint_id: str) -> dict[str, Any]:
+    return {"friendly_name": f"{charger_name} {name}", "icon": icon, "chargepoint_id": chargepoint_id,
+            "attribution": ATTRIBUTION}
+
+
+def charger_entity(slug: str, chargepoint_id: str, charger_name: str, key: str, name: str, icon: str, state: Any,
+                   attributes: dict[str, Any]) -> EntityState:
+    """A charger's entity made elsewhere (smart charging), with the attributes all of them carry."""
+    return EntityState(entity_id(slug, key), state, _identity(charger_name, name, icon, chargepoint_id) | attributes)
+
+
 def _entity(view: ChargerView, sensor: Sensor) -> EntityState:
-    attributes: dict[str, Any] = {
-        "friendly_name": f"{view.name} {sensor.name}",
-        "icon": sensor.icon,
-        "chargepoint_id": view.chargepoint_id,
-        "attribution": ATTRIBUTION,
-    }
+    attributes = _identity(view.name, sensor.name, sensor.icon, view.chargepoint_id)
     for key, value in (
         ("unit_of_measurement", sensor.unit),
         ("device_class", sensor.device_class),

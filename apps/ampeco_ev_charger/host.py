@@ -1,7 +1,8 @@
 """What the runtime needs from its host (AppDaemon in production, a fake in tests), and nothing more."""
 
 import traceback
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,6 +29,12 @@ class Host(Protocol):
 
     async def read(self, entity_id: str) -> str | None:
         """A Home Assistant entity's state now (None when it does not exist)."""
+
+    async def read_all(self, entity_id: str) -> Mapping[str, Any] | None:
+        """A Home Assistant entity's state and attributes: {"state": ..., "attributes": {...}}, or None."""
+
+    def timezone(self) -> tzinfo:
+        """The user's time zone (a departure at 07:00 is 07:00 there)."""
 
     async def call(self, service: str, data: dict[str, Any]) -> None:
         """Call a Home Assistant service, e.g. "input_boolean/turn_on"."""

@@ -22,6 +22,7 @@ from .controls import Controls
 from .events import COMMAND_RESULT, command_result
 from .host import Host, Logbook, one_line
 from .polling import PollPolicy
+from .smart_runner import SmartRunner
 from .store import Store
 
 # Readings change every poll; lifecycle transitions are saved at once, plain readings this often.
@@ -70,6 +71,12 @@ class Hub:
             for charger in self.chargers.values()
             if charger.config.charging_switch or charger.config.current_limit
         }
+        self.smart = {
+            charger.id: SmartRunner(charger, self._account_of[charger.id], charger.config.smart, host, self.logbook,
+                                    self.execute)
+            for charger in self.chargers.values()
+            if charger.config.smart is not None
+        }
         self._save_lock = asyncio.Lock()
         self._last_saved = -math.inf
         self._stopped = False
@@ -83,6 +90,8 @@ class Hub:
             charger.restore(saved.get(charger.id) if isinstance(saved, dict) else None)
         for controls in self.controls.values():
             await controls.start()
+        for runner in self.smart.values():
+            await runner.start()
         for account in self.accounts:
             await account.start()
         names = ", ".join(c.label for c in self.chargers.values())
@@ -94,6 +103,8 @@ class Hub:
             await account.stop()
         for controls in self.controls.values():
             await controls.stop()
+        for runner in self.smart.values():
+            await runner.stop()
         await self._save()
 
     async def handle(self, event_type: str, data: Mapping[str, Any]) -> None:
@@ -101,20 +112,21 @@ class Hub:
         if not self._stopped:
             await self.execute(event_type, dict(data or {}))
 
-    async def execute(self, event_type: str, data: dict[str, Any]) -> control.Outcome:
-        """Validate and run one command (from an event or a dashboard control); fires its command_result."""
+    async def execute(self, event_type: str, data: dict[str, Any], origin: str | None = None) -> control.Outcome:
+        """Validate and run one command (from an event, a dashboard control or smart charging, as `origin`
+        says); fires its command_result."""
         try:
             command = parse_command(event_type, data, list(self.chargers))
         except CommandError as err:
             self.logbook(f"{err.name} refused: {err.message}", "WARNING")
             outcome = control.Outcome(False, err.message)
-            await self._result(err.chargepoint_id, err.name, outcome)
+            await self._result(err.chargepoint_id, err.name, outcome, origin)
             return outcome
         if command.chargepoint_id is None:
             errors = await asyncio.gather(*(account.refresh() for account in self.accounts))
             problems = "; ".join(e.message for e in errors if e is not None)
             outcome = control.Outcome(not problems, problems or None)
-            await self._result(None, command.name, outcome)
+            await self._result(None, command.name, outcome, origin)
             return outcome
         charger = self.chargers[command.chargepoint_id]
         account = self._account_of[charger.id]
@@ -123,17 +135,19 @@ class Hub:
                 outcome = await control.run(command, account, charger, self.config.charging_interval)
             except Exception as err:  # a bug must still answer the user, once
                 outcome = control.Outcome(False, f"internal error: {one_line(err)}")
+            by = f" ({origin})" if origin else ""
             if outcome.success:
-                self.logbook(f"{charger.label}: {command.name} done")
+                self.logbook(f"{charger.label}: {command.name}{by} done")
             else:
-                self.logbook(f"{charger.label}: {command.name} failed: {outcome.error}", "WARNING")
-            await self._result(charger.id, command.name, outcome)
+                self.logbook(f"{charger.label}: {command.name}{by} failed: {outcome.error}", "WARNING")
+            await self._result(charger.id, command.name, outcome, origin)
             if outcome.poll:
                 # Inside the lock, so a stop right behind a start sees the session the start made.
                 await account.refresh()
         return outcome
 
-    async def _result(self, chargepoint_id: str | None, name: str, outcome: control.Outcome) -> None:
+    async def _result(self, chargepoint_id: str | None, name: str, outcome: control.Outcome,
+                      origin: str | None) -> None:
         """Fire the one command_result; whatever the event echoes back is redacted too."""
         redact = self.logbook.redact
         data = command_result(
@@ -143,6 +157,8 @@ class Hub:
             None if outcome.error is None else redact(outcome.error),
             outcome.session_id,
         )
+        if origin is not None:
+            data["origin"] = origin
         await self.host.fire(COMMAND_RESULT, data)
 
     def _log_request(self, record: RequestRecord) -> None:
@@ -154,6 +170,8 @@ class Hub:
         for charger in account.chargers:
             if (controls := self.controls.get(charger.id)) is not None:
                 controls.reflect()
+            if (runner := self.smart.get(charger.id)) is not None:
+                runner.request()
         if urgent or self.host.now() - self._last_saved >= SAVE_EVERY:
             await self._save()
 

@@ -1,6 +1,7 @@
 import pytest
 
-from ampeco_ev_charger.config import DEFAULT_API_HOST, ConfigError, parse_config, slugify
+from ampeco_ev_charger.config import DEFAULT_API_HOST, parse_config, slugify
+from ampeco_ev_charger.errors import ConfigError
 from ampeco_ev_charger.units import Units
 
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-part"
