@@ -7,6 +7,8 @@ import urllib.error
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from .processes import REPO, Process, http_json, wait_for
 
 APP_FOLDER = REPO / "apps" / "ampeco_ev_charger"
@@ -41,17 +43,12 @@ def install(config: Path, port: int, apps_yaml: str, secrets: dict[str, str], ex
     (apps / "apps.yaml").write_text(apps_yaml)
 
 
-def apps_yaml(api_host: str, chargers: list[dict[str, str]], **options: Any) -> str:
+def apps_yaml(api_host: str, chargers: list[dict[str, Any]], **options: Any) -> str:
     """The apps.yaml entry a user writes, with the token taken from secrets.yaml."""
-    lines = ["ampeco_ev_charger:", "  module: ampeco_ev_charger.app", "  class: AmpecoEvCharger",
-             f"  api_host: {api_host}", "  auth_token: !secret ampeco_token"]
-    lines += [f"  {key}: {value}" for key, value in options.items()]
-    lines.append("  chargers:")
-    for charger in chargers:
-        first, *rest = charger.items()
-        lines.append(f"    - {first[0]}: {first[1]}")
-        lines += [f"      {key}: {value}" for key, value in rest]
-    return "\n".join(lines) + "\n"
+    entry = {"module": "ampeco_ev_charger.app", "class": "AmpecoEvCharger", "api_host": api_host, **options,
+             "chargers": chargers}
+    first, *rest = yaml.safe_dump({"ampeco_ev_charger": entry}, sort_keys=False).splitlines()
+    return "\n".join([first, "  auth_token: !secret ampeco_token", *rest]) + "\n"
 
 
 def start(config: Path, log: Path) -> Process:

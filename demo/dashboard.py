@@ -8,7 +8,7 @@ import yaml
 from ampeco_ev_charger.config import slugify
 
 
-def _charger_cards(chargepoint_id: str, name: str, controls: bool) -> list[dict[str, Any]]:
+def _charger_cards(chargepoint_id: str, name: str, controls: bool, smart: bool) -> list[dict[str, Any]]:
     slug = slugify(chargepoint_id)
     sensor, binary = f"sensor.evse_{slug}", f"binary_sensor.evse_{slug}"
     rows: list[Any] = [
@@ -24,6 +24,10 @@ def _charger_cards(chargepoint_id: str, name: str, controls: bool) -> list[dict[
     if controls:
         rows += [{"entity": f"input_boolean.ev_charging_{slug}", "name": "Charge (toggle)"},
                  {"entity": f"input_number.ev_current_{slug}", "name": "Current limit"}]
+    if smart:
+        rows += [{"entity": f"input_select.ev_mode_{slug}", "name": "Smart charging mode"},
+                 {"entity": f"{sensor}_smart_charging", "name": "Smart charging", "secondary_info": "attribute",
+                  "attribute": "reason"}]
     buttons = [
         {"type": "button", "name": f"Start {name}", "icon": "mdi:play",
          "tap_action": {"action": "perform-action", "perform_action": f"script.start_{slug}"}},
@@ -40,7 +44,8 @@ def _charger_cards(chargepoint_id: str, name: str, controls: bool) -> list[dict[
 
 def dashboard(chargers: list[dict[str, str]]) -> str:
     """ui-lovelace.yaml: one column per charger."""
-    cards = [card for c in chargers for card in _charger_cards(c["chargepoint_id"], c["name"], "charging_switch" in c)]
+    cards = [card for c in chargers
+             for card in _charger_cards(c["chargepoint_id"], c["name"], "charging_switch" in c, "smart_charging" in c)]
     return yaml.safe_dump({"title": "AMPECO demo", "views": [
         {"title": "EV chargers", "path": "ev", "icon": "mdi:ev-station", "cards": cards}]}, sort_keys=False)
 
@@ -55,8 +60,12 @@ def package(chargers: list[dict[str, str]]) -> str:
         scripts[f"stop_{slug}"] = {"alias": f"Stop charging {c['name']}", "sequence": [
             {"event": "ampeco_ev_charger_stop_charging", "event_data": {"chargepoint_id": cp}}]}
     controlled = [c for c in chargers if "charging_switch" in c]
+    modes = {c["smart_charging"]["mode_entity"].split(".")[1]: {
+        "name": f"{c['name']} smart charging", "options": ["off", "now", "solar", "min+solar", "cheapest"],
+        "initial": "off"} for c in chargers if "smart_charging" in c}
     return yaml.safe_dump({
         "script": scripts,
+        "input_select": modes,
         "input_boolean": {c["charging_switch"].split(".")[1]: {"name": f"{c['name']} charging"} for c in controlled},
         "input_number": {c["current_limit"].split(".")[1]: {
             "name": f"{c['name']} current limit", "min": 6, "max": 16, "step": 1, "unit_of_measurement": "A",

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import appdaemon as ad
 from . import homeassistant as ha
@@ -16,10 +17,12 @@ from .dashboard import dashboard, package
 from .processes import Process, free_port, simulator
 
 TOKEN = "demo-token"
-CHARGERS = [
+# Driveway has the dashboard helpers; Garage has smart charging with a mode select (off at first).
+CHARGERS: list[dict[str, Any]] = [
     {"chargepoint_id": "ACE0549935", "name": "Driveway", "charging_switch": "input_boolean.ev_charging_ace0549935",
      "current_limit": "input_number.ev_current_ace0549935"},
-    {"chargepoint_id": "QNG0C18010", "name": "Garage"},
+    {"chargepoint_id": "QNG0C18010", "name": "Garage",
+     "smart_charging": {"mode_entity": "input_select.ev_mode_qng0c18010"}},
 ]
 FIRST_ENTITY = "sensor.evse_ace0549935_evse_status"
 

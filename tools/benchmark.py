@@ -266,7 +266,7 @@ def measure_idle_weight(minutes: float) -> dict[str, Any]:
         processes = {}
         for name, (extra, disabled) in variants.items():
             port, config = free_port(), Path(tmp) / name
-            apps = ad.apps_yaml(url, [{"chargepoint_id": CP1}], **({"disable": "true"} if disabled else {}))
+            apps = ad.apps_yaml(url, [{"chargepoint_id": CP1}], **({"disable": True} if disabled else {}))
             ad.install(config, port, apps, {"ampeco_token": TOKEN}, extra_yaml=extra)
             processes[name] = (ad.start(config, Path(tmp) / f"{name}.log"), port)
         try:

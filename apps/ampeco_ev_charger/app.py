@@ -119,7 +119,8 @@ class _AppDaemonHost:
         return await self._app.get_state(entity_id, attribute="all")
 
     def timezone(self) -> tzinfo:
-        return ZoneInfo(self._app.get_timezone())
+        zone = self._app.get_timezone()  # a pytz zone in AppDaemon 4.5, though documented as a name
+        return zone if isinstance(zone, tzinfo) else ZoneInfo(str(zone))
 
     async def call(self, service: str, data: dict[str, Any]) -> None:
         await self._app.call_service(service, **data)

@@ -101,8 +101,9 @@ async def test_a_session_driven_from_home_assistant(demo: stack.Stack):
         assert sim_state(demo)[CP1]["session"]["id"] == result["session_id"]
 
         await wait_state(api, "sensor.evse_ace0549935_evse_status", lambda s: s == "charging")
-        power = await wait_state(api, "sensor.evse_ace0549935_charging_session", lambda s: float(s) > 6)
-        assert float(power["state"]) == pytest.approx(6.9)  # 10 A x 230 V x 3 phases
+        # The simulator ramps power up over a few seconds, to 10 A x 230 V x 3 phases.
+        await wait_state(api, "sensor.evse_ace0549935_charging_session",
+                         lambda s: float(s) == pytest.approx(6.9), timeout=45)  # next poll: 30 s
         first = float((await api.state("sensor.evse_ace0549935_charging_energy"))["state"])
         await api.fire("ampeco_ev_charger_update_data", {"chargepoint_id": CP1})
         await asyncio.sleep(3)
@@ -127,7 +128,7 @@ async def test_a_session_driven_from_home_assistant(demo: stack.Stack):
 @pytest.mark.timeout(240)
 async def test_after_a_home_assistant_restart_every_entity_is_back_at_once(demo: stack.Stack):
     before = {k: v for k, v in (await demo.api.states()).items() if "evse_" in k}
-    assert len(before) == 2 * (len(SENSORS) + len(BINARY))
+    assert len(before) == 2 * (len(SENSORS) + len(BINARY)) + 1  # and Garage's smart charging sensor
     await asyncio.to_thread(demo.restart_home_assistant)
     up = time.monotonic()
     while True:
@@ -164,6 +165,22 @@ async def test_an_appdaemon_restart_mid_session_picks_the_session_up(demo: stack
     assert kinds.count("ampeco_ev_charger_session_started") == 0 and kinds.count("ampeco_ev_charger_session_ended") == 1
     assert ended[0]["data"] == {"chargepoint_id": CP1, "command": "stop_charging", "success": True,
                                 "session_id": session_id}
+
+
+@pytest.mark.timeout(180)
+async def test_smart_charging_follows_a_mode_chosen_in_home_assistant(demo: stack.Stack):
+    http_json("POST", f"{demo.simulator_url}/_sim/chargers/{CP2}", {"plugged": True})
+    api = demo.api
+    await wait_state(api, "sensor.evse_qng0c18010_smart_charging", lambda s: s == "off")
+    async with api.websocket() as ws:
+        await ws.subscribe(EVENTS[0])
+        await api.request("POST", "/api/services/input_select/select_option",
+                          json={"entity_id": "input_select.ev_mode_qng0c18010", "option": "now"})
+        result = (await events_until(ws, EVENTS[0]))[-1]["data"]
+    assert (result["command"], result["success"], result["origin"]) == ("start_charging", True, "smart_charging")
+    smart = await wait_state(api, "sensor.evse_qng0c18010_smart_charging", lambda s: s == "now")
+    assert smart["attributes"]["reason"].startswith("charging now at the maximum of 16 A")
+    assert sim_state(demo)[CP2]["session"] is not None
 
 
 @pytest.mark.timeout(240)
