@@ -2,8 +2,9 @@
 
 Only the methods the app calls are faked (run_in, cancel_timer, set_state, listen_event, fire_event, log,
 args; and for dashboard helpers and smart charging listen_state, get_state, call_service, which behave like
-Home Assistant's input_boolean and input_number, and get_timezone); ADAPI's constructor is never run. HTTP stays real: the app talks to the
-simulator over loopback.
+Home Assistant's input_boolean and input_number, and get_timezone, which gives a pytz zone as AppDaemon 4.5 does
+though typed as a name); ADAPI's constructor is never run. HTTP stays real: the app talks to the simulator over
+loopback.
 """
 
 import asyncio
@@ -11,6 +12,8 @@ import itertools
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import pytz
 
 START = 1_764_000_000.0  # a fixed "now" for the virtual clock (2025-11-24)
 _NO_CODE = (lambda: None).__code__
@@ -78,8 +81,8 @@ class FakeAppDaemon:
         state, attributes = self.states[entity_id]
         return {"state": state, "attributes": dict(attributes)} if attribute == "all" else state
 
-    def get_timezone(self) -> str:
-        return self.time_zone
+    def get_timezone(self) -> Any:
+        return pytz.timezone(self.time_zone)
 
     async def call_service(self, service: str, **data: Any) -> None:
         """input_boolean/turn_on|off and input_number/set_value change the helper as Home Assistant would."""
