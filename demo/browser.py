@@ -77,7 +77,7 @@ async def screenshot(ha_url: str, tokens: Tokens, path: str, png: Path, expect: 
     if browser is None:
         raise FileNotFoundError("chromium is not installed (Debian: apt-get install chromium)")
     profile = Path(tempfile.mkdtemp(prefix="ha-chromium-"))
-    process = subprocess.Popen([browser, *FLAGS, f"--user-data-dir={profile}", "--window-size=1280,1000",
+    process = subprocess.Popen([browser, *FLAGS, f"--user-data-dir={profile}", "--window-size=1280,1400",
                                 "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         port = await _devtools_port(profile)

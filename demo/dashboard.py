@@ -1,5 +1,6 @@
 """The demo's Home Assistant side: a dashboard for both chargers, scripts behind its buttons, the helpers
-of the dashboard controls, and an automation on `session_ended` (which the end-to-end tests watch)."""
+of the dashboard controls, buttons that plug the simulated car in and out (the simulator's control API via
+`rest_command`), and an automation on `session_ended` (which the end-to-end tests watch)."""
 
 from typing import Any
 
@@ -28,21 +29,24 @@ def _charger_cards(chargepoint_id: str, name: str, controls: bool, smart: bool) 
         rows += [{"entity": f"input_select.ev_mode_{slug}", "name": "Smart charging mode"},
                  {"entity": f"{sensor}_smart_charging", "name": "Smart charging", "secondary_info": "attribute",
                   "attribute": "reason"}]
-    buttons = [
-        {"type": "button", "name": f"Start {name}", "icon": "mdi:play",
-         "tap_action": {"action": "perform-action", "perform_action": f"script.start_{slug}"}},
-        {"type": "button", "name": f"Stop {name}", "icon": "mdi:stop",
-         "tap_action": {"action": "perform-action", "perform_action": f"script.stop_{slug}"}},
-    ]
     return [{"type": "vertical-stack", "cards": [
         {"type": "entities", "title": name, "state_color": True, "entities": rows},
         {"type": "gauge", "entity": f"{sensor}_charging_session", "name": f"{name} power", "unit": "kW",
          "min": 0, "max": 11, "needle": True},
-        {"type": "horizontal-stack", "cards": buttons},
+        {"type": "horizontal-stack", "cards": [_button(f"Start {name}", "mdi:play", f"script.start_{slug}"),
+                                                _button(f"Stop {name}", "mdi:stop", f"script.stop_{slug}")]},
+        {"type": "horizontal-stack", "cards": [
+            _button("Plug in car", "mdi:power-plug", f"rest_command.simulator_plug_in_{slug}"),
+            _button("Unplug car", "mdi:power-plug-off", f"rest_command.simulator_unplug_{slug}")]},
     ]}]
 
 
-def dashboard(chargers: list[dict[str, str]]) -> str:
+def _button(name: str, icon: str, action: str) -> dict[str, Any]:
+    return {"type": "button", "name": name, "icon": icon,
+            "tap_action": {"action": "perform-action", "perform_action": action}}
+
+
+def dashboard(chargers: list[dict[str, Any]]) -> str:
     """ui-lovelace.yaml: one column per charger."""
     cards = [card for c in chargers
              for card in _charger_cards(c["chargepoint_id"], c["name"], "charging_switch" in c, "smart_charging" in c)]
@@ -50,21 +54,27 @@ def dashboard(chargers: list[dict[str, str]]) -> str:
         {"title": "EV chargers", "path": "ev", "icon": "mdi:ev-station", "cards": cards}]}, sort_keys=False)
 
 
-def package(chargers: list[dict[str, str]]) -> str:
-    """Scripts that fire the app's events, the helpers, and the automation the tests watch."""
+def package(chargers: list[dict[str, Any]], simulator_url: str) -> str:
+    """Scripts that fire the app's events, the helpers, the simulator's plug, and the automation the tests watch."""
     scripts: dict[str, Any] = {}
+    plugs: dict[str, Any] = {}
     for c in chargers:
         slug, cp = slugify(c["chargepoint_id"]), c["chargepoint_id"]
         scripts[f"start_{slug}"] = {"alias": f"Start charging {c['name']}", "sequence": [
             {"event": "ampeco_ev_charger_start_charging", "event_data": {"chargepoint_id": cp, "max_current": 16}}]}
         scripts[f"stop_{slug}"] = {"alias": f"Stop charging {c['name']}", "sequence": [
             {"event": "ampeco_ev_charger_stop_charging", "event_data": {"chargepoint_id": cp}}]}
+        for action, plugged in (("plug_in", "true"), ("unplug", "false")):
+            plugs[f"simulator_{action}_{slug}"] = {
+                "url": f"{simulator_url}/_sim/chargers/{cp}", "method": "post",
+                "content_type": "application/json", "payload": f'{{"plugged": {plugged}}}'}
     controlled = [c for c in chargers if "charging_switch" in c]
     modes = {c["smart_charging"]["mode_entity"].split(".")[1]: {
         "name": f"{c['name']} smart charging", "options": ["off", "now", "solar", "min+solar", "cheapest"],
         "initial": "off"} for c in chargers if "smart_charging" in c}
     return yaml.safe_dump({
         "script": scripts,
+        "rest_command": plugs,
         "input_select": modes,
         "input_boolean": {c["charging_switch"].split(".")[1]: {"name": f"{c['name']} charging"} for c in controlled},
         "input_number": {c["current_limit"].split(".")[1]: {

@@ -79,8 +79,8 @@ def running(folder: Path, ha_port: int | None = None, ad_port: int | None = None
     ha_port, ad_port = ha_port or free_port(), ad_port or free_port()
     config = folder / "homeassistant"
     fresh = not (config / ".storage" / "onboarding").exists()
-    ha.write_config(config, ha_port, dashboard(CHARGERS), package(CHARGERS))
     with simulator(folder, TOKEN, simulator_port) as sim_url:
+        ha.write_config(config, ha_port, dashboard(CHARGERS), package(CHARGERS, sim_url))
         ha_process = ha.start(config, folder / "homeassistant.log")
         try:
             url = f"http://127.0.0.1:{ha_port}"

@@ -169,8 +169,9 @@ async def test_an_appdaemon_restart_mid_session_picks_the_session_up(demo: stack
 
 @pytest.mark.timeout(180)
 async def test_smart_charging_follows_a_mode_chosen_in_home_assistant(demo: stack.Stack):
-    http_json("POST", f"{demo.simulator_url}/_sim/chargers/{CP2}", {"plugged": True})
     api = demo.api
+    await api.request("POST", "/api/services/rest_command/simulator_plug_in_qng0c18010", json={})  # the demo's button
+    assert sim_state(demo)[CP2]["plugged"]
     await wait_state(api, "sensor.evse_qng0c18010_smart_charging", lambda s: s == "off")
     async with api.websocket() as ws:
         await ws.subscribe(EVENTS[0])
@@ -190,7 +191,7 @@ async def test_the_dashboard_in_a_real_browser(demo: stack.Stack):
     await demo.api.fire("ampeco_ev_charger_start_charging", {"chargepoint_id": CP1, "max_current": 16})
     await wait_state(demo.api, "sensor.evse_ace0549935_charging_session", lambda s: float(s) > 10)
     png = ARTIFACTS / "dashboard.png"
-    text = await browser.screenshot(demo.ha_url, demo.tokens, "/lovelace/ev", png, ["Driveway", "Garage", "kW"])
-    assert "Driveway power" in text and "Garage power" in text
+    text = await browser.screenshot(demo.ha_url, demo.tokens, "/lovelace/ev", png, ["Driveway", "Garage", "kWh"])
+    assert "Driveway power" in text and "Garage power" in text and "Plug in car" in text
     assert "11.0" in text  # the power gauge shows the charging power
     assert png.stat().st_size > 20_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
