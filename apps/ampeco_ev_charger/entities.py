@@ -11,7 +11,7 @@ from typing import Any
 
 from .lifecycle import Memory, SessionSummary
 from .models import ChargePoint, Evse, Session
-from .status import is_known_status, is_plugged_status
+from .status import is_known_status
 from .units import rounded
 
 ATTRIBUTION = "Data provided by the AMPECO cloud"
@@ -229,9 +229,9 @@ def _charging(view: ChargerView) -> str | None:
 
 
 def _plugged_in(view: ChargerView) -> str | None:
-    status = view.evse.status if view.evse is not None else None
-    if view.session is not None or is_plugged_status(status):
+    if view.evse is not None and view.evse.car_plugged_in:
         return "on"
+    status = view.evse.status if view.evse is not None else None
     return None if status is None or not is_known_status(status) else "off"
 
 

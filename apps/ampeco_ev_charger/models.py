@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .errors import PayloadError
-from .status import canonical_status, is_closed_session_status, is_known_status
+from .status import canonical_status, is_closed_session_status, is_known_status, is_plugged_status
 from .units import Units, to_number
 
 
@@ -62,6 +62,11 @@ class Evse:
     def open_session(self) -> Session | None:
         """The session running here (a paused or full car still has one), not a finished one shown late."""
         return self.session if self.session is not None and self.session.is_open else None
+
+    @property
+    def car_plugged_in(self) -> bool:
+        """A car is at the socket: a session runs here, or the status is one around a session."""
+        return self.open_session is not None or is_plugged_status(self.status)
 
 
 @dataclass(frozen=True)

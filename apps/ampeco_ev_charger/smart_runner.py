@@ -17,8 +17,7 @@ from .commands import DOMAIN
 from .control import Execute
 from .entities import charger_entity
 from .host import Host, Logbook, one_line
-from .smart import KEY, ChargerState, SmartConfig, decide, read_inputs, sensor_state
-from .status import is_plugged_status
+from .smart import ICON, KEY, ChargerState, SmartConfig, decide, read_inputs, sensor_state
 
 READ_TIMEOUT = 10.0  # seconds for reading one input entity from Home Assistant
 
@@ -87,7 +86,7 @@ class SmartRunner:
             self.logbook(f"{self.charger.label}: {decision.log_line}")
         state, attributes = sensor_state(decision)
         await self.host.publish(charger_entity(self.charger.config.slug, self.charger.id, self.charger.name, KEY,
-                                               "Smart Charging", "mdi:car-electric", state, attributes))
+                                               "Smart Charging", ICON, state, attributes))
         await self._arm(decision.wake_at, now)
         action = decision.action
         if action is not None:
@@ -114,7 +113,7 @@ class SmartRunner:
         session = charger.session
         low, high = charge_point.current_range if charge_point else (None, None)
         return ChargerState(
-            plugged_in=session is not None or is_plugged_status(charger.evse.status if charger.evse else None),
+            plugged_in=charger.evse is not None and charger.evse.car_plugged_in,
             session_open=charger.session_id is not None,
             power_kw=(session.power_kw or 0.0) if session is not None else 0.0,
             current_limit_a=charge_point.max_current_a if charge_point else None,

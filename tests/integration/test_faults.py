@@ -8,10 +8,6 @@ from tests.harness import CP1, SLUG1, SLUG2, TOKEN, sensor, stack
 LIST = "app/personal/charge-points"
 
 
-def poll_times(s) -> list[float]:
-    return [r.at - s.fake.clock for r in s.requests(LIST)]
-
-
 @pytest.mark.parametrize("status", [401, 403])
 async def test_rejected_token_one_error_line_long_interval_and_recovery(tmp_path, status):
     async with stack(tmp_path) as s:

@@ -15,9 +15,9 @@ from .engine import MODES, Decision, NextAction, Progress, decide
 from .governor import Action, ChargerState
 from .inputs import Inputs, read_inputs
 from .memory import SmartMemory
-from .sensor import KEY, sensor_state
+from .sensor import ICON, KEY, sensor_state
 
 __all__ = [
-    "KEY", "MODES", "Action", "ChargerState", "Decision", "Inputs", "NextAction", "Progress", "SmartConfig",
+    "ICON", "KEY", "MODES", "Action", "ChargerState", "Decision", "Inputs", "NextAction", "Progress", "SmartConfig",
     "SmartMemory", "decide", "parse_smart_config", "read_inputs", "sensor_state",
 ]
