@@ -56,6 +56,11 @@ class Charger:
         return self.memory.session.id if self.memory.session is not None else None
 
     @property
+    def current_limit(self) -> float | None:
+        """The charger's current limit in amps, as last read."""
+        return self.charge_point.max_current_a if self.charge_point is not None else None
+
+    @property
     def activity(self) -> Activity:
         return activity(self.evse, self.memory.session is not None)
 

@@ -53,7 +53,7 @@ class Controls:
 
     async def _on_number(self, new: str) -> None:
         amps = _amps(new)
-        limit = self.charger.charge_point.max_current_a if self.charger.charge_point else None
+        limit = self.charger.current_limit
         if amps is None or amps == limit:
             return
         self.logbook(f"{self.charger.label}: {self.number} set to {new}: {SET_MAX_CURRENT}")
@@ -82,7 +82,7 @@ class Controls:
     async def _reflect(self) -> None:
         if self.switch:
             await self._set(self.switch, "on" if self.charger.session_id is not None else "off")
-        limit = self.charger.charge_point.max_current_a if self.charger.charge_point else None
+        limit = self.charger.current_limit
         if self.number and limit is not None:
             await self._set(self.number, limit)
 

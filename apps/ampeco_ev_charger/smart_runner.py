@@ -116,7 +116,7 @@ class SmartRunner:
             plugged_in=charger.evse is not None and charger.evse.car_plugged_in,
             session_open=charger.session_id is not None,
             power_kw=(session.power_kw or 0.0) if session is not None else 0.0,
-            current_limit_a=charge_point.max_current_a if charge_point else None,
+            current_limit_a=charger.current_limit,
             allowed_min_a=low,
             allowed_max_a=high,
             energy_meter_kwh=charger.memory.total_energy_kwh,
