@@ -19,8 +19,7 @@ import aiohttp
 
 from .client import AmpecoClient
 from .config import DEFAULT_API_HOST, normalise_host
-from .errors import ConfigError
-from .errors import AmpecoError, AuthError, RateLimitError, TransportError
+from .errors import AmpecoError, AuthError, ConfigError, RateLimitError, TransportError
 from .models import ChargePoint, Session, parse_charge_point
 from .units import Units
 

@@ -14,11 +14,9 @@ from .account import Account
 from .charger import Charger
 from .commands import DOMAIN, SET_MAX_CURRENT, START, STOP
 from .control import Execute
-from .host import Host, Logbook
+from .host import HA_TIMEOUT, Host, Logbook
 from .units import to_number
 
-# Seconds a Home Assistant service call may take; it answers at once unless it is starting or stuck.
-HA_TIMEOUT = 10.0
 
 
 class Controls:

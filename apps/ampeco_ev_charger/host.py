@@ -11,6 +11,11 @@ from .entities import EntityState
 Job = Callable[[], Awaitable[None]]
 
 
+# Seconds a Home Assistant call (a state read, a service) may take; it answers at once unless it is
+# starting or stuck.
+HA_TIMEOUT = 10.0
+
+
 class Host(Protocol):
     async def run_later(self, delay: float, job: Job) -> Any:
         """Run `job` after `delay` seconds; returns a handle for `cancel`."""

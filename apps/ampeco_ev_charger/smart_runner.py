@@ -16,11 +16,8 @@ from .charger import Charger
 from .commands import DOMAIN
 from .control import Execute
 from .entities import charger_entity
-from .host import Host, Logbook, one_line
+from .host import HA_TIMEOUT, Host, Logbook, one_line
 from .smart import ICON, KEY, ChargerState, SmartConfig, decide, read_inputs, sensor_state
-
-READ_TIMEOUT = 10.0  # seconds for reading one input entity from Home Assistant
-
 
 class SmartRunner:
     def __init__(self, charger: Charger, account: Account, config: SmartConfig, host: Host, logbook: Logbook,
@@ -78,7 +75,8 @@ class SmartRunner:
 
     async def _decide(self) -> None:
         now = datetime.fromtimestamp(self.host.now(), self.host.timezone())
-        states = {entity_id: await self._read(entity_id) for entity_id in self.config.entities}
+        entities = self.config.entities
+        states = dict(zip(entities, await asyncio.gather(*(self._read(e) for e in entities))))
         decision = decide(self.config, read_inputs(self.config, states, now), self._charger_state(),
                           self.charger.smart_memory, now)
         self.charger.smart_memory = decision.memory
@@ -97,7 +95,7 @@ class SmartRunner:
 
     async def _read(self, entity_id: str) -> Any:
         try:
-            return await asyncio.wait_for(self.host.read_all(entity_id), READ_TIMEOUT)
+            return await asyncio.wait_for(self.host.read_all(entity_id), HA_TIMEOUT)
         except asyncio.TimeoutError:
             return None  # the decision says which input is missing
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from ..commands import MAX_CURRENT_A, MIN_CURRENT_A, SET_MAX_CURRENT, START, STOP
+from .solar import span
 
 SETTLE = timedelta(minutes=2)
 API_FAILING = "the AMPECO cloud is failing: nothing is sent until it answers again"
@@ -155,8 +156,7 @@ def _shown(action: Action, charger: ChargerState) -> bool:
 
 
 def _ago(now: datetime, then: datetime | None) -> str:
-    seconds = 0.0 if then is None else (now - then).total_seconds()
-    return f"{seconds:.0f} s ago" if seconds < 120 else f"{seconds / 60:.0f} min ago"
+    return f"{span(0.0 if then is None else (now - then).total_seconds())} ago"
 
 
 def _minutes(interval: timedelta) -> str:

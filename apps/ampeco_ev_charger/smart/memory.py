@@ -12,6 +12,7 @@ from typing import Any
 from ..commands import SET_MAX_CURRENT, START, STOP
 from .governor import Action, GovernorMemory, Pending
 from .planner import Plan, PlannedSlot
+from .prices import aware_time
 from .solar import SolarTimers
 
 
@@ -40,8 +41,8 @@ class SmartMemory:
         return cls(
             mode=_text(data.get("mode")),
             code=_text(data.get("code")),
-            solar=SolarTimers(_time(solar.get("surplus_since")), _time(solar.get("shortfall_since"))),
-            governor=GovernorMemory(_time(governor.get("last_change")), _pending(governor.get("pending"))),
+            solar=SolarTimers(aware_time(solar.get("surplus_since")), aware_time(solar.get("shortfall_since"))),
+            governor=GovernorMemory(aware_time(governor.get("last_change")), _pending(governor.get("pending"))),
             plan=_plan(data.get("plan")),
             plugged_meter_kwh=_number(data.get("plugged_meter_kwh")),
             session_open=data.get("session_open") is True,
@@ -74,19 +75,9 @@ def _number(value: object) -> float | None:
     return float(value)
 
 
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return when if when.utcoffset() is not None else None
-
-
 def _pending(value: object) -> Pending | None:
     data, action = _dict(value), _dict(_dict(value).get("action"))
-    sent_at, attempts, amps = _time(data.get("sent_at")), data.get("attempts"), action.get("amps")
+    sent_at, attempts, amps = aware_time(data.get("sent_at")), data.get("attempts"), action.get("amps")
     if action.get("name") not in (START, STOP, SET_MAX_CURRENT) or sent_at is None:
         return None
     if amps is not None and (isinstance(amps, bool) or not isinstance(amps, int)):
@@ -98,17 +89,16 @@ def _pending(value: object) -> Pending | None:
 def _plan(value: object) -> Plan | None:
     """The whole remembered plan, or none: half a plan would charge at the wrong times."""
     data = _dict(value)
-    departure, made_at = _time(data.get("departure")), _time(data.get("made_at"))
+    departure, made_at = aware_time(data.get("departure")), aware_time(data.get("made_at"))
     needed, raw_slots = _number(data.get("needed_kwh")), data.get("slots")
     if departure is None or made_at is None or needed is None or not isinstance(raw_slots, list):
         return None
     slots = []
     for raw in raw_slots:
         slot = _dict(raw)
-        start, end = _time(slot.get("start")), _time(slot.get("end"))
+        start, end = aware_time(slot.get("start")), aware_time(slot.get("end"))
         price, energy = _number(slot.get("price")), _number(slot.get("energy_kwh"))
         if start is None or end is None or price is None or energy is None:
             return None
         slots.append(PlannedSlot(start, end, price, energy))
     return Plan(tuple(slots), needed, departure, made_at)
-

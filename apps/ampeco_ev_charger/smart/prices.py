@@ -15,11 +15,12 @@ overlapping an earlier one. Without an end, a slot lasts until the next one star
 the shortest step between starts (the list's resolution), an hour when the list has a single entry.
 """
 
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from ..units import to_number
 
 START_KEYS = ("start", "starts_at", "time")
 END_KEYS = ("end", "ends_at")
@@ -38,9 +39,9 @@ def parse_prices(attributes: Mapping[str, Any], names: Sequence[str]) -> tuple[P
     """Every usable slot in the named attributes, in time order, none overlapping another."""
     entries: dict[datetime, tuple[datetime | None, float]] = {}
     for entry in _entries(attributes, names):
-        start, value = _time(_first(entry, START_KEYS)), _value(_first(entry, VALUE_KEYS))
+        start, value = aware_time(_first(entry, START_KEYS)), to_number(_first(entry, VALUE_KEYS))
         if start is not None and value is not None:
-            entries.setdefault(start, (_time(_first(entry, END_KEYS)), value))
+            entries.setdefault(start, (aware_time(_first(entry, END_KEYS)), value))
     starts = sorted(entries)
     steps = [b - a for a, b in zip(starts, starts[1:])]
     resolution = min(steps, default=_LONE_SLOT)
@@ -73,7 +74,7 @@ def _first(entry: dict[str, Any], keys: Sequence[str]) -> object:
     return None
 
 
-def _time(value: object) -> datetime | None:
+def aware_time(value: object) -> datetime | None:
     """An aware datetime; naive ones are refused (they could be any time zone)."""
     if isinstance(value, str):
         try:
@@ -83,13 +84,3 @@ def _time(value: object) -> datetime | None:
     if isinstance(value, datetime) and value.utcoffset() is not None:
         return value
     return None
-
-
-def _value(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
