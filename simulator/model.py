@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 PHASE_VOLTAGE = 230.0
 _STEP = 1.0  # seconds per integration step
+CAR_NEEDS_WH = 20000.0  # a new car at the socket takes this much before it is full
 
 
 class SimError(Exception):
@@ -56,7 +57,7 @@ class SimCharger:
     max_current_a: int = 16
     plugged: bool = True
     # Energy the car still takes before it is full (then the session stays open at 0 W: suspendedEV).
-    car_needs_wh: float = 20000.0
+    car_needs_wh: float = CAR_NEEDS_WH
     price_per_kwh: float = 2.5
     faulted: bool = False
     status_override: str | None = None
@@ -214,7 +215,7 @@ class SimModel:
         """Plugging a car in brings a new battery to fill; pulling the cable ends any session."""
         self.advance()
         if plugged and not charger.plugged:
-            charger.car_needs_wh = 20000.0 if car_needs_kwh is None else car_needs_kwh * 1000
+            charger.car_needs_wh = CAR_NEEDS_WH if car_needs_kwh is None else car_needs_kwh * 1000
             charger.after_session = False
         charger.plugged = plugged
         if not plugged:

@@ -42,7 +42,7 @@ def _energy(charger: SimCharger, wh: float) -> float:
     return round(wh / 1000, 3) if charger.energy_unit == "kWh" else round(wh)
 
 
-def _period(session: SimSession, charger: SimCharger, now: float) -> dict[str, Any]:
+def _period(session: SimSession, charger: SimCharger) -> dict[str, Any]:
     stopped = session.stopped_at
     return {
         "startedAt": _iso_micro(session.started_at), "stoppedAt": _iso_micro(stopped),
@@ -83,7 +83,7 @@ def session_json(charger: SimCharger, session: SimSession, now: float, variant: 
         "powerAvg": _power(charger, session.energy_wh / hours) if hours else 0,
         "isUsingChargingAllowance": False, "freeEnergyWh": 0, "scaPendingTransaction": None,
         "idlePeriod": int(session.idle_s), "isRemoteStopEnabled": True, "isBalancePaymentPending": False,
-        "lastPeriod": _period(session, charger, now), "idleFeeEligible": False,
+        "lastPeriod": _period(session, charger), "idleFeeEligible": False,
     }
     for key in _WITHOUT[variant]:
         del data[key]
@@ -96,7 +96,7 @@ def session_json(charger: SimCharger, session: SimSession, now: float, variant: 
         }
         data["taxName"] = "Moms"
     if variant in ("details", "history"):
-        data["chargingPeriods"] = [_period(session, charger, now)]
+        data["chargingPeriods"] = [_period(session, charger)]
     return data
 
 

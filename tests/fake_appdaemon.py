@@ -34,7 +34,6 @@ class FakeAppDaemon:
         self.time_zone = time_zone
         self.timers: dict[str, Timer] = {}
         self.states: dict[str, tuple[Any, dict[str, Any]]] = {}
-        self.set_state_calls: list[str] = []
         self.events: list[tuple[str, dict[str, Any]]] = []
         self.listeners: dict[str, Callable[..., Awaitable[None]]] = {}
         self.logs: list[tuple[str, str]] = []
@@ -59,7 +58,6 @@ class FakeAppDaemon:
                         replace: bool = False, check_existence: bool = True, **kwargs: Any) -> None:
         assert replace, "the app must replace attributes, or stale ones linger"
         self.states[entity_id] = (state, dict(attributes or {}))
-        self.set_state_calls.append(entity_id)
 
     async def listen_event(self, callback: Callable[..., Awaitable[None]], event: str, **kwargs: Any) -> str:
         self.listeners[event] = callback

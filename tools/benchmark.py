@@ -22,18 +22,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
-from unittest import mock
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "apps"), str(REPO)]
 
-from ampeco_ev_charger import app as app_module  # noqa: E402
 from demo import appdaemon as ad  # noqa: E402
 from demo.processes import free_port, http_json, simulator, wait_for  # noqa: E402
 from simulator import Fault, Settings, Simulator, Timing, demo_model, running  # noqa: E402
@@ -85,13 +81,10 @@ class RealTimeAppDaemon(FakeAppDaemon):
     """The fake AppDaemon on the wall clock: timers are loop timers, callbacks run concurrently."""
 
     def __init__(self) -> None:
-        super().__init__(start=time.time())
+        super().__init__()
         self._handles: dict[str, asyncio.TimerHandle] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.on_state: Callable[[str, Any], None] = lambda entity, state: None
-
-    def now(self) -> float:
-        return time.time()
 
     async def run_in(self, callback: Callable[..., Awaitable[None]], delay: float, **kwargs: Any) -> str:
         handle = f"timer-{next(self._seq)}"
@@ -117,12 +110,6 @@ class RealTimeAppDaemon(FakeAppDaemon):
         self.on_state(entity_id, state)
 
 
-@contextmanager
-def _wall_clock_app() -> Iterator[None]:
-    with mock.patch.object(app_module, "time", SimpleNamespace(time=time.time)):
-        yield
-
-
 async def _until(fake: RealTimeAppDaemon, entity: str, wanted: Any, timeout: float = 30) -> float:
     seen = asyncio.get_running_loop().create_future()
 
@@ -139,7 +126,7 @@ async def _reactions(trials: int) -> dict[str, list[float]]:
     timing = Timing(preparing_s=1.0, ramp_s=1.0, stopping_s=1.0)
     sim = Simulator(demo_model(TOKEN, 1, timing=timing), Settings(latency=0.05))
     results: dict[str, list[float]] = {"start": [], "stop": []}
-    with tempfile.TemporaryDirectory() as tmp, _wall_clock_app():
+    with tempfile.TemporaryDirectory() as tmp:
         async with running(sim) as url:
             app = make_app(fake, {"api_host": url, "auth_token": TOKEN, "chargepoint_id": CP1,
                                   "state_file": f"{tmp}/state.json"})
@@ -186,8 +173,8 @@ def measure_reaction(trials: int) -> dict[str, Any]:
 
 async def _scale(chargers: int, url: str, limit: int) -> dict[str, Any]:
     fake = RealTimeAppDaemon()
-    rss_before = _rss_kb()
-    with tempfile.TemporaryDirectory() as tmp, _wall_clock_app():
+    rss_before = _proc(os.getpid())[1]
+    with tempfile.TemporaryDirectory() as tmp:
         args = {"api_host": url, "auth_token": "unused", "max_concurrent_requests": limit,
                 "state_file": f"{tmp}/state.json", "request_timeout": 30,
                 "chargers": [{"chargepoint_id": f"SIM{i:07d}", "auth_token": f"bench-{i}"} for i in range(chargers)]}
@@ -214,17 +201,12 @@ async def _scale(chargers: int, url: str, limit: int) -> dict[str, Any]:
             await asyncio.gather(*(account.refresh() for account in hub.accounts))
         cpu_per_round = (time.process_time() - cpu_before) / rounds
         round_wall = (time.monotonic() - wall) / rounds
-        rss_with_app = _rss_kb()
+        rss_with_app = _proc(os.getpid())[1]
         await app.terminate()
     return {"chargers": chargers, "first_round_s": first_round, "round_s": round_wall,
             "cpu_s_per_hour": cpu_per_round * HOUR / 30,  # every account charging: a round every 30 s
             "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             "app_rss_kb": rss_with_app - rss_before}
-
-
-def _rss_kb() -> int:
-    return next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
-                if line.startswith("VmRSS:"))
 
 
 def scale_worker(chargers: int, limit: int) -> None:

@@ -9,9 +9,9 @@ import pytest
 
 from demo import appdaemon as ad
 from demo.processes import Process, free_port, simulator, wait_for
+from tests.harness import CP1, CP2
 
 TOKEN = "e2e-token-5d8c2b"
-CP1, CP2 = "ACE0549935", "QNG0C18010"
 
 
 @dataclass
