@@ -48,7 +48,7 @@ def main() -> None:
         signal.signal(sig, lambda *_: stop.set())
     print("Starting the simulator, Home Assistant and AppDaemon ...", flush=True)
     with running(args.dir, args.ha_port, args.appdaemon_port, args.simulator_port) as stack:
-        _welcome(stack.ha_url, stack.simulator_url, args.appdaemon_port, args.dir, stack.timings["stack_ready_s"])
+        _welcome(stack.ha_url, stack.simulator_url, stack.ad_port, args.dir, stack.ready_s)
         while not stop.wait(1):
             for process in (stack.ha, stack.ad):
                 if not process.alive():

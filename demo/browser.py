@@ -8,7 +8,6 @@ import asyncio
 import base64
 import json
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import aiohttp
 
 from .homeassistant import Tokens
+from .processes import Process
 
 # Everything a headless browser on a machine without internet must not try (see the README's e2e notes).
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -61,10 +61,19 @@ class _Page:
         result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
         return result.get("result", {}).get("value")
 
+    async def peek(self, expression: str) -> Any:
+        """`evaluate` for polling: None while the page is between two documents (the frontend redirects)."""
+        try:
+            return await self.evaluate(expression)
+        except RuntimeError as err:
+            if "navigated or closed" in str(err):
+                return None
+            raise
+
     async def goto(self, url: str) -> None:
         await self.send("Page.navigate", url=url)
         for _ in range(100):
-            if await self.evaluate("document.readyState") == "complete":
+            if await self.peek("document.readyState") == "complete":
                 return
             await asyncio.sleep(0.1)
 
@@ -77,8 +86,9 @@ async def screenshot(ha_url: str, tokens: Tokens, path: str, png: Path, expect: 
     if browser is None:
         raise FileNotFoundError("chromium is not installed (Debian: apt-get install chromium)")
     profile = Path(tempfile.mkdtemp(prefix="ha-chromium-"))
-    process = subprocess.Popen([browser, *FLAGS, f"--user-data-dir={profile}", "--window-size=1280,1400",
-                                "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # In a process group of its own: a Chromium that does not stop in time is killed with its helpers.
+    process = Process("chromium", [browser, *FLAGS, f"--user-data-dir={profile}", "--window-size=1280,1400",
+                                   "about:blank"], profile / "chromium.log")
     try:
         port = await _devtools_port(profile)
         async with aiohttp.ClientSession() as session:
@@ -98,11 +108,7 @@ async def screenshot(ha_url: str, tokens: Tokens, path: str, png: Path, expect: 
                 png.write_bytes(base64.b64decode(shot["data"]))
                 return text
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        process.stop(10)
         shutil.rmtree(profile, ignore_errors=True)
 
 
@@ -110,8 +116,9 @@ async def _devtools_port(profile: Path, timeout: float = 30) -> int:
     deadline = time.monotonic() + timeout
     marker = profile / "DevToolsActivePort"
     while time.monotonic() < deadline:
-        if marker.exists() and marker.read_text().strip():
-            return int(marker.read_text().splitlines()[0])
+        text = marker.read_text() if marker.exists() else ""
+        if text.strip():
+            return int(text.splitlines()[0])
         await asyncio.sleep(0.1)
     raise TimeoutError("chromium did not open its DevTools port")
 
@@ -120,9 +127,9 @@ async def _until_shown(page: _Page, expect: list[str], timeout: float) -> str:
     deadline = time.monotonic() + timeout
     text = ""
     while time.monotonic() < deadline:
-        text = await page.evaluate(VISIBLE_TEXT) or ""
+        text = await page.peek(VISIBLE_TEXT) or ""
         if all(word in text for word in expect):
             await asyncio.sleep(1)  # let the cards finish drawing
-            return await page.evaluate(VISIBLE_TEXT) or text
+            return await page.peek(VISIBLE_TEXT) or text
         await asyncio.sleep(0.5)
     raise TimeoutError(f"the page never showed {expect}; it showed: {text[:500]!r}")

@@ -17,7 +17,7 @@ import sys
 import textwrap
 import time
 import urllib.request
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,6 +153,18 @@ class HomeAssistantApi:
             if err.status == 404:
                 return None
             raise
+
+    async def wait_state(self, entity_id: str, predicate: Callable[[str], bool],
+                         timeout: float = 30) -> dict[str, Any]:
+        """The entity's whole state once its state satisfies `predicate` (bounded)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = await self.state(entity_id)
+            if state is not None and predicate(state["state"]):
+                return state
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{entity_id} is {state and state['state']!r} after {timeout:g} s")
+            await asyncio.sleep(0.25)
 
     async def states(self) -> dict[str, dict[str, Any]]:
         return {s["entity_id"]: s for s in await self.request("GET", "/api/states")}

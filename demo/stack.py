@@ -7,9 +7,13 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ampeco_ev_charger.config import slugify
+from ampeco_ev_charger.entities import SENSORS, entity_id
+from ampeco_ev_charger.smart import KEY as SMART_KEY
 
 from . import appdaemon as ad
 from . import homeassistant as ha
@@ -24,7 +28,11 @@ CHARGERS: list[dict[str, Any]] = [
     {"chargepoint_id": "QNG0C18010", "name": "Garage",
      "smart_charging": {"mode_entity": "input_select.ev_mode_qng0c18010"}},
 ]
-FIRST_ENTITY = "sensor.evse_ace0549935_evse_status"
+# Every entity the app makes for these chargers: the stack is up once all of them are in Home Assistant.
+ENTITIES = frozenset(
+    {entity_id(slugify(c["chargepoint_id"]), s.key, s.domain) for c in CHARGERS for s in SENSORS}
+    | {entity_id(slugify(c["chargepoint_id"]), SMART_KEY) for c in CHARGERS if "smart_charging" in c}
+)
 
 
 @dataclass
@@ -36,7 +44,7 @@ class Stack:
     tokens: ha.Tokens
     ha: Process
     ad: Process
-    timings: dict[str, float] = field(default_factory=dict)
+    ready_s: float = 0.0  # seconds from the start until the app's entities were in Home Assistant
 
     @property
     def ha_url(self) -> str:
@@ -46,24 +54,20 @@ class Stack:
     def api(self) -> ha.HomeAssistantApi:
         return ha.HomeAssistantApi(self.ha_url, self.tokens.long_lived)
 
-    def wait_for_entities(self, timeout: float = 60) -> float:
-        """Seconds until the app's first entity is in Home Assistant (bounded)."""
-        started = time.monotonic()
+    def wait_for_entities(self, timeout: float = 60) -> None:
+        """Until every entity of the app is in Home Assistant (bounded)."""
 
         async def probe() -> None:
-            while await self.api.state(FIRST_ENTITY) is None:
-                await asyncio.sleep(0.2)
+            while not ENTITIES <= set(await self.api.states()):
+                await asyncio.sleep(0.25)
 
         asyncio.run(asyncio.wait_for(probe(), timeout))
-        return time.monotonic() - started
 
-    def restart_home_assistant(self) -> float:
-        """Stop and start Home Assistant; returns seconds until its API answers again."""
+    def restart_home_assistant(self) -> None:
+        """Stop and start Home Assistant; back once its API answers again."""
         self.ha.stop()
         self.ha = ha.start(self.folder / "homeassistant", self.folder / "homeassistant.log")
-        started = time.monotonic()
         ha.wait_until_up(self.ha_url)
-        return time.monotonic() - started
 
     def restart_appdaemon(self) -> None:
         self.ad.stop()
@@ -87,7 +91,6 @@ def running(folder: Path, ha_port: int | None = None, ad_port: int | None = None
             ha.wait_until_up(url)
             api = ha.HomeAssistantApi(url)
             tokens = asyncio.run(api.onboard() if fresh else api.login())
-            ha_ready = time.monotonic() - started
             plugin = f"plugins:\n  HASS:\n    type: hass\n    ha_url: {url}\n    token: !secret ha_token\n"
             ad.install(folder / "appdaemon", ad_port, ad.apps_yaml(sim_url, CHARGERS), {
                 "ampeco_token": TOKEN, "ha_token": tokens.long_lived}, extra_yaml=plugin)
@@ -95,7 +98,7 @@ def running(folder: Path, ha_port: int | None = None, ad_port: int | None = None
             stack = Stack(folder, sim_url, ha_port, ad_port, tokens, ha_process, ad_process)
             try:
                 stack.wait_for_entities(timeout=120)
-                stack.timings = {"home_assistant_ready_s": ha_ready, "stack_ready_s": time.monotonic() - started}
+                stack.ready_s = time.monotonic() - started
                 yield stack
             finally:
                 stack.ad.stop()

@@ -16,8 +16,8 @@ import pytest
 from demo import browser, stack
 from demo import homeassistant as ha
 from demo.processes import REPO, http_json
+from tests.harness import CP1, CP2
 
-CP1, CP2 = "ACE0549935", "QNG0C18010"
 ARTIFACTS = REPO / "build" / "artifacts"
 SENSORS = {  # key: (unit, device_class, state_class)
     "charger_status": (None, None, None), "charging_session": ("kW", "power", "measurement"),
@@ -47,18 +47,7 @@ def demo(tmp_path: Path) -> Iterator[stack.Stack]:
 
 
 def sim_state(s: stack.Stack) -> dict[str, Any]:
-    return http_json("GET", f"{s.simulator_url}/_sim/state")["chargers"]
-
-
-async def wait_state(api: ha.HomeAssistantApi, entity_id: str, predicate: Any, timeout: float = 30) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        state = await api.state(entity_id)
-        if state is not None and predicate(state["state"]):
-            return state
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{entity_id} is {state and state['state']!r} after {timeout:g} s")
-        await asyncio.sleep(0.25)
+    return http_json("GET", f"{s.simulator_url}/_sim/state")
 
 
 async def events_until(ws: ha.Websocket, wanted: str, timeout: float = 30) -> list[dict[str, Any]]:
@@ -98,29 +87,29 @@ async def test_a_session_driven_from_home_assistant(demo: stack.Stack):
         result = next(e["data"] for e in started if e["event_type"] == EVENTS[0])
         assert result == {"chargepoint_id": CP1, "command": "start_charging", "success": True,
                           "session_id": result["session_id"]}
-        assert sim_state(demo)[CP1]["session"]["id"] == result["session_id"]
+        assert sim_state(demo)["chargers"][CP1]["session"]["id"] == result["session_id"]
 
-        await wait_state(api, "sensor.evse_ace0549935_evse_status", lambda s: s == "charging")
+        await api.wait_state("sensor.evse_ace0549935_evse_status", lambda s: s == "charging")
         # The simulator ramps power up over a few seconds, to 10 A x 230 V x 3 phases.
-        await wait_state(api, "sensor.evse_ace0549935_charging_session",
+        await api.wait_state("sensor.evse_ace0549935_charging_session",
                          lambda s: float(s) == pytest.approx(6.9), timeout=45)  # next poll: 30 s
         first = float((await api.state("sensor.evse_ace0549935_charging_energy"))["state"])
         await api.fire("ampeco_ev_charger_update_data", {"chargepoint_id": CP1})
         await asyncio.sleep(3)
         await api.fire("ampeco_ev_charger_update_data", {"chargepoint_id": CP1})
-        await wait_state(api, "sensor.evse_ace0549935_charging_energy", lambda s: float(s) > first)
+        await api.wait_state("sensor.evse_ace0549935_charging_energy", lambda s: float(s) > first)
 
         await api.fire("ampeco_ev_charger_stop_charging", {"chargepoint_id": CP1})
         ended = await events_until(ws, "ampeco_ev_charger_session_ended")
         (finished,) = [e["data"] for e in ended if e["event_type"] == EVENTS[2]]
-        delivered = http_json("GET", f"{demo.simulator_url}/_sim/state")["finished_sessions"]
+        delivered = sim_state(demo)["finished_sessions"]
         assert finished["session_id"] == result["session_id"] == delivered[0]["id"]
         assert finished["energy_kwh"] == pytest.approx(delivered[0]["energy_kwh"], abs=0.002) and finished["energy_kwh"] > 0
         await asyncio.sleep(2)
         assert ws.events.empty()  # one session_ended, nothing after it
 
     # The automation in the test configuration ran on session_ended.
-    await wait_state(api, "counter.sessions_ended", lambda s: s == "1")
+    await api.wait_state("counter.sessions_ended", lambda s: s == "1")
     note = await api.state("input_text.last_session")
     assert note["state"] == f"{finished['session_id']}: {finished['energy_kwh']} kWh"
 
@@ -155,7 +144,7 @@ async def test_an_appdaemon_restart_mid_session_picks_the_session_up(demo: stack
         session_id = started[-1]["data"]["session_id"]
         await asyncio.to_thread(demo.restart_appdaemon)
         await asyncio.sleep(2)
-        await wait_state(api, "sensor.evse_ace0549935_polling_interval", lambda s: s != "unavailable")
+        await api.wait_state("sensor.evse_ace0549935_polling_interval", lambda s: s != "unavailable")
         await asyncio.sleep(3)  # the restarted app has polled; nothing may be announced again
         assert ws.events.empty()
         assert (await api.state("sensor.evse_ace0549935_session_id"))["state"] == session_id
@@ -171,17 +160,17 @@ async def test_an_appdaemon_restart_mid_session_picks_the_session_up(demo: stack
 async def test_smart_charging_follows_a_mode_chosen_in_home_assistant(demo: stack.Stack):
     api = demo.api
     await api.request("POST", "/api/services/rest_command/simulator_plug_in_qng0c18010", json={})  # the demo's button
-    assert sim_state(demo)[CP2]["plugged"]
-    await wait_state(api, "sensor.evse_qng0c18010_smart_charging", lambda s: s == "off")
+    assert sim_state(demo)["chargers"][CP2]["plugged"]
+    await api.wait_state("sensor.evse_qng0c18010_smart_charging", lambda s: s == "off")
     async with api.websocket() as ws:
         await ws.subscribe(EVENTS[0])
         await api.request("POST", "/api/services/input_select/select_option",
                           json={"entity_id": "input_select.ev_mode_qng0c18010", "option": "now"})
         result = (await events_until(ws, EVENTS[0]))[-1]["data"]
     assert (result["command"], result["success"], result["origin"]) == ("start_charging", True, "smart_charging")
-    smart = await wait_state(api, "sensor.evse_qng0c18010_smart_charging", lambda s: s == "now")
+    smart = await api.wait_state("sensor.evse_qng0c18010_smart_charging", lambda s: s == "now")
     assert smart["attributes"]["reason"].startswith("charging now at the maximum of 16 A")
-    assert sim_state(demo)[CP2]["session"] is not None
+    assert sim_state(demo)["chargers"][CP2]["session"] is not None
 
 
 @pytest.mark.timeout(240)
@@ -189,7 +178,7 @@ async def test_the_dashboard_in_a_real_browser(demo: stack.Stack):
     if browser.chromium() is None:
         pytest.skip("Debian's chromium is not installed (`make test` installs it when run as root)")
     await demo.api.fire("ampeco_ev_charger_start_charging", {"chargepoint_id": CP1, "max_current": 16})
-    await wait_state(demo.api, "sensor.evse_ace0549935_charging_session", lambda s: float(s) > 10)
+    await demo.api.wait_state("sensor.evse_ace0549935_charging_session", lambda s: float(s) > 10)
     png = ARTIFACTS / "dashboard.png"
     text = await browser.screenshot(demo.ha_url, demo.tokens, "/lovelace/ev", png, ["Driveway", "Garage", "kWh"])
     assert "Driveway power" in text and "Garage power" in text and "Plug in car" in text
