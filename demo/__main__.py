@@ -69,8 +69,8 @@ The demo is running (started in {seconds:.0f} s): two simulated chargers, {names
   configs and logs: {folder}
 
 On the dashboard, press "Start Driveway" (or turn on its toggle) and watch the session run; "Stop
-Driveway" ends it. Plug a car into "Garage" as if from the driveway, then start it too:
-  curl -X POST {sim}/_sim/chargers/QNG0C18010 -d '{{"plugged": true}}'
+Driveway" ends it. "Garage" has smart charging: press its "Plug in car" (the simulator's button, standing
+in for you at the charger), choose "now" in its "Smart charging mode", and the app starts the session.
 
 Press Ctrl-C to stop everything.""", flush=True)
 
