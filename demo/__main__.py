@@ -30,15 +30,19 @@ def _free(port: int) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--ha-port", type=int, default=8123)
     parser.add_argument("--appdaemon-port", type=int, default=5050)
     parser.add_argument("--simulator-port", type=int, default=8089)
     parser.add_argument("--dir", type=Path, default=REPO / "build" / "demo", help="where configs and logs go")
     args = parser.parse_args()
-    for name, port in (("--ha-port", args.ha_port), ("--appdaemon-port", args.appdaemon_port),
-                       ("--simulator-port", args.simulator_port)):
+    for name, port in (
+        ("--ha-port", args.ha_port),
+        ("--appdaemon-port", args.appdaemon_port),
+        ("--simulator-port", args.simulator_port),
+    ):
         if not _free(port):
             sys.exit(f"Port {port} on 127.0.0.1 is in use; choose another with {name}.")
     ha.install()
@@ -60,7 +64,8 @@ def main() -> None:
 
 def _welcome(ha_url: str, sim: str, ad_port: int, folder: Path, seconds: float) -> None:
     names = " and ".join(f'"{c["name"]}" ({c["chargepoint_id"]})' for c in CHARGERS)
-    print(f"""
+    print(
+        f"""
 The demo is running (started in {seconds:.0f} s): two simulated chargers, {names}.
 
   Home Assistant:   {ha_url}/lovelace/ev      user: {ha.USERNAME}   password: {ha.PASSWORD}
@@ -72,7 +77,9 @@ On the dashboard, press "Start Driveway" (or turn on its toggle) and watch the s
 Driveway" ends it. "Garage" has smart charging: press its "Plug in car" (the simulator's button, standing
 in for you at the charger), choose "now" in its "Smart charging mode", and the app starts the session.
 
-Press Ctrl-C to stop everything.""", flush=True)
+Press Ctrl-C to stop everything.""",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,13 @@ def install(config: Path, port: int, apps_yaml: str, secrets: dict[str, str], ex
 
 def apps_yaml(api_host: str, chargers: list[dict[str, Any]], **options: Any) -> str:
     """The apps.yaml entry a user writes, with the token taken from secrets.yaml."""
-    entry = {"module": "ampeco_ev_charger.app", "class": "AmpecoEvCharger", "api_host": api_host, **options,
-             "chargers": chargers}
+    entry = {
+        "module": "ampeco_ev_charger.app",
+        "class": "AmpecoEvCharger",
+        "api_host": api_host,
+        **options,
+        "chargers": chargers,
+    }
     first, *rest = yaml.safe_dump({"ampeco_ev_charger": entry}, sort_keys=False).splitlines()
     return "\n".join([first, "  auth_token: !secret ampeco_token", *rest]) + "\n"
 

@@ -19,9 +19,18 @@ from .homeassistant import Tokens
 from .processes import Process
 
 # Everything a headless browser on a machine without internet must not try (see the README's e2e notes).
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", "--remote-debugging-port=0"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--remote-debugging-port=0",
+]
 # The text of the page, through every shadow root (Home Assistant's UI is web components all the way down).
 VISIBLE_TEXT = """(() => {
   const out = [];
@@ -78,8 +87,7 @@ class _Page:
             await asyncio.sleep(0.1)
 
 
-async def screenshot(ha_url: str, tokens: Tokens, path: str, png: Path, expect: list[str],
-                     timeout: float = 90) -> str:
+async def screenshot(ha_url: str, tokens: Tokens, path: str, png: Path, expect: list[str], timeout: float = 90) -> str:
     """Open `path` logged in, wait until every text of `expect` shows (bounded), save a PNG; returns the
     page's visible text."""
     browser = chromium()
@@ -87,8 +95,11 @@ async def screenshot(ha_url: str, tokens: Tokens, path: str, png: Path, expect: 
         raise FileNotFoundError("chromium is not installed (Debian: apt-get install chromium)")
     profile = Path(tempfile.mkdtemp(prefix="ha-chromium-"))
     # In a process group of its own: a Chromium that does not stop in time is killed with its helpers.
-    process = Process("chromium", [browser, *FLAGS, f"--user-data-dir={profile}", "--window-size=1280,1400",
-                                   "about:blank"], profile / "chromium.log")
+    process = Process(
+        "chromium",
+        [browser, *FLAGS, f"--user-data-dir={profile}", "--window-size=1280,1400", "about:blank"],
+        profile / "chromium.log",
+    )
     try:
         port = await _devtools_port(profile)
         async with aiohttp.ClientSession() as session:
@@ -97,9 +108,15 @@ async def screenshot(ha_url: str, tokens: Tokens, path: str, png: Path, expect: 
             async with session.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as ws:
                 page = _Page(ws)
                 await page.goto(ha_url)
-                stored = {"hassUrl": ha_url, "clientId": f"{ha_url}/", "access_token": tokens.access,
-                          "refresh_token": tokens.refresh, "token_type": "Bearer", "expires_in": 1800,
-                          "expires": int(time.time() * 1000) + 1_800_000}
+                stored = {
+                    "hassUrl": ha_url,
+                    "clientId": f"{ha_url}/",
+                    "access_token": tokens.access,
+                    "refresh_token": tokens.refresh,
+                    "token_type": "Bearer",
+                    "expires_in": 1800,
+                    "expires": int(time.time() * 1000) + 1_800_000,
+                }
                 await page.evaluate(f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(stored))})")
                 await page.goto(f"{ha_url}{path}")
                 text = await _until_shown(page, expect, timeout)

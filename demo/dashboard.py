@@ -23,35 +23,76 @@ def _charger_cards(chargepoint_id: str, name: str, controls: bool, smart: bool) 
         {"entity": f"{binary}_problem", "name": "Problem"},
     ]
     if controls:
-        rows += [{"entity": f"input_boolean.ev_charging_{slug}", "name": "Charge (toggle)"},
-                 {"entity": f"input_number.ev_current_{slug}", "name": "Current limit"}]
+        rows += [
+            {"entity": f"input_boolean.ev_charging_{slug}", "name": "Charge (toggle)"},
+            {"entity": f"input_number.ev_current_{slug}", "name": "Current limit"},
+        ]
     if smart:
-        rows += [{"entity": f"input_select.ev_mode_{slug}", "name": "Smart charging mode"},
-                 {"entity": f"{sensor}_smart_charging", "name": "Smart charging", "secondary_info": "attribute",
-                  "attribute": "reason"}]
-    return [{"type": "vertical-stack", "cards": [
-        {"type": "entities", "title": name, "state_color": True, "entities": rows},
-        {"type": "gauge", "entity": f"{sensor}_charging_session", "name": f"{name} power", "unit": "kW",
-         "min": 0, "max": 11, "needle": True},
-        {"type": "horizontal-stack", "cards": [_button(f"Start {name}", "mdi:play", f"script.start_{slug}"),
-                                                _button(f"Stop {name}", "mdi:stop", f"script.stop_{slug}")]},
-        {"type": "horizontal-stack", "cards": [
-            _button("Plug in car", "mdi:power-plug", f"rest_command.simulator_plug_in_{slug}"),
-            _button("Unplug car", "mdi:power-plug-off", f"rest_command.simulator_unplug_{slug}")]},
-    ]}]
+        rows += [
+            {"entity": f"input_select.ev_mode_{slug}", "name": "Smart charging mode"},
+            {
+                "entity": f"{sensor}_smart_charging",
+                "name": "Smart charging",
+                "secondary_info": "attribute",
+                "attribute": "reason",
+            },
+        ]
+    return [
+        {
+            "type": "vertical-stack",
+            "cards": [
+                {"type": "entities", "title": name, "state_color": True, "entities": rows},
+                {
+                    "type": "gauge",
+                    "entity": f"{sensor}_charging_session",
+                    "name": f"{name} power",
+                    "unit": "kW",
+                    "min": 0,
+                    "max": 11,
+                    "needle": True,
+                },
+                {
+                    "type": "horizontal-stack",
+                    "cards": [
+                        _button(f"Start {name}", "mdi:play", f"script.start_{slug}"),
+                        _button(f"Stop {name}", "mdi:stop", f"script.stop_{slug}"),
+                    ],
+                },
+                {
+                    "type": "horizontal-stack",
+                    "cards": [
+                        _button("Plug in car", "mdi:power-plug", f"rest_command.simulator_plug_in_{slug}"),
+                        _button("Unplug car", "mdi:power-plug-off", f"rest_command.simulator_unplug_{slug}"),
+                    ],
+                },
+            ],
+        }
+    ]
 
 
 def _button(name: str, icon: str, action: str) -> dict[str, Any]:
-    return {"type": "button", "name": name, "icon": icon,
-            "tap_action": {"action": "perform-action", "perform_action": action}}
+    return {
+        "type": "button",
+        "name": name,
+        "icon": icon,
+        "tap_action": {"action": "perform-action", "perform_action": action},
+    }
 
 
 def dashboard(chargers: list[dict[str, Any]]) -> str:
     """ui-lovelace.yaml: one column per charger."""
-    cards = [card for c in chargers
-             for card in _charger_cards(c["chargepoint_id"], c["name"], "charging_switch" in c, "smart_charging" in c)]
-    return yaml.safe_dump({"title": "AMPECO demo", "views": [
-        {"title": "EV chargers", "path": "ev", "icon": "mdi:ev-station", "cards": cards}]}, sort_keys=False)
+    cards = [
+        card
+        for c in chargers
+        for card in _charger_cards(c["chargepoint_id"], c["name"], "charging_switch" in c, "smart_charging" in c)
+    ]
+    return yaml.safe_dump(
+        {
+            "title": "AMPECO demo",
+            "views": [{"title": "EV chargers", "path": "ev", "icon": "mdi:ev-station", "cards": cards}],
+        },
+        sort_keys=False,
+    )
 
 
 def package(chargers: list[dict[str, Any]], simulator_url: str) -> str:
@@ -60,35 +101,71 @@ def package(chargers: list[dict[str, Any]], simulator_url: str) -> str:
     plugs: dict[str, Any] = {}
     for c in chargers:
         slug, cp = slugify(c["chargepoint_id"]), c["chargepoint_id"]
-        scripts[f"start_{slug}"] = {"alias": f"Start charging {c['name']}", "sequence": [
-            {"event": "ampeco_ev_charger_start_charging", "event_data": {"chargepoint_id": cp, "max_current": 16}}]}
-        scripts[f"stop_{slug}"] = {"alias": f"Stop charging {c['name']}", "sequence": [
-            {"event": "ampeco_ev_charger_stop_charging", "event_data": {"chargepoint_id": cp}}]}
+        scripts[f"start_{slug}"] = {
+            "alias": f"Start charging {c['name']}",
+            "sequence": [
+                {"event": "ampeco_ev_charger_start_charging", "event_data": {"chargepoint_id": cp, "max_current": 16}}
+            ],
+        }
+        scripts[f"stop_{slug}"] = {
+            "alias": f"Stop charging {c['name']}",
+            "sequence": [{"event": "ampeco_ev_charger_stop_charging", "event_data": {"chargepoint_id": cp}}],
+        }
         for action, plugged in (("plug_in", "true"), ("unplug", "false")):
             plugs[f"simulator_{action}_{slug}"] = {
-                "url": f"{simulator_url}/_sim/chargers/{cp}", "method": "post",
-                "content_type": "application/json", "payload": f'{{"plugged": {plugged}}}'}
+                "url": f"{simulator_url}/_sim/chargers/{cp}",
+                "method": "post",
+                "content_type": "application/json",
+                "payload": f'{{"plugged": {plugged}}}',
+            }
     controlled = [c for c in chargers if "charging_switch" in c]
-    modes = {c["smart_charging"]["mode_entity"].split(".")[1]: {
-        "name": f"{c['name']} smart charging", "options": ["off", "now", "solar", "min+solar", "cheapest"],
-        "initial": "off"} for c in chargers if "smart_charging" in c}
-    return yaml.safe_dump({
-        "script": scripts,
-        "rest_command": plugs,
-        "input_select": modes,
-        "input_boolean": {c["charging_switch"].split(".")[1]: {"name": f"{c['name']} charging"} for c in controlled},
-        "input_number": {c["current_limit"].split(".")[1]: {
-            "name": f"{c['name']} current limit", "min": 6, "max": 16, "step": 1, "unit_of_measurement": "A",
-            "mode": "slider"} for c in controlled},
-        "counter": {"sessions_ended": {"name": "Sessions ended"}},
-        "input_text": {"last_session": {"name": "Last session", "max": 255}},
-        "automation": [{
-            "id": "demo_session_ended", "alias": "Note each ended charging session",
-            "triggers": [{"trigger": "event", "event_type": "ampeco_ev_charger_session_ended"}],
-            "actions": [
-                {"action": "counter.increment", "target": {"entity_id": "counter.sessions_ended"}},
-                {"action": "input_text.set_value", "target": {"entity_id": "input_text.last_session"},
-                 "data": {"value": "{{ trigger.event.data.session_id }}: {{ trigger.event.data.energy_kwh }} kWh"}},
+    modes = {
+        c["smart_charging"]["mode_entity"].split(".")[1]: {
+            "name": f"{c['name']} smart charging",
+            "options": ["off", "now", "solar", "min+solar", "cheapest"],
+            "initial": "off",
+        }
+        for c in chargers
+        if "smart_charging" in c
+    }
+    return yaml.safe_dump(
+        {
+            "script": scripts,
+            "rest_command": plugs,
+            "input_select": modes,
+            "input_boolean": {
+                c["charging_switch"].split(".")[1]: {"name": f"{c['name']} charging"} for c in controlled
+            },
+            "input_number": {
+                c["current_limit"].split(".")[1]: {
+                    "name": f"{c['name']} current limit",
+                    "min": 6,
+                    "max": 16,
+                    "step": 1,
+                    "unit_of_measurement": "A",
+                    "mode": "slider",
+                }
+                for c in controlled
+            },
+            "counter": {"sessions_ended": {"name": "Sessions ended"}},
+            "input_text": {"last_session": {"name": "Last session", "max": 255}},
+            "automation": [
+                {
+                    "id": "demo_session_ended",
+                    "alias": "Note each ended charging session",
+                    "triggers": [{"trigger": "event", "event_type": "ampeco_ev_charger_session_ended"}],
+                    "actions": [
+                        {"action": "counter.increment", "target": {"entity_id": "counter.sessions_ended"}},
+                        {
+                            "action": "input_text.set_value",
+                            "target": {"entity_id": "input_text.last_session"},
+                            "data": {
+                                "value": "{{ trigger.event.data.session_id }}: {{ trigger.event.data.energy_kwh }} kWh"
+                            },
+                        },
+                    ],
+                }
             ],
-        }],
-    }, sort_keys=False)
+        },
+        sort_keys=False,
+    )

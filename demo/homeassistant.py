@@ -34,8 +34,10 @@ REQUIREMENTS = ["homeassistant==2025.4.4", "home-assistant-frontend==20250411.0"
 # Requirements without a wheel for Python 3.13: built from source (gcc and the Python headers are enough).
 NO_WHEEL = "ciso8601,lru-dict,pymicro-vad,pyspeex-noise,PyTurboJPEG,fnvhash,PyRIC"
 USERNAME, PASSWORD = "demo", "ampeco-demo"
-NO_PYTHON = ("Home Assistant needs Python 3.13, which was not found (looked at `pyenv prefix 3.13`, "
-             "~/.pyenv/versions/3.13* and python3.13 on PATH). Install it, e.g. `pyenv install 3.13`.")
+NO_PYTHON = (
+    "Home Assistant needs Python 3.13, which was not found (looked at `pyenv prefix 3.13`, "
+    "~/.pyenv/versions/3.13* and python3.13 on PATH). Install it, e.g. `pyenv install 3.13`."
+)
 
 
 def find_python313() -> Path | None:
@@ -68,16 +70,30 @@ def install(venv: Path = VENV) -> Path:
         python = find_python313()
         if python is None:
             raise SystemExit(NO_PYTHON)
-        print(f"Installing {' and '.join(REQUIREMENTS)} into {venv} with {python} (a minute or two, once) ...",
-              flush=True)
+        print(
+            f"Installing {' and '.join(REQUIREMENTS)} into {venv} with {python} (a minute or two, once) ...", flush=True
+        )
         subprocess.run([str(python), "-m", "venv", "--clear", str(venv)], check=True)
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         subprocess.run([*pip, "--no-deps", "--only-binary", ":all:", REQUIREMENTS[0]], check=True)
         (constraints,) = venv.glob("lib/python3.13/site-packages/homeassistant/package_constraints.txt")
         extra = venv / "extra-constraints.txt"
         extra.write_text("pycares<5\n")
-        subprocess.run([*pip, "-c", str(constraints), "-c", str(extra), "--only-binary", ":all:",
-                        "--no-binary", NO_WHEEL, *REQUIREMENTS], check=True)
+        subprocess.run(
+            [
+                *pip,
+                "-c",
+                str(constraints),
+                "-c",
+                str(extra),
+                "--only-binary",
+                ":all:",
+                "--no-binary",
+                NO_WHEEL,
+                *REQUIREMENTS,
+            ],
+            check=True,
+        )
         (venv / ".installed").write_text(" ".join(REQUIREMENTS))
     return venv / "bin" / "hass"
 
@@ -85,7 +101,8 @@ def install(venv: Path = VENV) -> Path:
 def write_config(config: Path, port: int, dashboard_yaml: str, packages: str = "") -> None:
     """A minimal configuration: what the demo and the tests use, nothing of `default_config`."""
     config.mkdir(parents=True, exist_ok=True)
-    (config / "configuration.yaml").write_text(textwrap.dedent(f"""\
+    (config / "configuration.yaml").write_text(
+        textwrap.dedent(f"""\
         homeassistant:
           name: AMPECO demo
           latitude: 55.676
@@ -108,7 +125,8 @@ def write_config(config: Path, port: int, dashboard_yaml: str, packages: str = "
           logs:
             homeassistant.components.camera.img_util: critical
             aiohttp_fast_zlib: error
-        """))
+        """)
+    )
     (config / "demo.yaml").write_text(packages or "{}\n")
     (config / "ui-lovelace.yaml").write_text(dashboard_yaml)
 
@@ -154,8 +172,7 @@ class HomeAssistantApi:
                 return None
             raise
 
-    async def wait_state(self, entity_id: str, predicate: Callable[[str], bool],
-                         timeout: float = 30) -> dict[str, Any]:
+    async def wait_state(self, entity_id: str, predicate: Callable[[str], bool], timeout: float = 30) -> dict[str, Any]:
         """The entity's whole state once its state satisfies `predicate` (bounded)."""
         deadline = time.monotonic() + timeout
         while True:
@@ -174,28 +191,47 @@ class HomeAssistantApi:
 
     async def onboard(self) -> Tokens:
         """Home Assistant's own onboarding, as the first visit to its UI does: the owner, then the steps."""
-        answer = await self.request("POST", "/api/onboarding/users", json={
-            "client_id": self.client_id, "name": "Demo", "username": USERNAME, "password": PASSWORD,
-            "language": "en"})
-        tokens = await self._tokens({"grant_type": "authorization_code", "code": answer["auth_code"],
-                                     "client_id": self.client_id})
+        answer = await self.request(
+            "POST",
+            "/api/onboarding/users",
+            json={
+                "client_id": self.client_id,
+                "name": "Demo",
+                "username": USERNAME,
+                "password": PASSWORD,
+                "language": "en",
+            },
+        )
+        tokens = await self._tokens(
+            {"grant_type": "authorization_code", "code": answer["auth_code"], "client_id": self.client_id}
+        )
         self.token = tokens["access_token"]
         await self.request("POST", "/api/onboarding/core_config", json={})
         await self.request("POST", "/api/onboarding/analytics", json={})
-        await self.request("POST", "/api/onboarding/integration",
-                           json={"client_id": self.client_id, "redirect_uri": f"{self.client_id}?auth_callback=1"})
+        await self.request(
+            "POST",
+            "/api/onboarding/integration",
+            json={"client_id": self.client_id, "redirect_uri": f"{self.client_id}?auth_callback=1"},
+        )
         await self._remove_default_integrations()
         long_lived = await self._long_lived_token()
         return Tokens(tokens["access_token"], tokens["refresh_token"], long_lived)
 
     async def login(self) -> Tokens:
         """The login flow a browser runs, for a configuration that was onboarded before."""
-        flow = await self.request("POST", "/auth/login_flow", json={
-            "client_id": self.client_id, "handler": ["homeassistant", None], "redirect_uri": self.client_id})
-        done = await self.request("POST", f"/auth/login_flow/{flow['flow_id']}", json={
-            "username": USERNAME, "password": PASSWORD, "client_id": self.client_id})
-        tokens = await self._tokens({"grant_type": "authorization_code", "code": done["result"],
-                                     "client_id": self.client_id})
+        flow = await self.request(
+            "POST",
+            "/auth/login_flow",
+            json={"client_id": self.client_id, "handler": ["homeassistant", None], "redirect_uri": self.client_id},
+        )
+        done = await self.request(
+            "POST",
+            f"/auth/login_flow/{flow['flow_id']}",
+            json={"username": USERNAME, "password": PASSWORD, "client_id": self.client_id},
+        )
+        tokens = await self._tokens(
+            {"grant_type": "authorization_code", "code": done["result"], "client_id": self.client_id}
+        )
         self.token = tokens["access_token"]
         return Tokens(tokens["access_token"], tokens["refresh_token"], await self._long_lived_token())
 
@@ -205,8 +241,13 @@ class HomeAssistantApi:
     async def _long_lived_token(self) -> str:
         """A new long-lived token for AppDaemon (Home Assistant wants each one named differently)."""
         async with self.websocket() as ws:
-            return await ws.call({"type": "auth/long_lived_access_token", "lifespan": 3650,
-                                  "client_name": f"AppDaemon {time.strftime('%Y-%m-%d %H:%M:%S')}"})
+            return await ws.call(
+                {
+                    "type": "auth/long_lived_access_token",
+                    "lifespan": 3650,
+                    "client_name": f"AppDaemon {time.strftime('%Y-%m-%d %H:%M:%S')}",
+                }
+            )
 
     async def _remove_default_integrations(self) -> None:
         """Onboarding adds weather, radio and text-to-speech entries; the demo needs none of them."""
@@ -217,14 +258,15 @@ class HomeAssistantApi:
 
     @asynccontextmanager
     async def websocket(self) -> AsyncIterator["Websocket"]:
-        async with aiohttp.ClientSession() as session:
-            async with session.ws_connect(f"{self.url}/api/websocket", timeout=aiohttp.ClientWSTimeout(ws_close=20)) as ws:
-                await asyncio.wait_for(ws.receive_json(), 20)
-                await ws.send_json({"type": "auth", "access_token": self.token})
-                reply = await asyncio.wait_for(ws.receive_json(), 20)
-                if reply.get("type") != "auth_ok":
-                    raise RuntimeError(f"websocket authentication failed: {reply}")
-                yield Websocket(ws)
+        async with aiohttp.ClientSession() as session, session.ws_connect(
+            f"{self.url}/api/websocket", timeout=aiohttp.ClientWSTimeout(ws_close=20)
+        ) as ws:
+            await asyncio.wait_for(ws.receive_json(), 20)
+            await ws.send_json({"type": "auth", "access_token": self.token})
+            reply = await asyncio.wait_for(ws.receive_json(), 20)
+            if reply.get("type") != "auth_ok":
+                raise RuntimeError(f"websocket authentication failed: {reply}")
+            yield Websocket(ws)
 
 
 class Websocket:
@@ -271,8 +313,9 @@ def wait_until_up(url: str, timeout: float = 180) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m demo.homeassistant", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m demo.homeassistant", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--install", action="store_true", help="create .venv-ha with Home Assistant")
     parser.add_argument("--optional", action="store_true", help="without Python 3.13, say so and exit 0")
     parser.add_argument("--require-python", action="store_true", help="fail unless Python 3.13 is there")

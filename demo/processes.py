@@ -55,7 +55,11 @@ class Process:
         self.log = log
         self._file = log.open("ab")
         self.popen = subprocess.Popen(
-            args, cwd=cwd, stdout=self._file, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+            args,
+            cwd=cwd,
+            stdout=self._file,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
             start_new_session=True,
         )
 
@@ -83,8 +87,11 @@ def simulator(tmp: Path, token: str, port: int | None = None, *extra: str) -> It
     """`python -m simulator` on loopback; yields its URL."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    process = Process("simulator", [sys.executable, "-m", "simulator", "--port", str(port), "--token", token, *extra],
-                      tmp / "simulator.log")
+    process = Process(
+        "simulator",
+        [sys.executable, "-m", "simulator", "--port", str(port), "--token", token, *extra],
+        tmp / "simulator.log",
+    )
     try:
         wait_for("the simulator", lambda: http_json("GET", f"{url}/_sim/state"), timeout=20)
         yield url

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ampeco_ev_charger.config import slugify
-from ampeco_ev_charger.entities import SENSORS, entity_id
+from ampeco_ev_charger.homeassistant.entities import SENSORS, entity_id
 from ampeco_ev_charger.smart import KEY as SMART_KEY
 
 from . import appdaemon as ad
@@ -23,10 +23,17 @@ from .processes import Process, free_port, simulator
 TOKEN = "demo-token"
 # Driveway has the dashboard helpers; Garage has smart charging with a mode select (off at first).
 CHARGERS: list[dict[str, Any]] = [
-    {"chargepoint_id": "ACE0549935", "name": "Driveway", "charging_switch": "input_boolean.ev_charging_ace0549935",
-     "current_limit": "input_number.ev_current_ace0549935"},
-    {"chargepoint_id": "QNG0C18010", "name": "Garage",
-     "smart_charging": {"mode_entity": "input_select.ev_mode_qng0c18010"}},
+    {
+        "chargepoint_id": "ACE0549935",
+        "name": "Driveway",
+        "charging_switch": "input_boolean.ev_charging_ace0549935",
+        "current_limit": "input_number.ev_current_ace0549935",
+    },
+    {
+        "chargepoint_id": "QNG0C18010",
+        "name": "Garage",
+        "smart_charging": {"mode_entity": "input_select.ev_mode_qng0c18010"},
+    },
 ]
 # Every entity the app makes for these chargers: the stack is up once all of them are in Home Assistant.
 ENTITIES = frozenset(
@@ -58,7 +65,7 @@ class Stack:
         """Until every entity of the app is in Home Assistant (bounded)."""
 
         async def probe() -> None:
-            while not ENTITIES <= set(await self.api.states()):
+            while not set(await self.api.states()) >= ENTITIES:
                 await asyncio.sleep(0.25)
 
         asyncio.run(asyncio.wait_for(probe(), timeout))
@@ -75,8 +82,9 @@ class Stack:
 
 
 @contextlib.contextmanager
-def running(folder: Path, ha_port: int | None = None, ad_port: int | None = None,
-            simulator_port: int | None = None) -> Iterator[Stack]:
+def running(
+    folder: Path, ha_port: int | None = None, ad_port: int | None = None, simulator_port: int | None = None
+) -> Iterator[Stack]:
     """Start everything (Home Assistant must be installed: `python -m demo.homeassistant --install`)."""
     folder.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -92,8 +100,13 @@ def running(folder: Path, ha_port: int | None = None, ad_port: int | None = None
             api = ha.HomeAssistantApi(url)
             tokens = asyncio.run(api.onboard() if fresh else api.login())
             plugin = f"plugins:\n  HASS:\n    type: hass\n    ha_url: {url}\n    token: !secret ha_token\n"
-            ad.install(folder / "appdaemon", ad_port, ad.apps_yaml(sim_url, CHARGERS), {
-                "ampeco_token": TOKEN, "ha_token": tokens.long_lived}, extra_yaml=plugin)
+            ad.install(
+                folder / "appdaemon",
+                ad_port,
+                ad.apps_yaml(sim_url, CHARGERS),
+                {"ampeco_token": TOKEN, "ha_token": tokens.long_lived},
+                extra_yaml=plugin,
+            )
             ad_process = ad.start(folder / "appdaemon", folder / "appdaemon.log")
             stack = Stack(folder, sim_url, ha_port, ad_port, tokens, ha_process, ad_process)
             try:

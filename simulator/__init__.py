@@ -7,4 +7,14 @@ from .faults import Fault
 from .model import SimCharger, SimModel, Timing, demo_model, many_accounts
 from .server import Settings, Simulator, running
 
-__all__ = ["Fault", "Settings", "SimCharger", "SimModel", "Simulator", "Timing", "demo_model", "many_accounts", "running"]
+__all__ = [
+    "Fault",
+    "Settings",
+    "SimCharger",
+    "SimModel",
+    "Simulator",
+    "Timing",
+    "demo_model",
+    "many_accounts",
+    "running",
+]

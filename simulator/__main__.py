@@ -39,8 +39,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--token", default="demo-token", help="the bearer token the simulated account accepts")
     parser.add_argument("--chargers", type=int, default=2)
-    parser.add_argument("--accounts", type=int, default=0,
-                        help="instead: this many accounts (tokens <token>0, <token>1, ...) with one charger each")
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        default=0,
+        help="instead: this many accounts (tokens <token>0, <token>1, ...) with one charger each",
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every API answer")
     parser.add_argument("--preparing", type=float, default=2.0, help="seconds from start to charging")
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds for power to reach its target")

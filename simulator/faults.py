@@ -7,8 +7,11 @@ from typing import Any
 TRANSFORMS = ("energy_backwards", "unknown_status", "strings", "nulls", "missing_fields")
 KINDS = ("status", "rate_limit", "slow", "malformed", "wrong_shape", "disconnect", "replay", *TRANSFORMS)
 # Fields the `nulls` and `missing_fields` transforms take away.
-_TAKEN = {"charge_point": ("max_current_a", "last_month_energy_kwh", "status", "name"),
-          "evse": ("maxPower", "connectors"), "session": ("power", "energy", "duration", "amount")}
+_TAKEN = {
+    "charge_point": ("max_current_a", "last_month_energy_kwh", "status", "name"),
+    "evse": ("maxPower", "connectors"),
+    "session": ("power", "energy", "duration", "amount"),
+}
 
 
 @dataclass

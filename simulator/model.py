@@ -226,7 +226,11 @@ class SimModel:
 
     def set_limit(self, charger: SimCharger, amps: object) -> None:
         if isinstance(amps, bool) or not isinstance(amps, int):
-            raise SimError(422, "The max current a must be an integer.", {"max_current_a": ["The max current a must be an integer."]})
+            raise SimError(
+                422,
+                "The max current a must be an integer.",
+                {"max_current_a": ["The max current a must be an integer."]},
+            )
         if not charger.allowed_min_current_a <= amps <= charger.allowed_max_current_a:
             text = f"The max current a must be between {charger.allowed_min_current_a} and {charger.allowed_max_current_a}."
             raise SimError(422, text, {"max_current_a": [text]})
@@ -234,7 +238,9 @@ class SimModel:
         charger.max_current_a = amps
 
 
-def demo_model(token: str, count: int = 2, clock: Callable[[], float] = time.time, timing: Timing | None = None) -> SimModel:
+def demo_model(
+    token: str, count: int = 2, clock: Callable[[], float] = time.time, timing: Timing | None = None
+) -> SimModel:
     """`count` chargers on one account: the first with a car plugged in, the rest without."""
     model = SimModel(clock, timing)
     presets = [("ACE0549935", "NT2 nr. 264"), ("QNG0C18010", "Garage")]
@@ -242,17 +248,26 @@ def demo_model(token: str, count: int = 2, clock: Callable[[], float] = time.tim
         cp_id, name = presets[index] if index < len(presets) else (f"SIM{index:07d}", f"Charger {index + 1}")
         model.add_charger(
             token,
-            SimCharger(id=cp_id, name=name, evse_id=str(148964 + index), identifier=str(2317 + index), plugged=index == 0),
+            SimCharger(
+                id=cp_id, name=name, evse_id=str(148964 + index), identifier=str(2317 + index), plugged=index == 0
+            ),
         )
     return model
 
 
-def many_accounts(accounts: int, token_prefix: str, clock: Callable[[], float] = time.time,
-                  timing: Timing | None = None) -> SimModel:
+def many_accounts(
+    accounts: int, token_prefix: str, clock: Callable[[], float] = time.time, timing: Timing | None = None
+) -> SimModel:
     """One charger on each of `accounts` accounts (tokens `<prefix>0`, `<prefix>1`, ...), cars plugged in."""
     model = SimModel(clock, timing)
     for index in range(accounts):
-        model.add_charger(f"{token_prefix}{index}", SimCharger(
-            id=f"SIM{index:07d}", name=f"Charger {index + 1}", evse_id=str(500000 + index),
-            identifier=str(9000 + index)))
+        model.add_charger(
+            f"{token_prefix}{index}",
+            SimCharger(
+                id=f"SIM{index:07d}",
+                name=f"Charger {index + 1}",
+                evse_id=str(500000 + index),
+                identifier=str(9000 + index),
+            ),
+        )
     return model

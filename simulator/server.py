@@ -7,9 +7,9 @@ Faithful to `ampeco-api.md` by default; `Settings` switch on the documented tena
 import asyncio
 import contextlib
 import json
-from datetime import date, datetime, timezone
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime, timezone
 from typing import Any
 
 from aiohttp import web
@@ -19,8 +19,14 @@ from .model import SimCharger, SimError, SimModel
 from .render import charge_point_json, history_entry, session_json
 
 API = "/api/v1/"
-_STATUS_MESSAGES = {401: "Unauthenticated.", 403: "This action is unauthorized.", 404: "Not Found.",
-                    500: "Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+_STATUS_MESSAGES = {
+    401: "Unauthenticated.",
+    403: "This action is unauthorized.",
+    404: "Not Found.",
+    500: "Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 
 
 @dataclass
@@ -75,11 +81,17 @@ class Simulator:
         for method, path, handler in routes:
             app.router.add_route(method, API + path, handler)
         control = [
-            ("GET", "state", self.c_state), ("POST", "reset", self.c_reset),
-            ("POST", "settings", self.c_settings), ("GET", "settings", self.c_settings),
-            ("GET", "faults", self.c_faults), ("POST", "faults", self.c_faults), ("DELETE", "faults", self.c_faults),
-            ("GET", "requests", self.c_requests), ("DELETE", "requests", self.c_requests),
-            ("POST", "chargers/{cp}", self.c_charger), ("POST", "chargers/{cp}/{action}", self.c_action),
+            ("GET", "state", self.c_state),
+            ("POST", "reset", self.c_reset),
+            ("POST", "settings", self.c_settings),
+            ("GET", "settings", self.c_settings),
+            ("GET", "faults", self.c_faults),
+            ("POST", "faults", self.c_faults),
+            ("DELETE", "faults", self.c_faults),
+            ("GET", "requests", self.c_requests),
+            ("DELETE", "requests", self.c_requests),
+            ("POST", "chargers/{cp}", self.c_charger),
+            ("POST", "chargers/{cp}/{action}", self.c_action),
         ]
         for method, path, handler in control:
             app.router.add_route(method, "/_sim/" + path, handler)
@@ -88,7 +100,9 @@ class Simulator:
     # --- cross-cutting: latency, faults, auth, request log --------------------------------------------
 
     @web.middleware
-    async def _api_middleware(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    async def _api_middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         if not request.path.startswith(API):
             return await handler(request)
         auth = request.headers.get("Authorization", "")
@@ -107,12 +121,16 @@ class Simulator:
         finally:
             self.in_flight[key] -= 1
             self.in_flight["*"] -= 1
-            self.requests.append(Request(request.method, request.path[len(API):], status, self.model.clock(), token, body))
+            self.requests.append(
+                Request(request.method, request.path[len(API) :], status, self.model.clock(), token, body)
+            )
 
-    async def _answer(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]], token: str | None) -> web.StreamResponse:
+    async def _answer(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]], token: str | None
+    ) -> web.StreamResponse:
         if self.settings.latency:
             await asyncio.sleep(self.settings.latency)
-        fault = self.faults.take(request.method, request.path[len(API):])
+        fault = self.faults.take(request.method, request.path[len(API) :])
         if fault is not None and fault.kind == "slow":
             await asyncio.sleep(fault.delay)
         elif fault is not None and fault.kind not in TRANSFORMS:
@@ -179,7 +197,9 @@ class Simulator:
         body = await _body(request)
         wanted = body.get("evseId")
         for charger in self.model.account_chargers(request["token"]):
-            if wanted is not None and str(wanted) == getattr(charger, "evse_id" if self.settings.evse_key == "id" else "identifier"):
+            if wanted is not None and str(wanted) == getattr(
+                charger, "evse_id" if self.settings.evse_key == "id" else "identifier"
+            ):
                 session = self.model.start(charger)
                 if self.settings.start_answer == "accepted":
                     return web.Response(status=202)
@@ -224,19 +244,32 @@ class Simulator:
 
     async def c_state(self, request: web.Request) -> web.Response:
         self.model.advance()
-        return web.json_response({
-            "chargers": {
-                c.id: {"plugged": c.plugged, "evse_status": c.evse_status, "max_current_a": c.max_current_a,
-                       "session": None if c.session is None else {
-                           "id": c.session.id, "status": c.session.status,
-                           "energy_kwh": round(c.session.energy_wh / 1000, 3), "power_kw": round(c.session.power_w / 1000, 3)}}
-                for c in self.model.chargers.values()
-            },
-            "finished_sessions": [{"chargepoint_id": cid, "id": s.id, "energy_kwh": round(s.energy_wh / 1000, 3)}
-                                  for cid, s in self.model.history],
-            "requests": len(self.requests),
-            "faults_injected": self.faults.injected,
-        })
+        return web.json_response(
+            {
+                "chargers": {
+                    c.id: {
+                        "plugged": c.plugged,
+                        "evse_status": c.evse_status,
+                        "max_current_a": c.max_current_a,
+                        "session": None
+                        if c.session is None
+                        else {
+                            "id": c.session.id,
+                            "status": c.session.status,
+                            "energy_kwh": round(c.session.energy_wh / 1000, 3),
+                            "power_kw": round(c.session.power_w / 1000, 3),
+                        },
+                    }
+                    for c in self.model.chargers.values()
+                },
+                "finished_sessions": [
+                    {"chargepoint_id": cid, "id": s.id, "energy_kwh": round(s.energy_wh / 1000, 3)}
+                    for cid, s in self.model.history
+                ],
+                "requests": len(self.requests),
+                "faults_injected": self.faults.injected,
+            }
+        )
 
     async def c_reset(self, request: web.Request) -> web.Response:
         self.faults.clear()

@@ -54,8 +54,15 @@ class FakeAppDaemon:
     async def cancel_timer(self, handle: str, silent: bool = False) -> bool:
         return self.timers.pop(handle, None) is not None
 
-    async def set_state(self, entity_id: str, state: Any = None, attributes: dict[str, Any] | None = None,
-                        replace: bool = False, check_existence: bool = True, **kwargs: Any) -> None:
+    async def set_state(
+        self,
+        entity_id: str,
+        state: Any = None,
+        attributes: dict[str, Any] | None = None,
+        replace: bool = False,
+        check_existence: bool = True,
+        **kwargs: Any,
+    ) -> None:
         assert replace, "the app must replace attributes, or stale ones linger"
         self.states[entity_id] = (state, dict(attributes or {}))
 
@@ -128,8 +135,13 @@ class FakeAppDaemon:
         deadline = loop.time() + timeout
         while True:
             await asyncio.sleep(0)
-            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()
-                       and "ampeco_ev_charger" in getattr(t.get_coro(), "cr_code", _NO_CODE).co_filename]
+            pending = [
+                t
+                for t in asyncio.all_tasks()
+                if t is not asyncio.current_task()
+                and not t.done()
+                and "ampeco_ev_charger" in getattr(t.get_coro(), "cr_code", _NO_CODE).co_filename
+            ]
             if not pending or loop.time() >= deadline:
                 return
             await asyncio.wait(pending, timeout=deadline - loop.time())

@@ -27,8 +27,18 @@ def make_app(fake: FakeAppDaemon, args: dict[str, Any]) -> AmpecoEvCharger:
     """The app class as AppDaemon would hold it, with only the faked surface wired in."""
     app = AmpecoEvCharger.__new__(AmpecoEvCharger)
     app.args = {"name": "ampeco_ev_charger", "module": "ampeco_ev_charger.app", "class": "AmpecoEvCharger", **args}
-    for name in ("run_in", "cancel_timer", "set_state", "listen_event", "fire_event", "log", "listen_state",
-                 "get_state", "call_service", "get_timezone"):
+    for name in (
+        "run_in",
+        "cancel_timer",
+        "set_state",
+        "listen_event",
+        "fire_event",
+        "log",
+        "listen_state",
+        "get_state",
+        "call_service",
+        "get_timezone",
+    ):
         setattr(app, name, getattr(fake, name))
     return app
 
@@ -81,8 +91,11 @@ class Stack:
         self.model.start(charger)
 
     def requests(self, path: str | None = None, method: str | None = None) -> list[Any]:
-        return [r for r in self.simulator.requests
-                if (path is None or r.path == path) and (method is None or r.method == method)]
+        return [
+            r
+            for r in self.simulator.requests
+            if (path is None or r.path == path) and (method is None or r.method == method)
+        ]
 
     async def send(self, command: str, **data: Any) -> dict[str, Any]:
         """Fire a command event; returns the one command_result it produced."""
@@ -94,8 +107,9 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def stack(tmp_path: Path, chargers: int = 2, settings: Settings | None = None,
-                timing: Timing | None = None) -> AsyncIterator[Stack]:
+async def stack(
+    tmp_path: Path, chargers: int = 2, settings: Settings | None = None, timing: Timing | None = None
+) -> AsyncIterator[Stack]:
     """Simulator (the demo's chargers: the first with a car plugged in) + fake AppDaemon + the app."""
     fake = FakeAppDaemon()
     simulator = Simulator(demo_model(TOKEN, chargers, clock=fake.now, timing=timing), settings)

@@ -45,6 +45,7 @@ ORIGINAL = {"idle": 12, "plugged in, not charging": 12, "charging": 480, "cloud 
 
 # --- 1. requests -----------------------------------------------------------------------------------------
 
+
 async def _requests_in_state(state: str, chargers: int) -> tuple[float, float]:
     """Requests to one account in the first hour of `state` and in an hour of it later on."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -70,12 +71,20 @@ def measure_requests() -> list[dict[str, Any]]:
     for state in ORIGINAL:
         for chargers in (1, 2, 10):
             first, steady = asyncio.run(_requests_in_state(state, chargers))
-            rows.append({"state": state, "chargers": chargers, "first_hour": first, "steady_hour": steady,
-                         "original": ORIGINAL[state] * chargers})
+            rows.append(
+                {
+                    "state": state,
+                    "chargers": chargers,
+                    "first_hour": first,
+                    "steady_hour": steady,
+                    "original": ORIGINAL[state] * chargers,
+                }
+            )
     return rows
 
 
 # --- 2. reaction -----------------------------------------------------------------------------------------
+
 
 class RealTimeAppDaemon(FakeAppDaemon):
     """The fake AppDaemon on the wall clock: timers are loop timers, callbacks run concurrently."""
@@ -104,8 +113,15 @@ class RealTimeAppDaemon(FakeAppDaemon):
             timer.cancel()
         return timer is not None
 
-    async def set_state(self, entity_id: str, state: Any = None, attributes: dict[str, Any] | None = None,
-                        replace: bool = False, check_existence: bool = True, **kwargs: Any) -> None:
+    async def set_state(
+        self,
+        entity_id: str,
+        state: Any = None,
+        attributes: dict[str, Any] | None = None,
+        replace: bool = False,
+        check_existence: bool = True,
+        **kwargs: Any,
+    ) -> None:
         await super().set_state(entity_id, state, attributes, replace, check_existence)
         self.on_state(entity_id, state)
 
@@ -128,8 +144,9 @@ async def _reactions(trials: int) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {"start": [], "stop": []}
     with tempfile.TemporaryDirectory() as tmp:
         async with running(sim) as url:
-            app = make_app(fake, {"api_host": url, "auth_token": TOKEN, "chargepoint_id": CP1,
-                                  "state_file": f"{tmp}/state.json"})
+            app = make_app(
+                fake, {"api_host": url, "auth_token": TOKEN, "chargepoint_id": CP1, "state_file": f"{tmp}/state.json"}
+            )
             await app.initialize()
             await asyncio.sleep(1)
             status, session = "sensor.evse_ace0549935_evse_status", "sensor.evse_ace0549935_session_id"
@@ -165,19 +182,29 @@ def measure_reaction(trials: int) -> dict[str, Any]:
     reactions = asyncio.run(_reactions(trials))
     phone_fresh = asyncio.run(_phone_session_delays(trials, 0))
     phone_later = asyncio.run(_phone_session_delays(trials, 3600))
-    return {"start": reactions["start"], "stop": reactions["stop"], "phone_fresh": phone_fresh,
-            "phone_later": phone_later}
+    return {
+        "start": reactions["start"],
+        "stop": reactions["stop"],
+        "phone_fresh": phone_fresh,
+        "phone_later": phone_later,
+    }
 
 
 # --- 3. scale --------------------------------------------------------------------------------------------
+
 
 async def _scale(chargers: int, url: str, limit: int) -> dict[str, Any]:
     fake = RealTimeAppDaemon()
     rss_before = _proc(os.getpid())[1]
     with tempfile.TemporaryDirectory() as tmp:
-        args = {"api_host": url, "auth_token": "unused", "max_concurrent_requests": limit,
-                "state_file": f"{tmp}/state.json", "request_timeout": 30,
-                "chargers": [{"chargepoint_id": f"SIM{i:07d}", "auth_token": f"bench-{i}"} for i in range(chargers)]}
+        args = {
+            "api_host": url,
+            "auth_token": "unused",
+            "max_concurrent_requests": limit,
+            "state_file": f"{tmp}/state.json",
+            "request_timeout": 30,
+            "chargers": [{"chargepoint_id": f"SIM{i:07d}", "auth_token": f"bench-{i}"} for i in range(chargers)],
+        }
         app = make_app(fake, args)
         published = asyncio.Event()
         status = {f"sensor.evse_sim{i:07d}_evse_status" for i in range(chargers)}
@@ -203,16 +230,22 @@ async def _scale(chargers: int, url: str, limit: int) -> dict[str, Any]:
         round_wall = (time.monotonic() - wall) / rounds
         rss_with_app = _proc(os.getpid())[1]
         await app.terminate()
-    return {"chargers": chargers, "first_round_s": first_round, "round_s": round_wall,
-            "cpu_s_per_hour": cpu_per_round * HOUR / 30,  # every account charging: a round every 30 s
-            "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            "app_rss_kb": rss_with_app - rss_before}
+    return {
+        "chargers": chargers,
+        "first_round_s": first_round,
+        "round_s": round_wall,
+        "cpu_s_per_hour": cpu_per_round * HOUR / 30,  # every account charging: a round every 30 s
+        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "app_rss_kb": rss_with_app - rss_before,
+    }
 
 
 def scale_worker(chargers: int, limit: int) -> None:
     """One size in a fresh process, so its peak RSS is its own."""
-    with tempfile.TemporaryDirectory() as tmp, simulator(Path(tmp), "bench-", None, "--accounts", str(chargers),
-                                                          "--latency", "0.05") as url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        simulator(Path(tmp), "bench-", None, "--accounts", str(chargers), "--latency", "0.05") as url,
+    ):
         result = asyncio.run(_scale(chargers, url, limit))
         result["max_in_flight"] = http_json("GET", f"{url}/_sim/requests")["max_in_flight"].get("*", 0)
     print(json.dumps(result))
@@ -221,28 +254,41 @@ def scale_worker(chargers: int, limit: int) -> None:
 def measure_scale(sizes: list[int], limit: int) -> list[dict[str, Any]]:
     rows = []
     for size in sizes:
-        out = subprocess.run([sys.executable, __file__, "--scale-worker", str(size), "--limit", str(limit)],
-                             capture_output=True, text=True, timeout=900, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--scale-worker", str(size), "--limit", str(limit)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=True,
+        )
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return rows
 
 
 # --- 4. idle weight --------------------------------------------------------------------------------------
 
+
 def _proc(pid: int) -> tuple[float, int]:
     """CPU seconds (user + system) and RSS in kB of a process."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-               if line.startswith("VmRSS:"))
+    rss = next(
+        int(line.split()[1])
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        if line.startswith("VmRSS:")
+    )
     return cpu, rss
 
 
 def measure_idle_weight(minutes: float) -> dict[str, Any]:
     """AppDaemons side by side for `minutes`, each with the app's folder installed and one idle charger:
     the app running or `disable: true`, in AppDaemon's default mode and with `production_mode: true`."""
-    variants = {"dev": ("", False), "dev_disabled": ("", True), "prod": ("production_mode: true\n", False),
-                "prod_disabled": ("production_mode: true\n", True)}
+    variants = {
+        "dev": ("", False),
+        "dev_disabled": ("", True),
+        "prod": ("production_mode: true\n", False),
+        "prod_disabled": ("production_mode: true\n", True),
+    }
     with tempfile.TemporaryDirectory() as tmp, simulator(Path(tmp), TOKEN) as url:
         http_json("POST", f"{url}/_sim/chargers/{CP1}", {"plugged": False})
         processes = {}
@@ -253,8 +299,11 @@ def measure_idle_weight(minutes: float) -> dict[str, Any]:
             processes[name] = (ad.start(config, Path(tmp) / f"{name}.log"), port)
         try:
             for name, (_, port) in processes.items():
-                wait_for(f"AppDaemon {name}", lambda port=port: http_json(
-                    "GET", f"http://127.0.0.1:{port}/api/appdaemon/state/admin"), timeout=90)
+                wait_for(
+                    f"AppDaemon {name}",
+                    lambda port=port: http_json("GET", f"http://127.0.0.1:{port}/api/appdaemon/state/admin"),
+                    timeout=90,
+                )
             time.sleep(10)
             start = {name: _proc(p.popen.pid) for name, (p, _) in processes.items()}
             time.sleep(minutes * 60)
@@ -262,53 +311,83 @@ def measure_idle_weight(minutes: float) -> dict[str, Any]:
         finally:
             for process, _ in processes.values():
                 process.stop()
-    return {"minutes": minutes, **{f"cpu_{n}": end[n][0] - start[n][0] for n in end},
-            **{f"rss_{n}_kb": end[n][1] for n in end}}
+    return {
+        "minutes": minutes,
+        **{f"cpu_{n}": end[n][0] - start[n][0] for n in end},
+        **{f"rss_{n}_kb": end[n][1] for n in end},
+    }
 
 
 # --- report ----------------------------------------------------------------------------------------------
+
 
 def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
 
 
-def report(requests: list[dict[str, Any]], reaction: dict[str, Any], scale: list[dict[str, Any]],
-           idle: dict[str, Any], limit: int) -> str:
-    lines = ["| state | chargers on the account | first hour | an hour later | original integration |",
-             "| --- | --- | --- | --- | --- |"]
+def report(
+    requests: list[dict[str, Any]],
+    reaction: dict[str, Any],
+    scale: list[dict[str, Any]],
+    idle: dict[str, Any],
+    limit: int,
+) -> str:
+    lines = [
+        "| state | chargers on the account | first hour | an hour later | original integration |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for row in requests:
-        lines.append(f"| {row['state']} | {row['chargers']} | {row['first_hour']:.0f} | {row['steady_hour']:.0f} | "
-                     f"{row['original']:.0f} |")
+        lines.append(
+            f"| {row['state']} | {row['chargers']} | {row['first_hour']:.0f} | {row['steady_hour']:.0f} | "
+            f"{row['original']:.0f} |"
+        )
     lines += ["", "| reaction | median | 90th percentile | n |", "| --- | --- | --- | --- |"]
-    for key, label in (("start", "start event -> sensor shows `charging`"),
-                       ("stop", "stop event -> sensor shows no session"),
-                       ("phone_fresh", "session started from the phone, car just plugged in"),
-                       ("phone_later", "session started from the phone, car plugged in for an hour")):
+    for key, label in (
+        ("start", "start event -> sensor shows `charging`"),
+        ("stop", "stop event -> sensor shows no session"),
+        ("phone_fresh", "session started from the phone, car just plugged in"),
+        ("phone_later", "session started from the phone, car plugged in for an hour"),
+    ):
         values = reaction[key]
         lines.append(f"| {label} | {statistics.median(values):.2f} s | {_pct(values, 90):.2f} s | {len(values)} |")
-    lines += ["", f"| chargers (one account each) | first poll round | a round | CPU per hour (all charging) | "
-                  f"peak RSS of the process | RSS the app added | per added charger | requests in flight (limit {limit}) |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        f"| chargers (one account each) | first poll round | a round | CPU per hour (all charging) | "
+        f"peak RSS of the process | RSS the app added | per added charger | requests in flight (limit {limit}) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for previous, row in zip([None, *scale], scale):
         # Per charger: the slope from the previous size (the first row also carries the app's fixed cost).
         base = previous or {"app_rss_kb": 0, "chargers": 0}
         per = (row["app_rss_kb"] - base["app_rss_kb"]) / (row["chargers"] - base["chargers"])
-        lines.append(f"| {row['chargers']} | {row['first_round_s']:.2f} s | {row['round_s']:.2f} s | "
-                     f"{row['cpu_s_per_hour']:.1f} s | {row['peak_rss_kb'] / 1024:.1f} MB | "
-                     f"{row['app_rss_kb'] / 1024:.1f} MB | {per:.1f} KB | {row['max_in_flight']} |")
+        lines.append(
+            f"| {row['chargers']} | {row['first_round_s']:.2f} s | {row['round_s']:.2f} s | "
+            f"{row['cpu_s_per_hour']:.1f} s | {row['peak_rss_kb'] / 1024:.1f} MB | "
+            f"{row['app_rss_kb'] / 1024:.1f} MB | {per:.1f} KB | {row['max_in_flight']} |"
+        )
     per_hour = 60 / idle["minutes"]
-    lines += ["", f"| idle weight in AppDaemon 4.5.13, one idle charger, {idle['minutes']:g} min | CPU per hour | RSS |",
-              "| --- | --- | --- |"]
+    lines += [
+        "",
+        f"| idle weight in AppDaemon 4.5.13, one idle charger, {idle['minutes']:g} min | CPU per hour | RSS |",
+        "| --- | --- | --- |",
+    ]
     for mode, label in (("prod", "`production_mode: true`"), ("dev", "AppDaemon's default (watches app files)")):
         for name, what in ((mode, "app running"), (f"{mode}_disabled", "app installed, `disable: true`")):
-            lines.append(f"| {label}, {what} | {idle[f'cpu_{name}'] * per_hour:.1f} s | "
-                         f"{idle[f'rss_{name}_kb'] / 1024:.1f} MB |")
+            lines.append(
+                f"| {label}, {what} | {idle[f'cpu_{name}'] * per_hour:.1f} s | {idle[f'rss_{name}_kb'] / 1024:.1f} MB |"
+            )
     return "\n".join(lines)
 
 
 def _machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
@@ -318,8 +397,7 @@ def write_readme(table: str) -> None:
     start, end = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
-    block = (f"{start}\nMeasured on {date.today().isoformat()} on {_machine()} with `make benchmark`:\n\n"
-             f"{table}\n{end}")
+    block = f"{start}\nMeasured on {date.today().isoformat()} on {_machine()} with `make benchmark`:\n\n{table}\n{end}"
     readme.write_text(head + block + tail)
 
 

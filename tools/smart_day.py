@@ -29,29 +29,52 @@ BLUE, GREEN, ORANGE, YELLOW = (40, 100, 200), (40, 150, 70), (230, 120, 20), (25
 # A 5x7 font: each glyph is seven rows of five pixels, '#' set. Text is drawn in capitals.
 FONT = {
     " ": "...../...../...../...../...../...../.....",
-    "0": ".###./#...#/#..##/#.#.#/##..#/#...#/.###.", "1": "..#../.##../..#../..#../..#../..#../.###.",
-    "2": ".###./#...#/....#/...#./..#../.#.../#####", "3": "#####/...#./..#../...#./....#/#...#/.###.",
-    "4": "...#./..##./.#.#./#..#./#####/...#./...#.", "5": "#####/#..../####./....#/....#/#...#/.###.",
-    "6": "..##./.#.../#..../####./#...#/#...#/.###.", "7": "#####/....#/...#./..#../.#.../.#.../.#...",
-    "8": ".###./#...#/#...#/.###./#...#/#...#/.###.", "9": ".###./#...#/#...#/.####/....#/...#./.##..",
-    "A": ".###./#...#/#...#/#####/#...#/#...#/#...#", "B": "####./#...#/#...#/####./#...#/#...#/####.",
-    "C": ".###./#...#/#..../#..../#..../#...#/.###.", "D": "###../#..#./#...#/#...#/#...#/#..#./###..",
-    "E": "#####/#..../#..../####./#..../#..../#####", "F": "#####/#..../#..../####./#..../#..../#....",
-    "G": ".###./#...#/#..../#.###/#...#/#...#/.####", "H": "#...#/#...#/#...#/#####/#...#/#...#/#...#",
-    "I": ".###./..#../..#../..#../..#../..#../.###.", "J": "..###/...#./...#./...#./...#./#..#./.##..",
-    "K": "#...#/#..#./#.#../##.../#.#../#..#./#...#", "L": "#..../#..../#..../#..../#..../#..../#####",
-    "M": "#...#/##.##/#.#.#/#.#.#/#...#/#...#/#...#", "N": "#...#/#...#/##..#/#.#.#/#..##/#...#/#...#",
-    "O": ".###./#...#/#...#/#...#/#...#/#...#/.###.", "P": "####./#...#/#...#/####./#..../#..../#....",
-    "Q": ".###./#...#/#...#/#...#/#.#.#/#..#./.##.#", "R": "####./#...#/#...#/####./#.#../#..#./#...#",
-    "S": ".####/#..../#..../.###./....#/....#/####.", "T": "#####/..#../..#../..#../..#../..#../..#..",
-    "U": "#...#/#...#/#...#/#...#/#...#/#...#/.###.", "V": "#...#/#...#/#...#/#...#/#...#/.#.#./..#..",
-    "W": "#...#/#...#/#...#/#.#.#/#.#.#/#.#.#/.#.#.", "X": "#...#/#...#/.#.#./..#../.#.#./#...#/#...#",
-    "Y": "#...#/#...#/.#.#./..#../..#../..#../..#..", "Z": "#####/....#/...#./..#../.#.../#..../#####",
-    ":": "...../.##../.##../...../.##../.##../.....", ".": "...../...../...../...../...../.##../.##..",
-    ",": "...../...../...../...../.##../..#../.#...", "-": "...../...../...../#####/...../...../.....",
-    "+": "...../..#../..#../#####/..#../..#../.....", "/": "...../....#/...#./..#../.#.../#..../.....",
-    "(": "...#./..#../.#.../.#.../.#.../..#../...#.", ")": ".#.../..#../...#./...#./...#./..#../.#...",
-    "%": "##.../##..#/...#./..#../.#.../#..##/...##", "=": "...../...../#####/...../#####/...../.....",
+    "0": ".###./#...#/#..##/#.#.#/##..#/#...#/.###.",
+    "1": "..#../.##../..#../..#../..#../..#../.###.",
+    "2": ".###./#...#/....#/...#./..#../.#.../#####",
+    "3": "#####/...#./..#../...#./....#/#...#/.###.",
+    "4": "...#./..##./.#.#./#..#./#####/...#./...#.",
+    "5": "#####/#..../####./....#/....#/#...#/.###.",
+    "6": "..##./.#.../#..../####./#...#/#...#/.###.",
+    "7": "#####/....#/...#./..#../.#.../.#.../.#...",
+    "8": ".###./#...#/#...#/.###./#...#/#...#/.###.",
+    "9": ".###./#...#/#...#/.####/....#/...#./.##..",
+    "A": ".###./#...#/#...#/#####/#...#/#...#/#...#",
+    "B": "####./#...#/#...#/####./#...#/#...#/####.",
+    "C": ".###./#...#/#..../#..../#..../#...#/.###.",
+    "D": "###../#..#./#...#/#...#/#...#/#..#./###..",
+    "E": "#####/#..../#..../####./#..../#..../#####",
+    "F": "#####/#..../#..../####./#..../#..../#....",
+    "G": ".###./#...#/#..../#.###/#...#/#...#/.####",
+    "H": "#...#/#...#/#...#/#####/#...#/#...#/#...#",
+    "I": ".###./..#../..#../..#../..#../..#../.###.",
+    "J": "..###/...#./...#./...#./...#./#..#./.##..",
+    "K": "#...#/#..#./#.#../##.../#.#../#..#./#...#",
+    "L": "#..../#..../#..../#..../#..../#..../#####",
+    "M": "#...#/##.##/#.#.#/#.#.#/#...#/#...#/#...#",
+    "N": "#...#/#...#/##..#/#.#.#/#..##/#...#/#...#",
+    "O": ".###./#...#/#...#/#...#/#...#/#...#/.###.",
+    "P": "####./#...#/#...#/####./#..../#..../#....",
+    "Q": ".###./#...#/#...#/#...#/#.#.#/#..#./.##.#",
+    "R": "####./#...#/#...#/####./#.#../#..#./#...#",
+    "S": ".####/#..../#..../.###./....#/....#/####.",
+    "T": "#####/..#../..#../..#../..#../..#../..#..",
+    "U": "#...#/#...#/#...#/#...#/#...#/#...#/.###.",
+    "V": "#...#/#...#/#...#/#...#/#...#/.#.#./..#..",
+    "W": "#...#/#...#/#...#/#.#.#/#.#.#/#.#.#/.#.#.",
+    "X": "#...#/#...#/.#.#./..#../.#.#./#...#/#...#",
+    "Y": "#...#/#...#/.#.#./..#../..#../..#../..#..",
+    "Z": "#####/....#/...#./..#../.#.../#..../#####",
+    ":": "...../.##../.##../...../.##../.##../.....",
+    ".": "...../...../...../...../...../.##../.##..",
+    ",": "...../...../...../...../.##../..#../.#...",
+    "-": "...../...../...../#####/...../...../.....",
+    "+": "...../..#../..#../#####/..#../..#../.....",
+    "/": "...../....#/...#./..#../.#.../#..../.....",
+    "(": "...#./..#../.#.../.#.../.#.../..#../...#.",
+    ")": ".#.../..#../...#./...#./...#./..#../.#...",
+    "%": "##.../##..#/...#./..#../.#.../#..##/...##",
+    "=": "...../...../#####/...../#####/...../.....",
 }
 
 
@@ -63,7 +86,7 @@ class Canvas:
     def dot(self, x: int, y: int, color: Color) -> None:
         if 0 <= x < self.width and 0 <= y < self.height:
             i = 3 * (y * self.width + x)
-            self.pixels[i:i + 3] = bytes(color)
+            self.pixels[i : i + 3] = bytes(color)
 
     def rect(self, x0: int, y0: int, x1: int, y1: int, color: Color) -> None:
         """Filled, corners included, in any order."""
@@ -102,9 +125,11 @@ class Canvas:
             return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
         stride = 3 * self.width
-        raw = b"".join(b"\x00" + self.pixels[y * stride:(y + 1) * stride] for y in range(self.height))
+        raw = b"".join(b"\x00" + self.pixels[y * stride : (y + 1) * stride] for y in range(self.height))
         header = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)  # 8-bit RGB
-        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+        return (
+            b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+        )
 
 
 @dataclass(frozen=True)
@@ -126,8 +151,14 @@ class Panel:
     def y(self, value: float, top_value: float) -> int:
         return round(self.bottom - min(value, top_value) / top_value * (self.bottom - self.top))
 
-    def frame(self, title: str, left_max: float, left_step: float, left_unit: str,
-              right: tuple[float, float, str] | None = None) -> None:
+    def frame(
+        self,
+        title: str,
+        left_max: float,
+        left_step: float,
+        left_unit: str,
+        right: tuple[float, float, str] | None = None,
+    ) -> None:
         c = self.canvas
         c.text(self.left, self.top - 62, title)
         for value in _steps(left_max, left_step):
@@ -150,8 +181,14 @@ class Panel:
         c.line(self.left, self.bottom, self.right, self.bottom, BLACK)
         c.line(self.left, self.top, self.left, self.bottom, BLACK)
 
-    def steps(self, points: Sequence[tuple[datetime, datetime, float]], top_value: float, color: Color,
-              fill: bool = False, width: int = 2) -> None:
+    def steps(
+        self,
+        points: Sequence[tuple[datetime, datetime, float]],
+        top_value: float,
+        color: Color,
+        fill: bool = False,
+        width: int = 2,
+    ) -> None:
         """A step plot of values held from each start to its end; `fill` shades down to zero."""
         previous: int | None = None
         for start, end, value in points:
@@ -193,29 +230,42 @@ def draw(night: tuple[Day, Day], sunny: tuple[Day, Day]) -> Canvas:
     canvas.text(600, 14, "Smart charging: a simulated day on a virtual clock", align="center", scale=3)
 
     top = Panel(canvas, 90, 150, 1110, 430, at(17), at(8, days=1))
-    top.frame("Cheapest: car plugged in at 18:00, 20 kWh by 07:00", 12, 2, "kW",
-              right=(0.4, 0.1, "price per kWh"))
+    top.frame("Cheapest: car plugged in at 18:00, 20 kWh by 07:00", 12, 2, "kW", right=(0.4, 0.1, "price per kWh"))
     top.steps(_power(at_once), 12, LIGHT, fill=True)
     top.steps(_power(cheapest), 12, BLUE, fill=True)
     top.steps(_power(at_once), 12, GREY)
     top.steps([(s.at, _end(s), s.price or 0.0) for s in cheapest.samples], 0.4, ORANGE)
-    top.legend([(BLUE, f"cheapest {cheapest.energy_kwh:.1f} kWh, cost {cheapest.cost:.2f}"),
-                (GREY, f"at once {at_once.energy_kwh:.1f} kWh, cost {at_once.cost:.2f}"), (ORANGE, "price")])
+    top.legend(
+        [
+            (BLUE, f"cheapest {cheapest.energy_kwh:.1f} kWh, cost {cheapest.cost:.2f}"),
+            (GREY, f"at once {at_once.energy_kwh:.1f} kWh, cost {at_once.cost:.2f}"),
+            (ORANGE, "price"),
+        ]
+    )
 
     bottom = Panel(canvas, 90, 580, 1110, 820, at(7, 30), at(19))
     bottom.frame("Solar: passing clouds, car plugged in 08:00 to 18:30", 9, 1, "kW")
     bottom.steps([(s.at, _end(s), max(0.0, s.surplus_w) / 1000) for s in solar.samples], 9, YELLOW, fill=True)
     bottom.steps(_power(solar), 9, GREEN, fill=True)
     bottom.steps(_power(min_solar), 9, BLUE)
-    bottom.legend([(YELLOW, "surplus without the car"), (GREEN, f"solar {solar.energy_kwh:.1f} kWh"),
-                   (BLUE, f"min+solar {min_solar.energy_kwh:.1f} kWh")])
+    bottom.legend(
+        [
+            (YELLOW, "surplus without the car"),
+            (GREEN, f"solar {solar.energy_kwh:.1f} kWh"),
+            (BLUE, f"min+solar {min_solar.energy_kwh:.1f} kWh"),
+        ]
+    )
     return canvas
 
 
 def table(night: tuple[Day, Day], sunny: tuple[Day, Day]) -> str:
     cheapest, at_once = night
     rows = [
-        ("cheapest, plugged in 18:00, 20 kWh by 07:00", cheapest, f"{cheapest.energy_by(at(7, days=1)):.1f} kWh by 07:00"),
+        (
+            "cheapest, plugged in 18:00, 20 kWh by 07:00",
+            cheapest,
+            f"{cheapest.energy_by(at(7, days=1)):.1f} kWh by 07:00",
+        ),
         ("charging at once (mode now), same car", at_once, f"{at_once.energy_kwh:.1f} kWh by {_done(at_once)}"),
         ("solar, cloudy day, plugged in 08:00-18:30", sunny[0], f"{sunny[0].energy_kwh:.1f} kWh"),
         ("min+solar, same day", sunny[1], f"{sunny[1].energy_kwh:.1f} kWh"),
@@ -228,8 +278,10 @@ def table(night: tuple[Day, Day], sunny: tuple[Day, Day]) -> str:
         cost = f"{day.cost:.2f}"
         if day is cheapest:
             cost += f" ({1 - cheapest.cost / at_once.cost:.0%} less than at once)"
-        lines.append(f"| {name} | {energy} | {day.grid_kwh:.1f} kWh | {cost} | {day.starts} | {day.stops} | "
-                     f"{len(day.current_changes)} | {len(day.pointless)} |")
+        lines.append(
+            f"| {name} | {energy} | {day.grid_kwh:.1f} kWh | {cost} | {day.starts} | {day.stops} | "
+            f"{len(day.current_changes)} | {len(day.pointless)} |"
+        )
     return "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-"""The AppDaemon entry point: wires AppDaemon's timers, events and `set_state` to the Hub, nothing more.
+"""The AppDaemon entry point: wires AppDaemon's timers, events and states to the app, nothing more.
 
 apps.yaml:  module: ampeco_ev_charger.app   class: AmpecoEvCharger
 """
@@ -8,27 +8,32 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import aiohttp
 from appdaemon.adapi import ADAPI
 
 from . import __version__
-from .commands import COMMAND_EVENTS
+from .appdaemon_api import AsyncAppDaemon
+from .assembly import Assembly
 from .config import parse_config
-from .errors import ConfigError
-from .entities import EntityState
-from .events import CONFIG_ERROR
-from .host import Job
-from .hub import Hub
-from .store import Store
+from .homeassistant.events import COMMAND_EVENTS, CONFIG_ERROR
+from .homeassistant.hass import EntityState
+from .runtime.logbook import Logbook
+from .runtime.store import Store
+from .runtime.timers import Job
+from .validate import ConfigError
 
 
 class AmpecoEvCharger(ADAPI):
-    _hub: Hub | None = None
+    _assembly: Assembly | None = None
     _http: aiohttp.ClientSession | None = None
     _host: "_AppDaemonHost | None" = None
+
+    @property
+    def _ad(self) -> AsyncAppDaemon:
+        return cast(AsyncAppDaemon, self)
 
     async def initialize(self) -> None:
         """Also runs again after every Home Assistant restart: the stored memory is shown at once."""
@@ -36,68 +41,79 @@ class AmpecoEvCharger(ADAPI):
             config = parse_config(self.args)
         except ConfigError as err:
             self.log(f"{err}. The app is not started; fix apps.yaml and it reloads by itself.", level="ERROR")
-            await self.fire_event(CONFIG_ERROR, key=err.key, error=str(err))
+            await self._ad.fire_event(CONFIG_ERROR, key=err.key, error=str(err))
             return
         for warning in config.warnings:
             self.log(warning, level="WARNING")
         state_file = Path(config.state_file) if config.state_file else self.config_dir / f"{self.name}.state.json"
         self._http = aiohttp.ClientSession()
-        self._host = _AppDaemonHost(self)
-        self._hub = Hub(config, self._host, self._http, Store(state_file))
+        self._host = host = _AppDaemonHost(self._ad, self._on_timer, self._on_state)
+        logbook = Logbook(host.log, config.secrets)
+        self._assembly = Assembly(config, host, host, logbook, self._http, Store(state_file))
         for event in COMMAND_EVENTS:
-            await self.listen_event(self._on_command, event)
+            await self._ad.listen_event(self._on_command, event)
         self.log(f"AMPECO EV charger app {__version__} starting")
-        await self._hub.start()
+        await self._assembly.start()
 
     async def terminate(self) -> None:
         """Cancel every timer and request and close the HTTP session (no "Unclosed client session")."""
-        if self._hub is not None:
-            await self._hub.stop()
-            self._hub = None
+        if self._assembly is not None:
+            await self._assembly.stop()
+            self._assembly = None
         if self._http is not None:
             await self._http.close()
             self._http = None
 
-    async def _on_command(self, event_type: str, data: dict[str, Any], **kwargs: Any) -> None:
-        if self._hub is not None:
-            await self._hub.handle(event_type, data)
+    async def _on_command(self, event_type: str, data: dict[str, Any], **_kwargs: Any) -> None:
+        if self._assembly is not None:
+            await self._assembly.handle_event(event_type, data or {})
 
-    async def _on_timer(self, job_id: str, **kwargs: Any) -> None:
+    async def _on_timer(self, job_id: str, **_kwargs: Any) -> None:
         if self._host is not None and (job := self._host.jobs.pop(job_id, None)) is not None:
             await job()
 
-    async def _on_state(self, entity: str, attribute: str, old: Any, new: Any, **kwargs: Any) -> None:
+    async def _on_state(self, entity: str, _attribute: str, _old: Any, new: Any, **_kwargs: Any) -> None:
         for callback in self._host.watchers.get(entity, []) if self._host is not None else []:
             await callback(new)
 
 
 class _AppDaemonHost:
-    """The Host the Hub needs, on top of AppDaemon's API.
+    """The scheduler and the Home Assistant the app needs, on top of AppDaemon's API.
 
     Callbacks stay here, keyed by plain strings: AppDaemon deep-copies the keyword arguments of timers and
     state listeners (and publishes them to its admin namespace), which must never reach the app's objects.
     """
 
-    def __init__(self, app: AmpecoEvCharger) -> None:
+    def __init__(
+        self, app: AsyncAppDaemon, on_timer: Callable[..., Awaitable[None]], on_state: Callable[..., Awaitable[None]]
+    ) -> None:
         self._app = app
+        self._on_timer = on_timer  # the app's own methods: AppDaemon calls back into the app
+        self._on_state = on_state
         self.jobs: dict[str, Job] = {}
         self.watchers: dict[str, list[Callable[[str], Awaitable[None]]]] = {}
         self._ids = itertools.count()
 
-    async def run_later(self, delay: float, job: Job) -> Any:
+    async def run_later(self, delay: float, job: Job) -> object:
         job_id = f"job-{next(self._ids)}"
         self.jobs[job_id] = job
-        return job_id, await self._app.run_in(self._app._on_timer, delay, job_id=job_id)
+        return job_id, await self._app.run_in(self._on_timer, delay, job_id=job_id)
 
-    async def cancel(self, handle: Any) -> None:
-        job_id, timer = handle
+    async def cancel(self, handle: object) -> None:
+        job_id, timer = cast(tuple[str, str], handle)
         self.jobs.pop(job_id, None)
         await self._app.cancel_timer(timer, silent=True)
 
-    async def publish(self, entity: EntityState) -> None:
+    def now(self) -> float:
+        return time.time()
+
+    async def set_state(self, entity: EntityState) -> None:
         # Home Assistant keeps states as text; AppDaemon's HTTP layer drops a state of 0 (it equals False).
         await self._app.set_state(
-            entity.entity_id, state=str(entity.state), attributes=entity.attributes, replace=True,
+            entity.entity_id,
+            state=str(entity.state),
+            attributes=entity.attributes,
+            replace=True,
             check_existence=False,
         )
 
@@ -109,14 +125,16 @@ class _AppDaemonHost:
 
     async def watch(self, entity_id: str, callback: Callable[[str], Awaitable[None]]) -> None:
         if entity_id not in self.watchers:
-            await self._app.listen_state(self._app._on_state, entity_id)
+            await self._app.listen_state(self._on_state, entity_id)
         self.watchers.setdefault(entity_id, []).append(callback)
 
     async def read(self, entity_id: str) -> str | None:
-        return await self._app.get_state(entity_id)
+        state = await self._app.get_state(entity_id)
+        return None if state is None else str(state)
 
     async def read_all(self, entity_id: str) -> Mapping[str, Any] | None:
-        return await self._app.get_state(entity_id, attribute="all")
+        state = await self._app.get_state(entity_id, attribute="all")
+        return state if isinstance(state, Mapping) else None
 
     def timezone(self) -> tzinfo:
         zone = self._app.get_timezone()  # a pytz zone in AppDaemon 4.5, though documented as a name
@@ -124,6 +142,3 @@ class _AppDaemonHost:
 
     async def call(self, service: str, data: dict[str, Any]) -> None:
         await self._app.call_service(service, **data)
-
-    def now(self) -> float:
-        return time.time()

@@ -17,17 +17,26 @@ from typing import Any
 
 import aiohttp
 
-from .client import AmpecoClient
+from .ampeco import (
+    AmpecoClient,
+    AmpecoError,
+    AuthError,
+    ChargePoint,
+    RateLimitError,
+    Session,
+    TransportError,
+    Units,
+    parse_charge_point,
+)
 from .config import DEFAULT_API_HOST, normalise_host
-from .errors import AmpecoError, AuthError, ConfigError, RateLimitError, TransportError
-from .models import ChargePoint, Session, parse_charge_point
-from .units import Units
+from .validate import ConfigError
 
 OK, BAD_ARGUMENTS, TOKEN_REJECTED, UNREACHABLE, NOT_ON_ACCOUNT, API_FAILURE = 0, 2, 3, 4, 5, 6
 
 
-async def check(host: str, token: str, chargepoint: str | None = None, units: Units = Units(),
-                timeout: float = 15) -> tuple[int, list[str]]:
+async def check(
+    host: str, token: str, chargepoint: str | None = None, units: Units = Units(), timeout: float = 15
+) -> tuple[int, list[str]]:
     """The verdict as an exit code and the lines to print."""
     try:
         api_host = normalise_host(host, "--host")
@@ -47,15 +56,27 @@ async def check(host: str, token: str, chargepoint: str | None = None, units: Un
     ids = [cp.id for cp in charge_points]
     if chargepoint is not None and chargepoint not in ids:
         found = ", ".join(ids) or "none"
-        return NOT_ON_ACCOUNT, [*lines, f"Problem: charge point {chargepoint} is not on this account (it has: {found})."]
-    return OK, [*lines, "", "Put this in apps.yaml (and the token in secrets.yaml as ampeco_token):", "",
-                *_apps_yaml(api_host, [cp for cp in charge_points if chargepoint in (None, cp.id)])]
+        return NOT_ON_ACCOUNT, [
+            *lines,
+            f"Problem: charge point {chargepoint} is not on this account (it has: {found}).",
+        ]
+    return OK, [
+        *lines,
+        "",
+        "Put this in apps.yaml (and the token in secrets.yaml as ampeco_token):",
+        "",
+        *_apps_yaml(api_host, [cp for cp in charge_points if chargepoint in (None, cp.id)]),
+    ]
 
 
 def _failure(err: AmpecoError, api_host: str) -> tuple[int, list[str]]:
     if isinstance(err, AuthError):
-        return TOKEN_REJECTED, [f"Problem: {api_host} rejected the token (HTTP {err.status}). It may have expired, "
-                                "been revoked by logging out everywhere, or belong to another vendor's host."]
+        return TOKEN_REJECTED, [
+            (
+                f"Problem: {api_host} rejected the token (HTTP {err.status}). It may have expired, "
+                "been revoked by logging out everywhere, or belong to another vendor's host."
+            )
+        ]
     if isinstance(err, TransportError):
         return UNREACHABLE, [f"Problem: {err.message}. Check --host (your vendor's AMPECO host) and the network."]
     if isinstance(err, RateLimitError):
@@ -65,8 +86,12 @@ def _failure(err: AmpecoError, api_host: str) -> tuple[int, list[str]]:
 
 def _describe(cp: ChargePoint) -> list[str]:
     low, high = cp.current_range
-    limits = f"limit {cp.max_current_a:g} A (allowed {low:g}-{high:g} A)" if None not in (cp.max_current_a, low, high) else ""
-    lines = ["", f"Charge point {cp.id} \"{cp.name or ''}\": status {cp.status}, {limits}".rstrip(", ")]
+    limits = (
+        f"limit {cp.max_current_a:g} A (allowed {low:g}-{high:g} A)"
+        if None not in (cp.max_current_a, low, high)
+        else ""
+    )
+    lines = ["", f'Charge point {cp.id} "{cp.name or ""}": status {cp.status}, {limits}'.rstrip(", ")]
     for evse in cp.evses:
         power = f", {evse.max_power_kw:g} kW" if evse.max_power_kw is not None else ""
         plugs = f", {', '.join(evse.connectors)}" if evse.connectors else ""
@@ -93,13 +118,16 @@ def _apps_yaml(api_host: str, charge_points: Sequence[ChargePoint]) -> list[str]
         if cp.name:
             lines.append(f"      name: {cp.name}")
         if len(cp.evses) > 1:
-            lines.append(f"      evse_id: \"{cp.evses[0].id}\"   # one of: {', '.join(e.id for e in cp.evses)}")
+            lines.append(f'      evse_id: "{cp.evses[0].id}"   # one of: {", ".join(e.id for e in cp.evses)}')
     return lines
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python3 -m ampeco_ev_charger.check", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python3 -m ampeco_ev_charger.check",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default=DEFAULT_API_HOST, help="your vendor's AMPECO host")
     parser.add_argument("--token", help="the token (or set the environment variable AMPECO_TOKEN)")
     parser.add_argument("--chargepoint", help="check that this chargepoint id is on the account")

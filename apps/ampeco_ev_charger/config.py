@@ -10,25 +10,52 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ConfigError
+from .ampeco import ENERGY_UNITS, POWER_UNITS, Units, canonical_unit
 from .smart import SmartConfig, parse_smart_config
-from .units import ENERGY_UNITS, POWER_UNITS, Units, canonical_unit
+from .validate import ConfigError, entity, number, text
 
 DEFAULT_API_HOST = "https://app.ampeco.global"
 
 # Keys AppDaemon itself puts into (or reads from) an app's arguments.
 APPDAEMON_KEYS = frozenset(
-    {"name", "config_path", "module", "class", "dependencies", "disable", "priority", "pin_app", "pin_thread",
-     "log", "log_level", "global", "plugins"}
+    {
+        "name",
+        "config_path",
+        "module",
+        "class",
+        "dependencies",
+        "disable",
+        "priority",
+        "pin_app",
+        "pin_thread",
+        "log",
+        "log_level",
+        "global",
+        "plugins",
+    }
 )
 # What a charger entry may hold; the single-charger form may give these (but for the account) at the top.
 CHARGER_KEYS = frozenset(
-    {"chargepoint_id", "name", "evse_id", "units", "auth_token", "api_host", "charging_switch", "current_limit",
-     "smart_charging"}
+    {
+        "chargepoint_id",
+        "name",
+        "evse_id",
+        "units",
+        "auth_token",
+        "api_host",
+        "charging_switch",
+        "current_limit",
+        "smart_charging",
+    }
 )
 TOP_LEVEL_KEYS = CHARGER_KEYS | {
-    "chargers", "charging_interval", "idle_interval", "request_timeout", "unavailable_after",
-    "max_concurrent_requests", "state_file",
+    "chargers",
+    "charging_interval",
+    "idle_interval",
+    "request_timeout",
+    "unavailable_after",
+    "max_concurrent_requests",
+    "state_file",
 }
 
 
@@ -76,42 +103,18 @@ def slugify(chargepoint_id: str) -> str:
     return re.sub(r"[^a-z0-9]", "_", chargepoint_id.lower())
 
 
-def _text(value: object, key: str, *, required: bool = False) -> str | None:
-    if value is None:
-        if required:
-            raise ConfigError(key, "is missing")
-        return None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ConfigError(key, f"must be text, got {type(value).__name__}")
-    text = str(value).strip()
-    if not text and required:
-        raise ConfigError(key, "is empty")
-    return text or None
-
-
-def _number(args: Mapping[str, Any], key: str, default: float, minimum: float, maximum: float) -> float:
-    value = args.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ConfigError(key, f"must be a number of seconds, got {value!r}")
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigError(key, f"must be a number, got {value!r}") from None
-    if not minimum <= number <= maximum:
-        raise ConfigError(key, f"must be between {minimum:g} and {maximum:g}, got {number:g}")
-    return number
-
-
 def normalise_host(value: object, key: str) -> str:
     """`https://host[:port][/path]` without a trailing slash; http only on loopback (tokens travel in it)."""
-    host = _text(value, key, required=True) or ""
+    host = text(value, key, required=True) or ""
     if "://" not in host:
         host = f"https://{host}"
     parts = urlsplit(host)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(key, f"must be an https:// URL such as {DEFAULT_API_HOST}, got {host!r}")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ConfigError(key, "must use https:// (http:// would send your token in clear text; only loopback hosts may use http)")
+        raise ConfigError(
+            key, "must use https:// (http:// would send your token in clear text; only loopback hosts may use http)"
+        )
     path = re.sub(r"/api/v1/?$", "", parts.path.rstrip("/"))
     return f"{parts.scheme}://{parts.netloc}{path}"
 
@@ -132,7 +135,7 @@ def _units(value: object, key: str) -> Units:
         raise ConfigError(key, "must be a mapping like {power: W, energy: Wh}")
     unknown = set(value) - {"power", "energy"}
     if unknown:
-        raise ConfigError(f"{key}.{sorted(unknown)[0]}", "is not a unit setting (use power and energy)")
+        raise ConfigError(f"{key}.{min(unknown)}", "is not a unit setting (use power and energy)")
     power = canonical_unit(str(value.get("power", "W")), POWER_UNITS)
     if power is None:
         raise ConfigError(f"{key}.power", f"must be W or kW, got {value.get('power')!r}")
@@ -151,29 +154,21 @@ def _charger(entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any], 
     if where:
         warnings.extend(f"unknown key `{where}.{key}` ignored" for key in sorted(set(entry) - CHARGER_KEYS))
     token_key = _key(where, "auth_token") if "auth_token" in entry else "auth_token"
-    token = _text(entry.get("auth_token", defaults.get("auth_token")), token_key)
+    token = text(entry.get("auth_token", defaults.get("auth_token")), token_key)
     if token is None:
         raise ConfigError(token_key, "is missing: put `auth_token: !secret ampeco_token` in apps.yaml")
     host_key = _key(where, "api_host") if "api_host" in entry else "api_host"
     return ChargerConfig(
-        chargepoint_id=_text(entry.get("chargepoint_id"), _key(where, "chargepoint_id"), required=True) or "",
+        chargepoint_id=text(entry.get("chargepoint_id"), _key(where, "chargepoint_id"), required=True) or "",
         api_host=normalise_host(entry.get("api_host", defaults.get("api_host", DEFAULT_API_HOST)), host_key),
         auth_token=token,
-        name=_text(entry.get("name"), _key(where, "name")),
-        evse_id=_text(entry.get("evse_id"), _key(where, "evse_id")),
+        name=text(entry.get("name"), _key(where, "name")),
+        evse_id=text(entry.get("evse_id"), _key(where, "evse_id")),
         units=_units(entry.get("units"), _key(where, "units")),
-        charging_switch=_entity(entry.get("charging_switch"), _key(where, "charging_switch"), "input_boolean"),
-        current_limit=_entity(entry.get("current_limit"), _key(where, "current_limit"), "input_number"),
+        charging_switch=entity(entry.get("charging_switch"), _key(where, "charging_switch"), ("input_boolean",)),
+        current_limit=entity(entry.get("current_limit"), _key(where, "current_limit"), ("input_number",)),
         smart=parse_smart_config(entry.get("smart_charging"), _key(where, "smart_charging"), warnings),
     )
-
-
-def _entity(value: object, key: str, domain: str) -> str | None:
-    """An entity id of the given domain, e.g. input_boolean.ev_charging."""
-    entity_id = _text(value, key)
-    if entity_id is not None and not re.fullmatch(rf"{domain}\.[a-z0-9_]+", entity_id):
-        raise ConfigError(key, f"must be the entity id of a {domain} helper, like {domain}.ev_charging; got {entity_id!r}")
-    return entity_id
 
 
 def _charger_entries(args: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
@@ -199,18 +194,18 @@ def parse_config(args: Mapping[str, Any]) -> AppConfig:
     warnings = [f"unknown key `{key}` ignored" for key in sorted(set(args) - TOP_LEVEL_KEYS - APPDAEMON_KEYS)]
     chargers = [_charger(entry, where, args, warnings) for where, entry in _charger_entries(args)]
     _check_unique(chargers)
-    charging = _number(args, "charging_interval", 30, 5, 3600)
-    idle = _number(args, "idle_interval", 300, 5, 86400)
+    charging = number(args, "charging_interval", "", 30, 5, 3600, unit="seconds")
+    idle = number(args, "idle_interval", "", 300, 5, 86400, unit="seconds")
     if idle < charging:
         raise ConfigError("idle_interval", f"must not be shorter than charging_interval ({charging:g} s)")
-    state_file = _text(args.get("state_file"), "state_file")
+    state_file = text(args.get("state_file"), "state_file")
     return AppConfig(
         chargers=tuple(chargers),
         charging_interval=charging,
         idle_interval=idle,
-        request_timeout=_number(args, "request_timeout", 15, 1, 120),
-        unavailable_after=_number(args, "unavailable_after", 900, 0, 7 * 86400),
-        max_concurrent_requests=int(_number(args, "max_concurrent_requests", 10, 1, 100)),
+        request_timeout=number(args, "request_timeout", "", 15, 1, 120, unit="seconds"),
+        unavailable_after=number(args, "unavailable_after", "", 900, 0, 7 * 86400, unit="seconds"),
+        max_concurrent_requests=int(number(args, "max_concurrent_requests", "", 10, 1, 100, whole=True)),
         state_file=state_file,
         warnings=tuple(warnings),
     )

@@ -30,8 +30,9 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     with simulator(tmp_path, TOKEN) as sim:
         port, config = free_port(), tmp_path / "conf"
         chargers = [{"chargepoint_id": CP1, "name": "Driveway"}, {"chargepoint_id": CP2}]
-        ad.install(config, port, ad.apps_yaml(sim, chargers, charging_interval=5, idle_interval=60),
-                   {"ampeco_token": TOKEN})
+        ad.install(
+            config, port, ad.apps_yaml(sim, chargers, charging_interval=5, idle_interval=60), {"ampeco_token": TOKEN}
+        )
         process = ad.start(config, tmp_path / "appdaemon.log")
         api = ad.AppDaemonApi(f"http://127.0.0.1:{port}")
         try:
@@ -48,8 +49,18 @@ def test_appdaemon_runs_the_app_as_installed(stack: Stack):
     assert status["attributes"]["friendly_name"] == "Driveway Charging Session"
     assert status["attributes"]["unit_of_measurement"] == "kW"
     assert api.value("sensor.evse_qng0c18010_evse_status") == "available"
-    for key in ("charger_status", "charging_session", "charging_current", "charging_energy", "charging_duration",
-                "evse_status", "polling_interval", "max_current", "last_month_energy", "session_id"):
+    for key in (
+        "charger_status",
+        "charging_session",
+        "charging_current",
+        "charging_energy",
+        "charging_duration",
+        "evse_status",
+        "polling_interval",
+        "max_current",
+        "last_month_energy",
+        "session_id",
+    ):
         assert api.state(f"sensor.evse_qng0c18010_{key}") is not None, key
 
     api.fire("ampeco_ev_charger_start_charging", chargepoint_id=CP1, max_current=10)
@@ -68,8 +79,14 @@ def test_appdaemon_runs_the_app_as_installed(stack: Stack):
 
 def test_a_reload_leaves_no_unclosed_session_and_keeps_working(stack: Stack):
     stack.apps_yaml.write_text(stack.apps_yaml.read_text().replace("name: Driveway", "name: Carport"))
-    wait_for("the reloaded app", lambda: stack.api.state("sensor.evse_ace0549935_evse_status")["attributes"][
-        "friendly_name"] == "Carport EVSE Status", timeout=30)
+    wait_for(
+        "the reloaded app",
+        lambda: (
+            stack.api.state("sensor.evse_ace0549935_evse_status")["attributes"]["friendly_name"]
+            == "Carport EVSE Status"
+        ),
+        timeout=30,
+    )
     code = stack.process.stop()
     log = stack.process.output()
     assert code == 0
@@ -79,8 +96,11 @@ def test_a_reload_leaves_no_unclosed_session_and_keeps_working(stack: Stack):
 
 def test_a_bad_configuration_stops_only_this_app(stack: Stack):
     stack.apps_yaml.write_text(stack.apps_yaml.read_text().replace("charging_interval: 5", "charging_interval: soon"))
-    wait_for("the configuration error", lambda: "configuration error in `charging_interval`"
-             in stack.process.output(), timeout=30)
+    wait_for(
+        "the configuration error",
+        lambda: "configuration error in `charging_interval`" in stack.process.output(),
+        timeout=30,
+    )
     time.sleep(1)
     assert stack.process.alive()
     assert stack.process.output().count("configuration error in `charging_interval`") == 1

@@ -11,8 +11,14 @@ TOKEN = "cli-token-31f0"
 
 def run(*args: str, token: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", **({"AMPECO_TOKEN": token} if token else {})}
-    return subprocess.run([sys.executable, "-m", "ampeco_ev_charger.check", *args], cwd=REPO / "apps", env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "ampeco_ev_charger.check", *args],
+        cwd=REPO / "apps",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_the_check_with_the_token_from_the_environment(tmp_path: Path):

@@ -20,11 +20,16 @@ from tests.harness import CP1, CP2
 
 ARTIFACTS = REPO / "build" / "artifacts"
 SENSORS = {  # key: (unit, device_class, state_class)
-    "charger_status": (None, None, None), "charging_session": ("kW", "power", "measurement"),
-    "charging_current": ("A", "current", "measurement"), "charging_energy": ("kWh", "energy", "total_increasing"),
-    "charging_duration": ("min", "duration", None), "evse_status": (None, None, None),
-    "polling_interval": ("s", "duration", None), "max_current": ("A", "current", None),
-    "last_month_energy": ("kWh", "energy", None), "session_id": (None, None, None),
+    "charger_status": (None, None, None),
+    "charging_session": ("kW", "power", "measurement"),
+    "charging_current": ("A", "current", "measurement"),
+    "charging_energy": ("kWh", "energy", "total_increasing"),
+    "charging_duration": ("min", "duration", None),
+    "evse_status": (None, None, None),
+    "polling_interval": ("s", "duration", None),
+    "max_current": ("A", "current", None),
+    "last_month_energy": ("kWh", "energy", None),
+    "session_id": (None, None, None),
     "total_energy": ("kWh", "energy", "total_increasing"),
 }
 BINARY = {"charging": "battery_charging", "plugged_in": "plug", "problem": "problem"}
@@ -35,8 +40,10 @@ def _requirements() -> None:
     if not ha.installed():
         if ha.find_python313() is None:
             pytest.skip(ha.NO_PYTHON)
-        pytest.fail("Home Assistant is not installed in .venv-ha: run `make test` (or python -m demo.homeassistant "
-                    "--install) first")
+        pytest.fail(
+            "Home Assistant is not installed in .venv-ha: run `make test` (or python -m demo.homeassistant "
+            "--install) first"
+        )
 
 
 @pytest.fixture
@@ -66,8 +73,11 @@ async def test_every_entity_is_in_home_assistant_with_its_units_and_classes(demo
         slug = cp.lower()
         for key, (unit, device_class, state_class) in SENSORS.items():
             attributes = states[f"sensor.evse_{slug}_{key}"]["attributes"]
-            assert (attributes.get("unit_of_measurement"), attributes.get("device_class"),
-                    attributes.get("state_class")) == (unit, device_class, state_class), key
+            assert (
+                attributes.get("unit_of_measurement"),
+                attributes.get("device_class"),
+                attributes.get("state_class"),
+            ) == (unit, device_class, state_class), key
         for key, device_class in BINARY.items():
             assert states[f"binary_sensor.evse_{slug}_{key}"]["attributes"]["device_class"] == device_class
         assert states[f"sensor.evse_{slug}_evse_status"]["state"] == evse_status
@@ -85,14 +95,19 @@ async def test_a_session_driven_from_home_assistant(demo: stack.Stack):
         await api.fire("ampeco_ev_charger_start_charging", {"chargepoint_id": CP1, "max_current": 10})
         started = await events_until(ws, "ampeco_ev_charger_session_started")
         result = next(e["data"] for e in started if e["event_type"] == EVENTS[0])
-        assert result == {"chargepoint_id": CP1, "command": "start_charging", "success": True,
-                          "session_id": result["session_id"]}
+        assert result == {
+            "chargepoint_id": CP1,
+            "command": "start_charging",
+            "success": True,
+            "session_id": result["session_id"],
+        }
         assert sim_state(demo)["chargers"][CP1]["session"]["id"] == result["session_id"]
 
         await api.wait_state("sensor.evse_ace0549935_evse_status", lambda s: s == "charging")
         # The simulator ramps power up over a few seconds, to 10 A x 230 V x 3 phases.
-        await api.wait_state("sensor.evse_ace0549935_charging_session",
-                         lambda s: float(s) == pytest.approx(6.9), timeout=45)  # next poll: 30 s
+        await api.wait_state(
+            "sensor.evse_ace0549935_charging_session", lambda s: float(s) == pytest.approx(6.9), timeout=45
+        )  # next poll: 30 s
         first = float((await api.state("sensor.evse_ace0549935_charging_energy"))["state"])
         await api.fire("ampeco_ev_charger_update_data", {"chargepoint_id": CP1})
         await asyncio.sleep(3)
@@ -104,7 +119,10 @@ async def test_a_session_driven_from_home_assistant(demo: stack.Stack):
         (finished,) = [e["data"] for e in ended if e["event_type"] == EVENTS[2]]
         delivered = sim_state(demo)["finished_sessions"]
         assert finished["session_id"] == result["session_id"] == delivered[0]["id"]
-        assert finished["energy_kwh"] == pytest.approx(delivered[0]["energy_kwh"], abs=0.002) and finished["energy_kwh"] > 0
+        assert (
+            finished["energy_kwh"] == pytest.approx(delivered[0]["energy_kwh"], abs=0.002)
+            and finished["energy_kwh"] > 0
+        )
         await asyncio.sleep(2)
         assert ws.events.empty()  # one session_ended, nothing after it
 
@@ -152,8 +170,12 @@ async def test_an_appdaemon_restart_mid_session_picks_the_session_up(demo: stack
         ended = await events_until(ws, "ampeco_ev_charger_session_ended")
     kinds = [e["event_type"] for e in ended]
     assert kinds.count("ampeco_ev_charger_session_started") == 0 and kinds.count("ampeco_ev_charger_session_ended") == 1
-    assert ended[0]["data"] == {"chargepoint_id": CP1, "command": "stop_charging", "success": True,
-                                "session_id": session_id}
+    assert ended[0]["data"] == {
+        "chargepoint_id": CP1,
+        "command": "stop_charging",
+        "success": True,
+        "session_id": session_id,
+    }
 
 
 @pytest.mark.timeout(180)
@@ -164,8 +186,11 @@ async def test_smart_charging_follows_a_mode_chosen_in_home_assistant(demo: stac
     await api.wait_state("sensor.evse_qng0c18010_smart_charging", lambda s: s == "off")
     async with api.websocket() as ws:
         await ws.subscribe(EVENTS[0])
-        await api.request("POST", "/api/services/input_select/select_option",
-                          json={"entity_id": "input_select.ev_mode_qng0c18010", "option": "now"})
+        await api.request(
+            "POST",
+            "/api/services/input_select/select_option",
+            json={"entity_id": "input_select.ev_mode_qng0c18010", "option": "now"},
+        )
         result = (await events_until(ws, EVENTS[0]))[-1]["data"]
     assert (result["command"], result["success"], result["origin"]) == ("start_charging", True, "smart_charging")
     smart = await api.wait_state("sensor.evse_qng0c18010_smart_charging", lambda s: s == "now")

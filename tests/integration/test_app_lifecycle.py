@@ -95,8 +95,12 @@ async def test_the_token_never_leaves_the_app(tmp_path):
     async with stack(tmp_path) as s:
         await s.start(request_timeout=1)
         await s.send("start_charging", chargepoint_id=CP1, max_current=12)
-        for fault in (Fault("status", status=401, count=1), Fault("malformed", count=1), Fault("status", status=500, count=1),
-                      Fault("replay", count=1, status=422, body={"message": f"bad token {TOKEN}"})):
+        for fault in (
+            Fault("status", status=401, count=1),
+            Fault("malformed", count=1),
+            Fault("status", status=500, count=1),
+            Fault("replay", count=1, status=422, body={"message": f"bad token {TOKEN}"}),
+        ):
             s.simulator.faults.add(fault)
             await s.send("update_data")
             await s.fake.advance(30)
@@ -120,7 +124,7 @@ async def test_a_bug_while_polling_costs_one_round_and_one_line(tmp_path, mocker
     async with stack(tmp_path) as s:
         s.charge_from_phone()
         await s.start()
-        mocker.patch("ampeco_ev_charger.charger.Charger.update", side_effect=KeyError("surprise"))
+        mocker.patch("ampeco_ev_charger.runtime.charger.Charger.update", side_effect=KeyError("surprise"))
         await s.fake.advance(300)
         (error,) = s.fake.lines("ERROR")
         assert "internal error: KeyError: 'surprise'" in error and "please report" in error

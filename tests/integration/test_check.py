@@ -31,7 +31,9 @@ async def test_all_is_well_lists_the_account_and_what_to_configure(simulator):
 async def test_a_named_charger_that_is_not_on_the_account(simulator):
     async with running(simulator) as url:
         code, lines = await check(url, TOKEN, chargepoint="NOPE")
-    assert code == 5 and lines[-1] == "Problem: charge point NOPE is not on this account (it has: ACE0549935, QNG0C18010)."
+    assert (
+        code == 5 and lines[-1] == "Problem: charge point NOPE is not on this account (it has: ACE0549935, QNG0C18010)."
+    )
 
 
 @pytest.mark.parametrize(

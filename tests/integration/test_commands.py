@@ -60,7 +60,9 @@ async def test_a_refused_start_says_why_and_the_sensors_catch_up(tmp_path):
         s.model.start(s.model.chargers[CP1])  # from the phone, between two polls
         result = await s.send("start_charging", chargepoint_id=CP1)
         assert result["success"] is False
-        assert result["error"] == "the charger refused to start: There is already an active session on this charge point."
+        assert (
+            result["error"] == "the charger refused to start: There is already an active session on this charge point."
+        )
         assert s.fake.state(sensor(SLUG1, "session_id")) == s.model.chargers[CP1].session.id
 
 
@@ -96,7 +98,10 @@ async def test_tenants_that_stop_at_stop_and_answer_202(tmp_path):
         stopped = await s.send("stop_charging", chargepoint_id=CP1)
         assert stopped == {"chargepoint_id": CP1, "command": "stop_charging", "success": True, "session_id": session_id}
         assert [p for m, p in commands_sent(s)] == [
-            "app/session/start", f"app/session/{session_id}/end", f"app/session/{session_id}/stop"]
+            "app/session/start",
+            f"app/session/{session_id}/end",
+            f"app/session/{session_id}/stop",
+        ]
         await s.fake.advance(4)
         assert s.fake.fired("ampeco_ev_charger_session_ended")[0]["session_id"] == session_id
 
@@ -150,7 +155,9 @@ async def test_the_same_start_twice_makes_one_session(tmp_path):
     async with stack(tmp_path) as s:
         s.simulator.settings.latency = 0.02
         await s.start()
-        await asyncio.gather(*(s.fake.send("ampeco_ev_charger_start_charging", {"chargepoint_id": CP1}) for _ in range(2)))
+        await asyncio.gather(
+            *(s.fake.send("ampeco_ev_charger_start_charging", {"chargepoint_id": CP1}) for _ in range(2))
+        )
         assert sorted(r["success"] for r in s.fake.fired(RESULT)) == [False, True]
         assert len(s.requests("app/session/start")) == 1
 
@@ -177,7 +184,9 @@ async def test_a_failed_limit_means_no_start(tmp_path):
         s.simulator.faults.add(Fault("status", status=500, method="PATCH"))
         result = await s.send("start_charging", chargepoint_id=CP1, max_current=10)
         assert result["success"] is False
-        assert result["error"].startswith("could not set the current limit to 10 A") and "not started" in result["error"]
+        assert (
+            result["error"].startswith("could not set the current limit to 10 A") and "not started" in result["error"]
+        )
         assert s.requests("app/session/start") == []
 
 

@@ -75,7 +75,7 @@ async def test_server_errors_back_off_keep_the_last_reading_then_recover(tmp_pat
         gaps = [b.at - a.at for a, b in zip(s.requests(LIST), s.requests(LIST)[1:])][1:]
         expected = [30, 60, 120, 240, 480, 960, 1800]
         assert all(0.8 * e <= g <= e for g, e in zip(gaps, expected))
-        assert gaps[len(expected):] and all(1440 <= g <= 1800 for g in gaps[len(expected):])
+        assert gaps[len(expected) :] and all(1440 <= g <= 1800 for g in gaps[len(expected) :])
         assert len(list(s.fake.lines("WARNING"))) == 1
 
         s.simulator.faults.clear()
@@ -103,8 +103,10 @@ async def test_an_answer_slower_than_the_timeout_is_a_failure(tmp_path):
         await s.start(request_timeout=1)
         s.simulator.faults.add(Fault("slow", count=1, delay=3))
         await s.fake.advance(30)
-        assert "no answer from the AMPECO cloud within 1 s" in s.fake.attributes(
-            sensor(SLUG1, "polling_interval"))["last_error"]
+        assert (
+            "no answer from the AMPECO cloud within 1 s"
+            in s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"]
+        )
         await s.fake.advance(30)
         assert s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"] is None
         assert s.simulator.most_in_flight_per_token() == 1
@@ -132,7 +134,10 @@ async def test_broken_answers_count_as_failures_and_recover(tmp_path, fault, mes
 
 @pytest.mark.parametrize(
     ("host", "error"),
-    [("http://127.0.0.1:9", "cannot connect to 127.0.0.1:9"), ("https://ampeco-test.invalid", "cannot connect to ampeco-test.invalid")],
+    [
+        ("http://127.0.0.1:9", "cannot connect to 127.0.0.1:9"),
+        ("https://ampeco-test.invalid", "cannot connect to ampeco-test.invalid"),
+    ],
 )
 async def test_connection_refused_and_dns_failure_are_transport_failures(tmp_path, host, error):
     async with stack(tmp_path) as s:

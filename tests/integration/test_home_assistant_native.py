@@ -64,8 +64,9 @@ async def test_a_failed_start_turns_the_switch_back_and_says_why(tmp_path):
         assert s.fake.state(SWITCH) == "off"
         service, data = s.fake.services[-1]
         assert service == "persistent_notification/create"
-        assert data["message"] == ("Charging did not start: the charger refused to start: "
-                                   "Please connect the cable to your vehicle first.")
+        assert data["message"] == (
+            "Charging did not start: the charger refused to start: Please connect the cable to your vehicle first."
+        )
         await s.fake.advance(600)
         assert posts(s) == ["start"]  # tried once, never again by itself
 
@@ -88,7 +89,8 @@ async def test_a_limit_outside_the_chargers_range_is_refused_and_put_back(tmp_pa
         await s.fake.user_sets(NUMBER, "25.0")
         assert s.fake.state(NUMBER) == "16.0" and posts(s) == []
         assert s.fake.services[-1][1]["message"] == (
-            "The current limit was not changed: max_current 25 A is above this charger's maximum of 16 A")
+            "The current limit was not changed: max_current 25 A is above this charger's maximum of 16 A"
+        )
 
 
 async def test_binary_sensors_for_automations(tmp_path):
@@ -131,11 +133,15 @@ async def test_the_energy_meter_sums_every_session_across_restarts(tmp_path):
         assert seen == sorted(seen) and delivered > 5  # never down, never double
         attributes = s.fake.attributes(sensor(SLUG1, "total_energy"))
         assert (attributes["state_class"], attributes["device_class"], attributes["unit_of_measurement"]) == (
-            "total_increasing", "energy", "kWh")
+            "total_increasing",
+            "energy",
+            "kWh",
+        )
 
 
 async def test_a_home_assistant_that_does_not_answer_never_holds_up_polling(tmp_path, mocker):
-    mocker.patch("ampeco_ev_charger.controls.HA_TIMEOUT", 0.2)
+    mocker.patch("ampeco_ev_charger.homeassistant.dashboard_helpers.HA_TIMEOUT", 0.2)
+
     async def never_answers(service: str, **data: object) -> None:
         await asyncio.sleep(3600)  # e.g. Home Assistant still starting
 

@@ -167,8 +167,9 @@ async def test_retry_after_as_a_date_and_commands_during_the_wait(tmp_path):
     async with stack(tmp_path) as s:
         await s.start()
         until = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=330), usegmt=True)
-        s.simulator.faults.add(Fault("replay", count=1, status=429, body={"message": "Too Many Attempts."},
-                                     headers={"Retry-After": until}))
+        s.simulator.faults.add(
+            Fault("replay", count=1, status=429, body={"message": "Too Many Attempts."}, headers={"Retry-After": until})
+        )
         await s.fake.advance(30)
         before = len(s.requests())
         result = await s.send("start_charging", chargepoint_id=CP1)

@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from ampeco_ev_charger.client import AmpecoClient
-from ampeco_ev_charger.errors import ServerError, TransportError
+from ampeco_ev_charger.ampeco.client import AmpecoClient
+from ampeco_ev_charger.ampeco.errors import ServerError, TransportError
 from simulator import Fault, Simulator, demo_model, running
 
 TOKEN = "credential-7b2e"
@@ -27,8 +27,27 @@ async def serve(app: web.Application, ssl_context: ssl.SSLContext | None = None)
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
 async def test_a_certificate_that_does_not_verify_is_refused(tmp_path: Path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     seen: list[str] = []
@@ -64,12 +83,22 @@ async def test_a_redirect_to_another_host_never_carries_the_token():
     try:
         async with running(simulator) as url, aiohttp.ClientSession() as session:
             client = AmpecoClient(session, url, TOKEN, timeout=5)
-            simulator.faults.add(Fault("replay", count=1, status=302, body={},
-                                       headers={"Location": f"http://localhost:{other_port}/api/v1/steal"}))
+            simulator.faults.add(
+                Fault(
+                    "replay",
+                    count=1,
+                    status=302,
+                    body={},
+                    headers={"Location": f"http://localhost:{other_port}/api/v1/steal"},
+                )
+            )
             with pytest.raises(ServerError, match=r"redirected to another host \(localhost:\d+\); check api_host"):
                 await client.charge_points()
-            simulator.faults.add(Fault("replay", count=1, status=301, body={},
-                                       headers={"Location": "/api/v1/app/personal/charge-points"}))
+            simulator.faults.add(
+                Fault(
+                    "replay", count=1, status=301, body={}, headers={"Location": "/api/v1/app/personal/charge-points"}
+                )
+            )
             assert [item["id"] for item in await client.charge_points()] == ["ACE0549935", "QNG0C18010"]
     finally:
         await other_runner.cleanup()

@@ -11,8 +11,14 @@ from tests.harness import CP1, SLUG1, sensor, stack
 
 MODE, GRID = "input_select.ev_mode", "sensor.grid_power"
 PRICES, DEPARTURE, TARGET = "sensor.nordpool", "input_datetime.ev_departure", "input_number.ev_target"
-SMART = {"mode_entity": MODE, "grid_power_entity": GRID, "price_entity": PRICES, "departure_entity": DEPARTURE,
-         "target_energy_entity": TARGET, "min_change_interval": 300}
+SMART = {
+    "mode_entity": MODE,
+    "grid_power_entity": GRID,
+    "price_entity": PRICES,
+    "departure_entity": DEPARTURE,
+    "target_energy_entity": TARGET,
+    "min_change_interval": 300,
+}
 RESULT = "ampeco_ev_charger_command_result"
 TZ = ZoneInfo("Europe/Copenhagen")
 
@@ -25,8 +31,14 @@ def nordpool(now: float) -> dict:
     """Hourly prices from today 00:00 for two days: dear in the evening, cheapest from 02:00 to 05:00."""
     day = datetime.fromtimestamp(now, TZ).replace(hour=0, minute=0, second=0, microsecond=0)
     price = {h: 0.3 if 17 <= h < 21 else (0.05 if 2 <= h < 5 else 0.15) for h in range(24)}
-    slots = [{"start": (day + timedelta(hours=h)).isoformat(), "end": (day + timedelta(hours=h + 1)).isoformat(),
-              "value": price[h % 24]} for h in range(48)]
+    slots = [
+        {
+            "start": (day + timedelta(hours=h)).isoformat(),
+            "end": (day + timedelta(hours=h + 1)).isoformat(),
+            "value": price[h % 24],
+        }
+        for h in range(48)
+    ]
     return {"raw_today": slots[:24], "raw_tomorrow": slots[24:], "unit_of_measurement": "DKK/kWh"}
 
 
@@ -34,13 +46,15 @@ CHARGERS = [{"chargepoint_id": CP1, "smart_charging": SMART}, {"chargepoint_id":
 
 
 async def started(s, mode: str = "off", grid: str = "0") -> None:
-    s.fake.states.update({
-        MODE: (mode, {"options": ["off", "now", "solar", "min+solar", "cheapest"]}),
-        GRID: (grid, {"unit_of_measurement": "W"}),
-        PRICES: ("0.15", nordpool(s.fake.clock)),
-        DEPARTURE: ("07:00:00", {"has_date": False, "has_time": True}),
-        TARGET: ("10.0", {"unit_of_measurement": "kWh"}),
-    })
+    s.fake.states.update(
+        {
+            MODE: (mode, {"options": ["off", "now", "solar", "min+solar", "cheapest"]}),
+            GRID: (grid, {"unit_of_measurement": "W"}),
+            PRICES: ("0.15", nordpool(s.fake.clock)),
+            DEPARTURE: ("07:00:00", {"has_date": False, "has_time": True}),
+            TARGET: ("10.0", {"unit_of_measurement": "kWh"}),
+        }
+    )
     await s.start(chargers=CHARGERS)
 
 

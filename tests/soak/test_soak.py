@@ -43,7 +43,7 @@ class Driver:
 
     def __init__(self, s, rng: random.Random) -> None:
         self.s, self.rng = s, rng
-        self.since = {cp: s.fake.clock for cp in CHARGERS}
+        self.since = dict.fromkeys(CHARGERS, s.fake.clock)
 
     def act(self, counts: Counter) -> None:
         cp = self.rng.choice(CHARGERS)
@@ -123,10 +123,14 @@ async def test_soak(tmp_path):
     random.seed(SEED)  # the app's back-off jitter draws from the global generator
     counts: Counter = Counter()
     async with stack(tmp_path) as s:
-        s.model.add_charger(OTHER_TOKEN, SimCharger(id=CP3, name="Shed", evse_id="300001", identifier="3001",
-                                                    plugged=False))
-        chargers = [{"chargepoint_id": CP1}, {"chargepoint_id": CP2},
-                    {"chargepoint_id": CP3, "auth_token": OTHER_TOKEN}]
+        s.model.add_charger(
+            OTHER_TOKEN, SimCharger(id=CP3, name="Shed", evse_id="300001", identifier="3001", plugged=False)
+        )
+        chargers = [
+            {"chargepoint_id": CP1},
+            {"chargepoint_id": CP2},
+            {"chargepoint_id": CP3, "auth_token": OTHER_TOKEN},
+        ]
         await s.start(chargers=chargers, request_timeout=1)
         driver, invariants = Driver(s, rng), Invariants(s)
         for _ in range(STEPS):
@@ -162,9 +166,14 @@ async def test_soak(tmp_path):
         assert results[True] + results[False] == counts["events sent"]  # exactly one answer per event
         polls = len(s.requests("app/personal/charge-points"))
         summary = {
-            "steps": STEPS, "seed": SEED, "virtual_hours": round((s.fake.clock - s.requests()[0].at) / 3600, 1),
-            "poll_cycles": polls, "requests": len(s.requests()), "faults_injected": dict(s.simulator.faults.injected),
-            "sessions": len(ran), "session_events": {"started": len(s.fake.fired(STARTED)), "ended": len(ended)},
+            "steps": STEPS,
+            "seed": SEED,
+            "virtual_hours": round((s.fake.clock - s.requests()[0].at) / 3600, 1),
+            "poll_cycles": polls,
+            "requests": len(s.requests()),
+            "faults_injected": dict(s.simulator.faults.injected),
+            "sessions": len(ran),
+            "session_events": {"started": len(s.fake.fired(STARTED)), "ended": len(ended)},
             "command_results": {"success": results[True], "refused_or_failed": results[False]},
             "driver_and_restarts": dict(counts),
         }

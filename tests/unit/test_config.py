@@ -1,8 +1,8 @@
 import pytest
 
+from ampeco_ev_charger.ampeco.units import Units
 from ampeco_ev_charger.config import DEFAULT_API_HOST, parse_config, slugify
-from ampeco_ev_charger.errors import ConfigError
-from ampeco_ev_charger.units import Units
+from ampeco_ev_charger.validate import ConfigError
 
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-part"
 
@@ -18,11 +18,23 @@ def error(**args) -> ConfigError:
 
 
 def test_contract_example_with_defaults():
-    cfg = config(chargers=[{"chargepoint_id": "QNG0C18010", "name": "My House", "evse_id": "148964",
-                            "units": {"power": "W", "energy": "Wh"}}])
+    cfg = config(
+        chargers=[
+            {
+                "chargepoint_id": "QNG0C18010",
+                "name": "My House",
+                "evse_id": "148964",
+                "units": {"power": "W", "energy": "Wh"},
+            }
+        ]
+    )
     (charger,) = cfg.chargers
     assert (charger.chargepoint_id, charger.name, charger.evse_id, charger.slug) == (
-        "QNG0C18010", "My House", "148964", "qng0c18010")
+        "QNG0C18010",
+        "My House",
+        "148964",
+        "qng0c18010",
+    )
     assert charger.api_host == DEFAULT_API_HOST and charger.auth_token == TOKEN
     assert (cfg.charging_interval, cfg.idle_interval) == (30, 300)
 
@@ -34,16 +46,22 @@ def test_a_single_charger_may_be_given_at_the_top_level():
 
 
 def test_each_charger_may_override_token_and_host():
-    cfg = config(chargers=[{"chargepoint_id": "A"},
-                           {"chargepoint_id": "B", "auth_token": "other", "api_host": "megatel.eu.charge.ampeco.tech"}])
+    cfg = config(
+        chargers=[
+            {"chargepoint_id": "A"},
+            {"chargepoint_id": "B", "auth_token": "other", "api_host": "megatel.eu.charge.ampeco.tech"},
+        ]
+    )
     a, b = cfg.chargers
     assert a.account == (DEFAULT_API_HOST, TOKEN)
     assert b.account == ("https://megatel.eu.charge.ampeco.tech", "other")
 
 
 def test_hosts_are_normalised():
-    assert config(chargepoint_id="A", api_host="https://x.charge.ampeco.tech/api/v1/").chargers[0].api_host == \
-        "https://x.charge.ampeco.tech"
+    assert (
+        config(chargepoint_id="A", api_host="https://x.charge.ampeco.tech/api/v1/").chargers[0].api_host
+        == "https://x.charge.ampeco.tech"
+    )
     assert config(chargepoint_id="A", api_host="http://127.0.0.1:8089").chargers[0].api_host == "http://127.0.0.1:8089"
     assert config(chargepoint_id="A", api_host="http://localhost:1/").chargers[0].api_host == "http://localhost:1"
 
@@ -70,15 +88,21 @@ def test_numbers_may_be_given_as_text():
         ({"auth_token": TOKEN, "chargepoint_id": "A", "charging_interval": 60, "idle_interval": 30}, "idle_interval"),
         ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "http://megatel.eu.charge.ampeco.tech"}, "api_host"),
         ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "ftp://x"}, "api_host"),
-        ({"auth_token": TOKEN, "chargers": [{"chargepoint_id": "A", "api_host": "http://10.0.0.2"}]},
-         "chargers[0].api_host"),
+        (
+            {"auth_token": TOKEN, "chargers": [{"chargepoint_id": "A", "api_host": "http://10.0.0.2"}]},
+            "chargers[0].api_host",
+        ),
         ({"auth_token": TOKEN, "chargepoint_id": "A", "units": {"power": "MW"}}, "units.power"),
         ({"auth_token": TOKEN, "chargepoint_id": "A", "units": {"energy": "J"}}, "units.energy"),
         ({"auth_token": TOKEN, "chargepoint_id": "A", "units": "W"}, "units"),
-        ({"auth_token": TOKEN, "chargers": [{"chargepoint_id": "A"}, {"chargepoint_id": "A"}]},
-         "chargers[1].chargepoint_id"),
-        ({"auth_token": TOKEN, "chargers": [{"chargepoint_id": "AB-1"}, {"chargepoint_id": "ab_1"}]},
-         "chargers[1].chargepoint_id"),
+        (
+            {"auth_token": TOKEN, "chargers": [{"chargepoint_id": "A"}, {"chargepoint_id": "A"}]},
+            "chargers[1].chargepoint_id",
+        ),
+        (
+            {"auth_token": TOKEN, "chargers": [{"chargepoint_id": "AB-1"}, {"chargepoint_id": "ab_1"}]},
+            "chargers[1].chargepoint_id",
+        ),
     ],
 )
 def test_mistakes_name_the_key(args, key):
@@ -88,9 +112,11 @@ def test_mistakes_name_the_key(args, key):
 
 
 def test_errors_never_show_the_token():
-    for args in ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "http://example.com"},
-                 {"auth_token": TOKEN, "chargers": [{"chargepoint_id": "A"}, {"chargepoint_id": "A"}]},
-                 {"auth_token": TOKEN, "chargepoint_id": "A", "charging_interval": "x"}):
+    for args in (
+        {"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "http://example.com"},
+        {"auth_token": TOKEN, "chargers": [{"chargepoint_id": "A"}, {"chargepoint_id": "A"}]},
+        {"auth_token": TOKEN, "chargepoint_id": "A", "charging_interval": "x"},
+    ):
         assert TOKEN not in str(error(**args))
     assert TOKEN not in repr(config(chargepoint_id="A"))
 
@@ -108,14 +134,31 @@ def test_slug_replaces_everything_outside_a_to_z_and_digits():
 
 
 def test_dashboard_helpers_per_charger():
-    cfg = config(chargers=[{"chargepoint_id": "A", "charging_switch": "input_boolean.ev_charging",
-                            "current_limit": "input_number.ev_amps"}])
+    cfg = config(
+        chargers=[
+            {
+                "chargepoint_id": "A",
+                "charging_switch": "input_boolean.ev_charging",
+                "current_limit": "input_number.ev_amps",
+            }
+        ]
+    )
     assert (cfg.chargers[0].charging_switch, cfg.chargers[0].current_limit) == (
-        "input_boolean.ev_charging", "input_number.ev_amps")
-    assert config(chargepoint_id="A", charging_switch="input_boolean.x").chargers[0].charging_switch == "input_boolean.x"
+        "input_boolean.ev_charging",
+        "input_number.ev_amps",
+    )
+    assert (
+        config(chargepoint_id="A", charging_switch="input_boolean.x").chargers[0].charging_switch == "input_boolean.x"
+    )
 
 
-@pytest.mark.parametrize(("key", "value"), [("charging_switch", "switch.ev"), ("current_limit", "input_boolean.x"),
-                                            ("charging_switch", "input_boolean.Bad Name")])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("charging_switch", "switch.ev"),
+        ("current_limit", "input_boolean.x"),
+        ("charging_switch", "input_boolean.Bad Name"),
+    ],
+)
 def test_dashboard_helpers_must_be_helpers_of_the_right_kind(key, value):
     assert error(auth_token=TOKEN, chargers=[{"chargepoint_id": "A", key: value}]).key == f"chargers[0].{key}"

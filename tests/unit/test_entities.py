@@ -1,9 +1,10 @@
 import pytest
 
-from ampeco_ev_charger.entities import ChargerView, PollStatus, build_entities
-from ampeco_ev_charger.lifecycle import Memory, observe
-from ampeco_ev_charger.models import Session, charge_point_items, parse_charge_point
-from ampeco_ev_charger.units import Units
+from ampeco_ev_charger.ampeco.models import Session, charge_point_items, parse_charge_point
+from ampeco_ev_charger.ampeco.units import Units
+from ampeco_ev_charger.homeassistant.entities import build_entities
+from ampeco_ev_charger.runtime.lifecycle import Memory, observe
+from ampeco_ev_charger.runtime.view import ChargerView, PollStatus
 
 NOW = 1_764_000_000.0
 CONTRACT = {  # key: (unit, device_class, state_class, diagnostic)
@@ -35,9 +36,16 @@ def view(charge_point, *, memory=None, name=None, error=None, last_success=NOW, 
         if evse is not None:
             observe(memory, evse.status, evse.session)
     return ChargerView(
-        chargepoint_id="ACE0549935", slug="ace0549935", configured_name=name, charge_point=charge_point, evse=evse,
-        memory=memory, poll=PollStatus(30, now + 30, True, 0 if error is None else 2, error),
-        last_success=last_success, now=now, unavailable_after=900,
+        chargepoint_id="ACE0549935",
+        slug="ace0549935",
+        configured_name=name,
+        charge_point=charge_point,
+        evse=evse,
+        memory=memory,
+        poll=PollStatus(30, now + 30, True, 0 if error is None else 2, error),
+        last_success=last_success,
+        now=now,
+        unavailable_after=900,
     )
 
 
@@ -66,10 +74,20 @@ def test_states_of_the_captured_suspended_session(charge_point):
     entities = by_key(build_entities(view(charge_point)))
     states = {key: e.state for key, e in entities.items()}
     assert states == {
-        "charger_status": "available", "charging_session": 0.0, "charging_current": 16, "charging_energy": 0.0,
-        "charging_duration": 2.5, "evse_status": "suspended", "polling_interval": 30, "max_current": 16,
-        "last_month_energy": 37.221, "session_id": "648418", "total_energy": 0.0,
-        "charging": "off", "plugged_in": "on", "problem": "off",  # a full car: plugged in, not drawing power
+        "charger_status": "available",
+        "charging_session": 0.0,
+        "charging_current": 16,
+        "charging_energy": 0.0,
+        "charging_duration": 2.5,
+        "evse_status": "suspended",
+        "polling_interval": 30,
+        "max_current": 16,
+        "last_month_energy": 37.221,
+        "session_id": "648418",
+        "total_energy": 0.0,
+        "charging": "off",
+        "plugged_in": "on",
+        "problem": "off",  # a full car: plugged in, not drawing power
     }
     assert entities["problem"].attributes["reason"] is None
     session = entities["charging_session"].attributes
@@ -82,12 +100,18 @@ def test_states_of_the_captured_suspended_session(charge_point):
 
 
 def test_friendly_names_use_the_configured_then_the_api_name(charge_point):
-    assert by_key(build_entities(view(charge_point, name="My House")))["charging_current"].attributes[
-        "friendly_name"] == "My House Charging Current"
-    assert by_key(build_entities(view(charge_point)))["charging_current"].attributes[
-        "friendly_name"] == "NT2 nr. 264 Charging Current"
-    assert by_key(build_entities(view(None, last_success=None)))["session_id"].attributes[
-        "friendly_name"] == "AMPECO Charger ACE0549935 Session ID"
+    assert (
+        by_key(build_entities(view(charge_point, name="My House")))["charging_current"].attributes["friendly_name"]
+        == "My House Charging Current"
+    )
+    assert (
+        by_key(build_entities(view(charge_point)))["charging_current"].attributes["friendly_name"]
+        == "NT2 nr. 264 Charging Current"
+    )
+    assert (
+        by_key(build_entities(view(None, last_success=None)))["session_id"].attributes["friendly_name"]
+        == "AMPECO Charger ACE0549935 Session ID"
+    )
 
 
 def test_without_a_session_power_and_current_are_zero_and_details_are_gone(fixture):
@@ -117,7 +141,8 @@ def test_no_reading_yet_means_unavailable_except_what_describes_the_app():
     entities = by_key(build_entities(view(None, last_success=None, error="cannot connect to x")))
     about_the_app = {"polling_interval", "problem"}
     assert {k: e.state for k, e in entities.items() if k not in about_the_app} == {
-        k: "unavailable" for k in set(CONTRACT) | set(BINARY) if k not in about_the_app}
+        k: "unavailable" for k in set(CONTRACT) | set(BINARY) if k not in about_the_app
+    }
     assert entities["polling_interval"].state == 30
     assert (entities["problem"].state, entities["problem"].attributes["reason"]) == ("on", "cannot connect to x")
 

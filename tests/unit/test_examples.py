@@ -7,9 +7,14 @@ from typing import Any
 import pytest
 import yaml
 
-from ampeco_ev_charger.commands import COMMAND_EVENTS
-from ampeco_ev_charger.entities import SENSORS
-from ampeco_ev_charger.events import COMMAND_RESULT, SESSION_ENDED, SESSION_STARTED, STATUS_CHANGED
+from ampeco_ev_charger.homeassistant.entities import SENSORS
+from ampeco_ev_charger.homeassistant.events import (
+    COMMAND_EVENTS,
+    COMMAND_RESULT,
+    SESSION_ENDED,
+    SESSION_STARTED,
+    STATUS_CHANGED,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 BLUEPRINTS = sorted((REPO / "blueprints").rglob("*.yaml"))
@@ -53,7 +58,7 @@ def known_entity(entity_id: str) -> bool:
     match = APP_ENTITY.match(entity_id)
     if not match:
         return False
-    domain = entity_id.split(".")[0]
+    domain = entity_id.split(".", maxsplit=1)[0]
     return any(entity_id.endswith(f"_{s.key}") and s.domain == domain for s in SENSORS)
 
 

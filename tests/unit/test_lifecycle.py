@@ -1,6 +1,7 @@
 import pytest
 
-from ampeco_ev_charger.lifecycle import (
+from ampeco_ev_charger.ampeco.models import Session
+from ampeco_ev_charger.runtime.lifecycle import (
     Memory,
     SessionEnded,
     SessionStarted,
@@ -10,11 +11,12 @@ from ampeco_ev_charger.lifecycle import (
     reconcile,
     with_final,
 )
-from ampeco_ev_charger.models import Session
 
 
 def session(sid="1", status="active", energy=1.0, duration=60.0):
-    return Session(id=sid, status=status, energy_kwh=energy, duration_s=duration, started_at="2025-01-01T00:00:00+00:00")
+    return Session(
+        id=sid, status=status, energy_kwh=energy, duration_s=duration, started_at="2025-01-01T00:00:00+00:00"
+    )
 
 
 def kinds(transitions):
@@ -69,8 +71,11 @@ def test_a_changed_session_id_ends_the_old_and_starts_the_new():
 def test_a_finished_session_shown_in_the_evse_completes_the_end():
     memory = Memory()
     observe(memory, "charging", session(energy=3.0, duration=600))
-    (ended,) = [t for t in observe(memory, "finishing", session(status="finished", energy=3.4, duration=660))
-                if isinstance(t, SessionEnded)]
+    (ended,) = [
+        t
+        for t in observe(memory, "finishing", session(status="finished", energy=3.4, duration=660))
+        if isinstance(t, SessionEnded)
+    ]
     assert (ended.session.energy_kwh, ended.session.duration_min) == (3.4, 11.0)
 
 
@@ -106,8 +111,9 @@ def test_a_session_that_ended_while_the_app_was_down_is_announced_after_it():
 
 def test_unusable_memory_starts_empty():
     assert Memory.from_dict(None) == Memory()
-    assert Memory.from_dict({"evse_status": 5, "session": {"no": "id"}, "started": "x", "ended": [1, "2"]}) == \
-        Memory(ended=["2"])
+    assert Memory.from_dict({"evse_status": 5, "session": {"no": "id"}, "started": "x", "ended": [1, "2"]}) == Memory(
+        ended=["2"]
+    )
 
 
 def test_announced_ids_are_bounded():
@@ -177,12 +183,26 @@ def test_the_meter_after_a_session_came_back_from_a_glitch():
 def test_missed_sessions_add_to_the_meter_and_the_newest_stays_the_last():
     memory = Memory()
     observe(memory, "available", None)
-    late = Session(id="8", status="finished", energy_kwh=4.0, started_at="2025-01-02T10:00:00+00:00",
-                   stopped_at="2025-01-02T11:00:00+00:00")
-    early = Session(id="7", status="finished", energy_kwh=1.0, started_at="2025-01-02T08:00:00+00:00",
-                    stopped_at="2025-01-02T09:00:00+00:00")
+    late = Session(
+        id="8",
+        status="finished",
+        energy_kwh=4.0,
+        started_at="2025-01-02T10:00:00+00:00",
+        stopped_at="2025-01-02T11:00:00+00:00",
+    )
+    early = Session(
+        id="7",
+        status="finished",
+        energy_kwh=1.0,
+        started_at="2025-01-02T08:00:00+00:00",
+        stopped_at="2025-01-02T09:00:00+00:00",
+    )
     transitions = reconcile(memory, [late, early], since=0)
     assert [(type(t).__name__, t.session.id) for t in transitions] == [
-        ("SessionStarted", "7"), ("SessionEnded", "7"), ("SessionStarted", "8"), ("SessionEnded", "8")]
+        ("SessionStarted", "7"),
+        ("SessionEnded", "7"),
+        ("SessionStarted", "8"),
+        ("SessionEnded", "8"),
+    ]
     assert memory.total_energy_kwh == 5.0 and memory.last_session.id == "8"
     assert reconcile(memory, [late, early], since=0) == []

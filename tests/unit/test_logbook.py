@@ -1,4 +1,4 @@
-from ampeco_ev_charger.host import Logbook, one_line
+from ampeco_ev_charger.runtime.logbook import Logbook, one_line
 
 
 def test_secrets_are_redacted_from_every_line():

@@ -2,9 +2,9 @@ import copy
 
 import pytest
 
-from ampeco_ev_charger.errors import PayloadError
-from ampeco_ev_charger.models import charge_point_items, item_id, parse_charge_point, parse_session
-from ampeco_ev_charger.units import Units
+from ampeco_ev_charger.ampeco.errors import PayloadError
+from ampeco_ev_charger.ampeco.models import charge_point_items, item_id, parse_charge_point, parse_session
+from ampeco_ev_charger.ampeco.units import Units
 
 
 def test_captured_charge_point_list_parses_as_it_is(fixture):
@@ -22,7 +22,11 @@ def test_captured_charge_point_list_parses_as_it_is(fixture):
     assert evse.connectors == ("Type 2 (cable)",)
     session = evse.session
     assert (session.id, session.evse_identifier, session.status, session.charging_state) == (
-        "648418", "2317", "active", "suspendedEV")
+        "648418",
+        "2317",
+        "active",
+        "suspendedEV",
+    )
     assert session.is_open  # a full car (0 W, suspendedEV) still has its session
     assert parsed.oddities == []
 
@@ -99,7 +103,9 @@ def test_bad_fields_become_none_and_are_reported_once_each(fixture):
     session = cp.evse().session
     assert session.energy_kwh is None and session.power_kw is None
     assert sorted(o.kind for o in parsed.oddities) == [
-        "charge_point.max_current_a: not a number", "evses[].session.energy: not a number"]
+        "charge_point.max_current_a: not a number",
+        "evses[].session.energy: not a number",
+    ]
 
 
 def test_ids_sent_as_numbers_become_text():
@@ -137,14 +143,16 @@ def test_entries_that_are_not_objects_are_skipped():
     assert [item_id(i) for i in items] == ["A"]
     cp = parse_charge_point({"id": "A", "evses": ["junk", {"id": "1"}, {"no": "id"}]}, Units())
     assert [e.id for e in cp.charge_point.evses] == ["1"]
-    assert {o.kind for o in cp.oddities} == {"charge_point.evses: list entries that are not objects",
-                                             "evses[]: EVSE without an id"}
+    assert {o.kind for o in cp.oddities} == {
+        "charge_point.evses: list entries that are not objects",
+        "evses[]: EVSE without an id",
+    }
 
 
 def test_a_trimmed_answer_parses_the_same_at_under_half_the_size(fixture):
     import json
 
-    from ampeco_ev_charger.models import trimmed
+    from ampeco_ev_charger.ampeco.models import trimmed
 
     item = fixture("charge-points-list.json")["data"][0]
     small = trimmed(item)

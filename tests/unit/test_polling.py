@@ -1,8 +1,8 @@
 import pytest
 
-from ampeco_ev_charger.errors import AuthError, PayloadError, RateLimitError, ServerError, TransportError
-from ampeco_ev_charger.models import Evse, Session
-from ampeco_ev_charger.polling import Activity, PollPolicy, activity
+from ampeco_ev_charger.ampeco.errors import AuthError, PayloadError, RateLimitError, ServerError, TransportError
+from ampeco_ev_charger.ampeco.models import Evse, Session
+from ampeco_ev_charger.runtime.polling import Activity, PollPolicy, activity
 
 POLICY = PollPolicy()
 CHARGING, POSSIBLE, IDLE = Activity.CHARGING, Activity.POSSIBLE, Activity.IDLE
@@ -79,8 +79,9 @@ def test_activity_of_an_evse(evse, known, expected):
     assert activity(evse, known) is expected
 
 
-@pytest.mark.parametrize("status", ["preparing", "suspended", "suspendedEV", "suspendedEVSE", "finishing", "occupied",
-                                    "Hibernating"])
+@pytest.mark.parametrize(
+    "status", ["preparing", "suspended", "suspendedEV", "suspendedEVSE", "finishing", "occupied", "Hibernating"]
+)
 def test_statuses_around_a_session_and_unknown_ones_are_watched(status):
     """Unknown statuses too: a closer look costs less than a session never seen."""
     assert activity(Evse(id="1", status=status)) is POSSIBLE

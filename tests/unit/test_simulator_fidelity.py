@@ -36,7 +36,9 @@ def assert_same_shape(captured: Any, simulated: Any, where: str = "") -> None:
 @pytest.fixture
 def world():
     model = SimModel(clock=lambda: 1_743_345_231.0)
-    charger = model.add_charger("t", SimCharger(id="ACE0549935", name="NT2 nr. 264", evse_id="148964", identifier="2317"))
+    charger = model.add_charger(
+        "t", SimCharger(id="ACE0549935", name="NT2 nr. 264", evse_id="148964", identifier="2317")
+    )
     session = model.start(charger)
     session.status, session.active_since, session.energy_wh, session.power_w = "active", 1_743_345_231.0, 489, 3481
     session.power_history.append((1_743_345_231.0, 3.48))

@@ -1,6 +1,6 @@
 import json
 
-from ampeco_ev_charger.store import Store
+from ampeco_ev_charger.runtime.store import Store
 
 
 def test_saved_data_comes_back(tmp_path):

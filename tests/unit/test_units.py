@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from ampeco_ev_charger.units import ENERGY_UNITS, POWER_UNITS, Units, canonical_unit, to_number
+from ampeco_ev_charger.ampeco.units import ENERGY_UNITS, POWER_UNITS, Units, canonical_unit, to_number
 
 
 @pytest.mark.parametrize(

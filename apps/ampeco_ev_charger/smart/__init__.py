@@ -18,6 +18,19 @@ from .memory import SmartMemory
 from .sensor import ICON, KEY, sensor_state
 
 __all__ = [
-    "ICON", "KEY", "MODES", "Action", "ChargerState", "Decision", "Inputs", "NextAction", "Progress", "SmartConfig",
-    "SmartMemory", "decide", "parse_smart_config", "read_inputs", "sensor_state",
+    "ICON",
+    "KEY",
+    "MODES",
+    "Action",
+    "ChargerState",
+    "Decision",
+    "Inputs",
+    "NextAction",
+    "Progress",
+    "SmartConfig",
+    "SmartMemory",
+    "decide",
+    "parse_smart_config",
+    "read_inputs",
+    "sensor_state",
 ]

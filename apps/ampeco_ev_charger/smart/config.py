@@ -5,14 +5,11 @@ Home Assistant, so a mode chosen without its inputs is a reason on the smart cha
 configuration error that would keep the whole app from starting.
 """
 
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from ..commands import MAX_CURRENT_A, MIN_CURRENT_A
-from ..errors import ConfigError
+from ..const import MAX_CURRENT_A, MIN_CURRENT_A
+from ..validate import ConfigError, entity, number
 
 # The custom Nordpool integration keeps today's and tomorrow's prices in these two attributes.
 NORDPOOL_ATTRIBUTES = ("raw_today", "raw_tomorrow")
@@ -27,7 +24,13 @@ ENTITY_KEYS: dict[str, tuple[str, ...]] = {
     "target_energy_entity": ("input_number", "number"),
 }
 KEYS = frozenset(ENTITY_KEYS) | {
-    "price_attribute", "voltage", "phases", "start_delay", "stop_delay", "min_change_interval", "max_current",
+    "price_attribute",
+    "voltage",
+    "phases",
+    "start_delay",
+    "stop_delay",
+    "min_change_interval",
+    "max_current",
 }
 
 
@@ -66,41 +69,31 @@ def parse_smart_config(value: object, key: str, warnings: list[str]) -> SmartCon
         raise ConfigError(key, "must be a mapping with at least `mode_entity: input_select.ev_mode`")
     warnings.extend(f"unknown key `{key}.{name}` ignored" for name in sorted(set(map(str, value)) - KEYS))
 
-    def entity(name: str) -> str | None:
-        return _entity(value.get(name), f"{key}.{name}", ENTITY_KEYS[name])
+    def entity_of(name: str) -> str | None:
+        return entity(value.get(name), f"{key}.{name}", ENTITY_KEYS[name])
 
-    mode_entity = entity("mode_entity")
+    mode_entity = entity_of("mode_entity")
     if mode_entity is None:
         raise ConfigError(f"{key}.mode_entity", "is missing: name the input_select that chooses the mode")
     return SmartConfig(
         mode_entity=mode_entity,
-        grid_power_entity=entity("grid_power_entity"),
-        battery_power_entity=entity("battery_power_entity"),
-        price_entity=entity("price_entity"),
-        departure_entity=entity("departure_entity"),
-        target_energy_entity=entity("target_energy_entity"),
+        grid_power_entity=entity_of("grid_power_entity"),
+        battery_power_entity=entity_of("battery_power_entity"),
+        price_entity=entity_of("price_entity"),
+        departure_entity=entity_of("departure_entity"),
+        target_energy_entity=entity_of("target_energy_entity"),
         price_attributes=_attributes(value.get("price_attribute"), f"{key}.price_attribute"),
-        voltage=_number(value, "voltage", key, 230, 100, 400),
-        phases=int(_number(value, "phases", key, 3, 1, 3, whole=True)),
-        start_delay=_number(value, "start_delay", key, 60, 0, 3600),
-        stop_delay=_number(value, "stop_delay", key, 180, 0, 3600),
-        min_change_interval=_number(value, "min_change_interval", key, 300, 0, 3600),
+        voltage=number(value, "voltage", key, 230, 100, 400),
+        phases=int(number(value, "phases", key, 3, 1, 3, whole=True)),
+        start_delay=number(value, "start_delay", key, 60, 0, 3600),
+        stop_delay=number(value, "stop_delay", key, 180, 0, 3600),
+        min_change_interval=number(value, "min_change_interval", key, 300, 0, 3600),
         max_current=(
-            None if value.get("max_current") is None
-            else int(_number(value, "max_current", key, MAX_CURRENT_A, MIN_CURRENT_A, MAX_CURRENT_A, whole=True))
+            None
+            if value.get("max_current") is None
+            else int(number(value, "max_current", key, MAX_CURRENT_A, MIN_CURRENT_A, MAX_CURRENT_A, whole=True))
         ),
     )
-
-
-def _entity(value: object, key: str, domains: tuple[str, ...]) -> str | None:
-    if value is None:
-        return None
-    entity_id = value.strip() if isinstance(value, str) else None
-    domain = entity_id.split(".", 1)[0] if entity_id else None
-    if entity_id is None or domain not in domains or not re.fullmatch(r"[a-z_]+\.[a-z0-9_]+", entity_id):
-        example = f"{domains[0]}.{key.rsplit('.', 1)[-1].removesuffix('_entity')}"
-        raise ConfigError(key, f"must be the entity id of a {' or '.join(domains)}, like {example}; got {value!r}")
-    return entity_id
 
 
 def _attributes(value: object, key: str) -> tuple[str, ...]:
@@ -111,19 +104,3 @@ def _attributes(value: object, key: str) -> tuple[str, ...]:
     if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
         raise ConfigError(key, f"must be an attribute name, or a list of them, like raw_today; got {value!r}")
     return tuple(n.strip() for n in names)
-
-
-def _number(
-    args: Mapping[str, Any], name: str, where: str, default: float, low: float, high: float, whole: bool = False
-) -> float:
-    key, value = f"{where}.{name}", args.get(name, default)
-    try:
-        number = float(value) if not isinstance(value, bool) else math.nan
-    except (TypeError, ValueError):
-        number = math.nan
-    if math.isnan(number) or (whole and not number.is_integer()):
-        raise ConfigError(key, f"must be a {'whole ' if whole else ''}number, got {value!r}")
-    if not low <= number <= high:
-        raise ConfigError(key, f"must be between {low:g} and {high:g}, got {number:g}")
-    return number
-

@@ -11,7 +11,7 @@ time zone of the `now` given.
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone, tzinfo
 
-from ..commands import STOP
+from ..const import STOP
 from .config import SmartConfig
 from .governor import Action, ChargerState, Wish, amps_bounds, govern
 from .inputs import Inputs
@@ -89,21 +89,33 @@ class _Situation:
     tz: tzinfo | None  # the user's, for times in reasons
 
 
-def decide(
-    config: SmartConfig, inputs: Inputs, charger: ChargerState, memory: SmartMemory, now: datetime
-) -> Decision:
+def decide(config: SmartConfig, inputs: Inputs, charger: ChargerState, memory: SmartMemory, now: datetime) -> Decision:
     mode, problem = _mode(inputs.mode, config.mode_entity)
     observed = _observe(memory, mode, charger)
     situation = _Situation(
-        config, inputs, charger, observed, amps_bounds(config.max_current, charger),
-        Progress(_delivered(observed, charger), inputs.target_energy_kwh), now.astimezone(timezone.utc), now.tzinfo,
+        config,
+        inputs,
+        charger,
+        observed,
+        amps_bounds(config.max_current, charger),
+        Progress(_delivered(observed, charger), inputs.target_energy_kwh),
+        now.astimezone(timezone.utc),
+        now.tzinfo,
     )
     intent = _intent(mode, problem, situation)
     if observed.hands_off and intent.wish is not None and intent.wish.charge and not charger.session_open:
         intent = replace(intent, wish=None, reason=HANDS_OFF, code="hands_off")
-    ruling = None if intent.wish is None else govern(
-        intent.wish, charger, observed.governor, situation.now,
-        bounds=situation.bounds, min_change_interval=config.min_change_interval,
+    ruling = (
+        None
+        if intent.wish is None
+        else govern(
+            intent.wish,
+            charger,
+            observed.governor,
+            situation.now,
+            bounds=situation.bounds,
+            min_change_interval=config.min_change_interval,
+        )
     )
     code = f"{mode}/{intent.code}" + (f"/{ruling.code}" if ruling else "")
     wakes = [when for when in (intent.wake_at, ruling.wake_at if ruling else None) if when is not None]
@@ -115,8 +127,13 @@ def decide(
         next_action=intent.next_action,
         plan=intent.plan,
         progress=situation.progress,
-        memory=replace(observed, code=code, solar=intent.solar, plan=intent.plan,
-                       governor=ruling.memory if ruling else observed.governor),
+        memory=replace(
+            observed,
+            code=code,
+            solar=intent.solar,
+            plan=intent.plan,
+            governor=ruling.memory if ruling else observed.governor,
+        ),
         now=now,
         wake_at=min(wakes, default=None),
         notable=(ruling is not None and ruling.action is not None) or code != memory.code,
@@ -138,8 +155,9 @@ def _observe(memory: SmartMemory, mode: str, charger: ChargerState) -> SmartMemo
     """Note a plug-in (where the target's progress starts), a change of mode (timers start afresh) and a
     session ended by someone other than this app."""
     if not (charger.plugged_in or charger.session_open):
-        return replace(memory, mode=mode, solar=SolarTimers(), plugged_meter_kwh=None, session_open=False,
-                       hands_off=False)
+        return replace(
+            memory, mode=mode, solar=SolarTimers(), plugged_meter_kwh=None, session_open=False, hands_off=False
+        )
     pending = memory.governor.pending
     our_stop = pending is not None and pending.action.name == STOP
     ended_elsewhere = memory.session_open and not charger.session_open and not our_stop
@@ -186,32 +204,51 @@ def _solar(s: _Situation, keep_minimum: bool) -> _Intent:
     car_w = charger.power_kw * 1000 if charger.session_open else 0.0
     outcome = follow_surplus(
         surplus_w(inputs.grid_power_w, car_w, inputs.battery_power_w),
-        charging=charger.session_open, keep_minimum=keep_minimum, bounds=s.bounds,
-        watts_per_amp=config.watts_per_amp, start_delay=config.start_delay, stop_delay=config.stop_delay,
-        timers=s.memory.solar, now=s.now,
+        charging=charger.session_open,
+        keep_minimum=keep_minimum,
+        bounds=s.bounds,
+        watts_per_amp=config.watts_per_amp,
+        start_delay=config.start_delay,
+        stop_delay=config.stop_delay,
+        timers=s.memory.solar,
+        now=s.now,
     )
     next_action = None
     if outcome.wake_at is not None:
         verb = "start" if outcome.code == "wait_start" else "stop"
         next_action = NextAction(f"{verb} at {_clock(outcome.wake_at, s.tz)} if the surplus stays so", outcome.wake_at)
-    return _Intent(Wish(outcome.charge, outcome.amps), outcome.reason, outcome.code, next_action, outcome.wake_at,
-                   solar=outcome.timers)
+    return _Intent(
+        Wish(outcome.charge, outcome.amps),
+        outcome.reason,
+        outcome.code,
+        next_action,
+        outcome.wake_at,
+        solar=outcome.timers,
+    )
 
 
 def _cheapest(s: _Situation) -> _Intent:
     config, inputs, now = s.config, s.inputs, s.now
-    unset = [f"`{key}`" for key in ("price_entity", "departure_entity", "target_energy_entity")
-             if getattr(config, key) is None]
+    unset = [
+        f"`{key}`"
+        for key in ("price_entity", "departure_entity", "target_energy_entity")
+        if getattr(config, key) is None
+    ]
     if unset:
         return _Intent(None, f"cheapest charging needs {', '.join(unset)} in apps.yaml", "no_input")
     delivered, target, departure = s.progress.delivered_kwh, inputs.target_energy_kwh, inputs.departure
-    missing = [entity for entity, value in ((config.target_energy_entity, target), (config.departure_entity, departure))
-               if value is None]
+    missing = [
+        entity
+        for entity, value in ((config.target_energy_entity, target), (config.departure_entity, departure))
+        if value is None
+    ]
     if delivered is None:
         missing.append("the charger's energy reading")
     if missing:
         return _remembered(s, f"{', '.join(map(str, missing))} unavailable")
-    assert target is not None and departure is not None and delivered is not None
+    assert target is not None
+    assert departure is not None
+    assert delivered is not None
     if delivered >= target - TARGET_TOLERANCE_KWH:
         return _Intent(Wish(False), f"target of {target:g} kWh reached ({delivered:.1f} kWh delivered)", "reached")
     if now >= departure:
@@ -219,8 +256,14 @@ def _cheapest(s: _Situation) -> _Intent:
         return _Intent(Wish(False), passed, "departed")
     if not any(slot.end > now and slot.start < departure for slot in inputs.prices):
         return _remembered(s, f"no prices before the departure in {config.price_entity}")
-    plan = plan_cheapest(inputs.prices, now=now, departure=departure, needed_kwh=target - delivered,
-                         power_kw=s.bounds[1] * config.watts_per_amp / 1000, charging=s.charger.session_open)
+    plan = plan_cheapest(
+        inputs.prices,
+        now=now,
+        departure=departure,
+        needed_kwh=target - delivered,
+        power_kw=s.bounds[1] * config.watts_per_amp / 1000,
+        charging=s.charger.session_open,
+    )
     return _following(s, plan, f"{delivered:.1f} of {target:g} kWh")
 
 
@@ -238,13 +281,23 @@ def _following(s: _Situation, plan: Plan, status: str) -> _Intent:
     text, next_action = "no slot left in the plan", None
     if run is not None:
         when = run[1] if charging else run[0]
-        text = f"cheapest slot until {_clock(when, s.tz)}" if charging else f"next cheapest slot at {_clock(when, s.tz)}"
+        text = (
+            f"cheapest slot until {_clock(when, s.tz)}" if charging else f"next cheapest slot at {_clock(when, s.tz)}"
+        )
         next_action = NextAction(f"{'stop' if charging else 'start'} at {_clock(when, s.tz)}", when)
     if not plan.feasible:
-        text += (f"; the known prices before {_clock(plan.departure, s.tz)} allow only {plan.energy_kwh:.1f} of the "
-                 f"{plan.needed_kwh:.1f} kWh still needed")
-    return _Intent(Wish(charging, s.bounds[1]), f"{text} ({status})", "slot" if charging else "waiting", next_action,
-                   next_action.at if next_action else None, plan)
+        text += (
+            f"; the known prices before {_clock(plan.departure, s.tz)} allow only {plan.energy_kwh:.1f} of the "
+            f"{plan.needed_kwh:.1f} kWh still needed"
+        )
+    return _Intent(
+        Wish(charging, s.bounds[1]),
+        f"{text} ({status})",
+        "slot" if charging else "waiting",
+        next_action,
+        next_action.at if next_action else None,
+        plan,
+    )
 
 
 def _clock(when: datetime, tz: tzinfo | None) -> str:

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from ..commands import MAX_CURRENT_A, MIN_CURRENT_A, SET_MAX_CURRENT, START, STOP
+from ..const import MAX_CURRENT_A, MIN_CURRENT_A, SET_MAX_CURRENT, START, STOP
 from .solar import span
 
 SETTLE = timedelta(minutes=2)
@@ -123,7 +123,11 @@ def govern(
 
 
 def _choose(
-    wish: Wish, charger: ChargerState, memory: GovernorMemory, now: datetime, bounds: tuple[int, int],
+    wish: Wish,
+    charger: ChargerState,
+    memory: GovernorMemory,
+    now: datetime,
+    bounds: tuple[int, int],
     interval: timedelta,
 ) -> Ruling:
     if not wish.charge:
@@ -141,8 +145,14 @@ def _choose(
         return Ruling(None, f"{amps} A wanted, within ±1 A of the {limit:g} A set", "deadband", memory)
     allowed_at = memory.last_change + interval if memory.last_change is not None else now
     if now < allowed_at:
-        return Ruling(None, f"{amps} A wanted; the current changed {_ago(now, memory.last_change)}, "
-                            f"one change per {_minutes(interval)} min", "interval", memory, allowed_at)
+        return Ruling(
+            None,
+            f"{amps} A wanted; the current changed {_ago(now, memory.last_change)}, "
+            f"one change per {_minutes(interval)} min",
+            "interval",
+            memory,
+            allowed_at,
+        )
     change = f"changing the current from {_limit(limit)} to {amps} A"
     return Ruling(Action(SET_MAX_CURRENT, amps), change, "set_current", memory)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
-from ..units import to_number
+from ..ampeco import to_number
 from .config import SmartConfig
 from .prices import PriceSlot, parse_prices
 
@@ -82,4 +82,3 @@ def _local(naive: datetime, tz: tzinfo) -> datetime:
     # AppDaemon's get_now() may carry a pytz zone, which needs localize() to get the right offset.
     localize = getattr(tz, "localize", None)
     return localize(naive) if callable(localize) else naive.replace(tzinfo=tz)
-

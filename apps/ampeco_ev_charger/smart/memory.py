@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
 from typing import Any
 
-from ..commands import SET_MAX_CURRENT, START, STOP
+from ..const import SET_MAX_CURRENT, START, STOP
 from .governor import Action, GovernorMemory, Pending
 from .planner import Plan, PlannedSlot
 from .prices import aware_time

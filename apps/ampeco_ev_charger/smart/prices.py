@@ -18,9 +18,10 @@ the shortest step between starts (the list's resolution), an hour when the list 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
-from ..units import to_number
+from ..ampeco import to_number
 
 START_KEYS = ("start", "starts_at", "time")
 END_KEYS = ("end", "ends_at")
@@ -43,7 +44,7 @@ def parse_prices(attributes: Mapping[str, Any], names: Sequence[str]) -> tuple[P
         if start is not None and value is not None:
             entries.setdefault(start, (aware_time(_first(entry, END_KEYS)), value))
     starts = sorted(entries)
-    steps = [b - a for a, b in zip(starts, starts[1:])]
+    steps = [b - a for a, b in pairwise(starts)]
     resolution = min(steps, default=_LONE_SLOT)
     slots: list[PriceSlot] = []
     for index, start in enumerate(starts):

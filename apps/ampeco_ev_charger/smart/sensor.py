@@ -4,9 +4,9 @@ The app adds what every entity of the charger carries (friendly_name, icon, char
 Times are ISO strings in the user's time zone, so a dashboard can show them as they are.
 """
 
-from datetime import datetime, tzinfo
 from typing import Any
 
+from ..times import iso_time
 from .engine import Decision
 
 KEY = "smart_charging"  # the entity is entities.entity_id(slug, KEY)
@@ -21,22 +21,24 @@ def sensor_state(decision: Decision) -> tuple[str, dict[str, Any]]:
         "reason": decision.reason,
         "command": None if decision.action is None else str(decision.action),
         "next_action": None if next_action is None else next_action.text,
-        "next_action_at": None if next_action is None else _iso(next_action.at, tz),
-        "plan": [] if plan is None else [
-            {"start": _iso(slot.start, tz), "end": _iso(slot.end, tz), "price": slot.price,
-             "energy_kwh": round(slot.energy_kwh, 3)}
+        "next_action_at": None if next_action is None else iso_time(next_action.at, tz),
+        "plan": []
+        if plan is None
+        else [
+            {
+                "start": iso_time(slot.start, tz),
+                "end": iso_time(slot.end, tz),
+                "price": slot.price,
+                "energy_kwh": round(slot.energy_kwh, 3),
+            }
             for slot in plan.slots
         ],
         "plan_energy_kwh": None if plan is None else round(plan.energy_kwh, 3),
         "plan_cost": None if plan is None else round(plan.cost, 4),
-        "departure": None if plan is None else _iso(plan.departure, tz),
+        "departure": None if plan is None else iso_time(plan.departure, tz),
         "target_reachable": None if plan is None else plan.feasible,
         "delivered_kwh": None if delivered is None else round(delivered, 3),
         "target_kwh": target,
         "progress_percent": None if delivered is None or not target else min(100, round(100 * delivered / target)),
-        "decided_at": _iso(decision.now, tz),
+        "decided_at": iso_time(decision.now, tz),
     }
-
-
-def _iso(when: datetime | None, tz: tzinfo | None) -> str | None:
-    return None if when is None else when.astimezone(tz).isoformat(timespec="seconds")

@@ -65,10 +65,21 @@ def follow_surplus(
         since = timers.surplus_since or now
         due = since + timedelta(seconds=start_delay)
         if now >= due:
-            return SolarOutcome(True, amps, f"{kw} has covered {low} A for {span(start_delay)}", "start",
-                                SolarTimers(surplus_since=since))
-        return SolarOutcome(False, amps, f"{kw} covers {low} A; starting once it has for {span(start_delay)}",
-                            "wait_start", SolarTimers(surplus_since=since), due)
+            return SolarOutcome(
+                True,
+                amps,
+                f"{kw} has covered {low} A for {span(start_delay)}",
+                "start",
+                SolarTimers(surplus_since=since),
+            )
+        return SolarOutcome(
+            False,
+            amps,
+            f"{kw} covers {low} A; starting once it has for {span(start_delay)}",
+            "wait_start",
+            SolarTimers(surplus_since=since),
+            due,
+        )
     short = f"{kw} is short of the {low} A minimum ({low * watts_per_amp / 1000:.2f} kW)"
     if not charging:
         return SolarOutcome(False, low, short, "short", SolarTimers())
@@ -76,8 +87,14 @@ def follow_surplus(
     due = since + timedelta(seconds=stop_delay)
     if now >= due:
         return SolarOutcome(False, low, f"{short} for {span(stop_delay)}", "stop", SolarTimers(shortfall_since=since))
-    return SolarOutcome(True, low, f"{short}; stopping in {span((due - now).total_seconds())} unless it returns",
-                        "wait_stop", SolarTimers(shortfall_since=since), due)
+    return SolarOutcome(
+        True,
+        low,
+        f"{short}; stopping in {span((due - now).total_seconds())} unless it returns",
+        "wait_stop",
+        SolarTimers(shortfall_since=since),
+        due,
+    )
 
 
 def span(seconds: float) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from ampeco_ev_charger.commands import SET_MAX_CURRENT, START, STOP
+from ampeco_ev_charger.const import SET_MAX_CURRENT, START, STOP
 from ampeco_ev_charger.smart import Action, ChargerState, SmartConfig, SmartMemory, decide, read_inputs
 from ampeco_ev_charger.smart.prices import PriceSlot, parse_prices, price_at
 
@@ -25,23 +25,60 @@ TICK = timedelta(seconds=30)
 VOLTS, PHASES, MIN_A, MAX_A = 230, 3, 6, 16
 
 # Price per kWh by hour of the day: an evening peak and a cheap night (tomorrow: the same, 5 % lower).
-HOURLY_PRICE = (0.12, 0.09, 0.07, 0.06, 0.07, 0.10, 0.16, 0.24, 0.26, 0.22, 0.18, 0.15,
-                0.13, 0.13, 0.15, 0.18, 0.24, 0.32, 0.38, 0.36, 0.30, 0.25, 0.19, 0.15)
+HOURLY_PRICE = (
+    0.12,
+    0.09,
+    0.07,
+    0.06,
+    0.07,
+    0.10,
+    0.16,
+    0.24,
+    0.26,
+    0.22,
+    0.18,
+    0.15,
+    0.13,
+    0.13,
+    0.15,
+    0.18,
+    0.24,
+    0.32,
+    0.38,
+    0.36,
+    0.30,
+    0.25,
+    0.19,
+    0.15,
+)
 PV_PEAK_W = 8500.0
 SUNRISE, SUNSET = 5.0, 21.0  # hours
 # Passing clouds: (start, minutes, share of the sun left). Some are shorter than the start and stop
 # delays (1 and 3 min) and must not cost a session; the long ones may.
 CLOUDS = (
-    (time(9, 40), 2, 0.3), (time(10, 30), 25, 0.25), (time(11, 50), 1.5, 0.2), (time(12, 20), 2.5, 0.3),
-    (time(13, 30), 12, 0.2), (time(14, 40), 2, 0.35), (time(15, 10), 6, 0.3), (time(16, 20), 40, 0.4),
+    (time(9, 40), 2, 0.3),
+    (time(10, 30), 25, 0.25),
+    (time(11, 50), 1.5, 0.2),
+    (time(12, 20), 2.5, 0.3),
+    (time(13, 30), 12, 0.2),
+    (time(14, 40), 2, 0.35),
+    (time(15, 10), 6, 0.3),
+    (time(16, 20), 40, 0.4),
 )
 HOUSE_BASE_W = 450.0
 HOUSE_LOADS = ((time(12, 0), 40, 2000.0), (time(7, 0), 30, 1500.0), (time(19, 0), 60, 1800.0))
 
 MODE, GRID, PRICE = "input_select.ev_mode", "sensor.grid_power", "sensor.nordpool"
 DEPARTURE, TARGET = "input_datetime.ev_departure", "input_number.ev_energy"
-CONFIG = SmartConfig(mode_entity=MODE, grid_power_entity=GRID, price_entity=PRICE, departure_entity=DEPARTURE,
-                     target_energy_entity=TARGET, voltage=VOLTS, phases=PHASES)
+CONFIG = SmartConfig(
+    mode_entity=MODE,
+    grid_power_entity=GRID,
+    price_entity=PRICE,
+    departure_entity=DEPARTURE,
+    target_energy_entity=TARGET,
+    voltage=VOLTS,
+    phases=PHASES,
+)
 # For the modes that use no prices (now, solar): no price sensor to read at each step.
 UNPRICED = replace(CONFIG, price_entity=None, departure_entity=None, target_energy_entity=None)
 
@@ -70,8 +107,14 @@ def _within(now: datetime, start: time, minutes: float) -> bool:
 def nordpool_attributes(day: date = DAY) -> dict[str, Any]:
     def prices(offset: int, factor: float) -> list[dict[str, Any]]:
         start = datetime.combine(day + timedelta(days=offset), time(0), TZ)
-        return [{"start": (start + timedelta(hours=h)).isoformat(), "end": (start + timedelta(hours=h + 1)).isoformat(),
-                 "value": round(price * factor, 4)} for h, price in enumerate(HOURLY_PRICE)]
+        return [
+            {
+                "start": (start + timedelta(hours=h)).isoformat(),
+                "end": (start + timedelta(hours=h + 1)).isoformat(),
+                "value": round(price * factor, 4),
+            }
+            for h, price in enumerate(HOURLY_PRICE)
+        ]
 
     return {"raw_today": prices(0, 1.0), "raw_tomorrow": prices(1, 0.95), "unit_of_measurement": "EUR/kWh"}
 
@@ -95,9 +138,15 @@ class ChargerModel:
         return self.limit_a * VOLTS * PHASES / 1000 if self.session and self.car_needs_kwh > 0 else 0.0
 
     def state(self) -> ChargerState:
-        return ChargerState(plugged_in=self.plugged, session_open=self.session, power_kw=self.power_kw,
-                            current_limit_a=self.limit_a, allowed_min_a=MIN_A, allowed_max_a=MAX_A,
-                            energy_meter_kwh=self.meter_kwh)
+        return ChargerState(
+            plugged_in=self.plugged,
+            session_open=self.session,
+            power_kw=self.power_kw,
+            current_limit_a=self.limit_a,
+            allowed_min_a=MIN_A,
+            allowed_max_a=MAX_A,
+            energy_meter_kwh=self.meter_kwh,
+        )
 
     def run(self, action: Action) -> bool:
         """Carry out a command; False when it would have done nothing (refused, or nothing to change)."""
@@ -194,7 +243,10 @@ def simulate(
         surplus = pv_w(now) - house_w(now)
         states: dict[str, Any] = {
             MODE: {"state": mode},
-            GRID: {"state": str(round(charger.power_kw * 1000 - surplus, 1)), "attributes": {"unit_of_measurement": "W"}},
+            GRID: {
+                "state": str(round(charger.power_kw * 1000 - surplus, 1)),
+                "attributes": {"unit_of_measurement": "W"},
+            },
             PRICE: {"state": str(price_at(PRICES, now)), "attributes": NORDPOOL},
             DEPARTURE: {"state": departure},
             TARGET: {"state": str(target_kwh)},
@@ -227,8 +279,14 @@ def cheapest_night() -> tuple[Day, Day]:
     comparison (mode now, with a car that takes exactly those 20 kWh)."""
 
     def run(mode: str, car_needs_kwh: float, config: SmartConfig) -> Day:
-        return simulate(mode, start=at(17), end=at(8, days=1), plugged=(at(18), at(8, days=1)),
-                        car_needs_kwh=car_needs_kwh, config=config)
+        return simulate(
+            mode,
+            start=at(17),
+            end=at(8, days=1),
+            plugged=(at(18), at(8, days=1)),
+            car_needs_kwh=car_needs_kwh,
+            config=config,
+        )
 
     return run("cheapest", 35.0, CONFIG), run("now", 20.0, UNPRICED)
 
@@ -237,7 +295,8 @@ def solar_day() -> tuple[Day, Day]:
     """The car plugged in from 08:00 to 18:30 on a day with passing clouds: solar, and min+solar."""
 
     def run(mode: str) -> Day:
-        return simulate(mode, start=at(7, 30), end=at(19), plugged=(at(8), at(18, 30)), car_needs_kwh=60.0,
-                        config=UNPRICED)
+        return simulate(
+            mode, start=at(7, 30), end=at(19), plugged=(at(8), at(18, 30)), car_needs_kwh=60.0, config=UNPRICED
+        )
 
     return run("solar"), run("min+solar")

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from ampeco_ev_charger.commands import SET_MAX_CURRENT, START, STOP
+from ampeco_ev_charger.const import SET_MAX_CURRENT, START, STOP
 from ampeco_ev_charger.smart import (
     Action,
     ChargerState,
@@ -20,11 +20,16 @@ from ampeco_ev_charger.smart.prices import PriceSlot
 
 CEST = timezone(timedelta(hours=2))
 CONFIG = SmartConfig(
-    mode_entity="input_select.ev_mode", grid_power_entity="sensor.grid", price_entity="sensor.prices",
-    departure_entity="input_datetime.leave", target_energy_entity="input_number.kwh", max_current=16,
+    mode_entity="input_select.ev_mode",
+    grid_power_entity="sensor.grid",
+    price_entity="sensor.prices",
+    departure_entity="input_datetime.leave",
+    target_energy_entity="input_number.kwh",
+    max_current=16,
 )
-PLUGGED = ChargerState(plugged_in=True, session_open=False, current_limit_a=16, allowed_min_a=6, allowed_max_a=32,
-                       energy_meter_kwh=100.0)
+PLUGGED = ChargerState(
+    plugged_in=True, session_open=False, current_limit_a=16, allowed_min_a=6, allowed_max_a=32, energy_meter_kwh=100.0
+)
 CHARGING = replace(PLUGGED, session_open=True, power_kw=11.04)
 UNPLUGGED = replace(PLUGGED, plugged_in=False)
 
@@ -41,8 +46,14 @@ PRICES = tuple(
 NIGHT: dict[str, Any] = dict(prices=PRICES, departure=at(7, day=18), target_energy_kwh=20.0)
 
 
-def run(mode: str | None, charger: ChargerState = PLUGGED, memory: SmartMemory = SmartMemory(),
-        now: datetime = at(18), config: SmartConfig = CONFIG, **inputs: Any) -> Decision:
+def run(
+    mode: str | None,
+    charger: ChargerState = PLUGGED,
+    memory: SmartMemory = SmartMemory(),
+    now: datetime = at(18),
+    config: SmartConfig = CONFIG,
+    **inputs: Any,
+) -> Decision:
     return decide(config, Inputs(mode=mode, **inputs), charger, memory, now)
 
 
@@ -52,17 +63,25 @@ def test_off_never_sends_anything():
         assert decision.action is None and decision.mode == "off" and decision.reason.startswith("off:")
 
 
-@pytest.mark.parametrize(("selected", "words"), [
-    ("turbo", "unknown mode 'turbo' in input_select.ev_mode: doing nothing (modes: off, now, solar, min+solar, cheapest)"),
-    (None, "input_select.ev_mode is unavailable: doing nothing"),
-])
+@pytest.mark.parametrize(
+    ("selected", "words"),
+    [
+        (
+            "turbo",
+            "unknown mode 'turbo' in input_select.ev_mode: doing nothing (modes: off, now, solar, min+solar, cheapest)",
+        ),
+        (None, "input_select.ev_mode is unavailable: doing nothing"),
+    ],
+)
 def test_an_unknown_or_unavailable_mode_is_off_with_a_reason(selected, words):
     decision = run(selected, CHARGING)
     assert (decision.mode, decision.action, decision.reason) == ("off", None, words)
 
 
-@pytest.mark.parametrize(("selected", "mode"), [("PV", "solar"), ("Min + Solar", "min+solar"), ("minpv", "min+solar"),
-                                                ("Cheapest", "cheapest"), (" now ", "now")])
+@pytest.mark.parametrize(
+    ("selected", "mode"),
+    [("PV", "solar"), ("Min + Solar", "min+solar"), ("minpv", "min+solar"), ("Cheapest", "cheapest"), (" now ", "now")],
+)
 def test_mode_names_are_read_loosely(selected, mode):
     assert run(selected).mode == mode
 
@@ -101,12 +120,18 @@ def test_min_solar_starts_at_once_at_the_minimum():
     assert run("min+solar", grid_power_w=300.0).action == Action(START, 6)
 
 
-@pytest.mark.parametrize(("config", "inputs", "words"), [
-    (replace(CONFIG, grid_power_entity=None), {}, "solar charging needs `grid_power_entity` in apps.yaml"),
-    (CONFIG, {}, "sensor.grid has no usable power reading: holding"),
-    (replace(CONFIG, battery_power_entity="sensor.battery"), {"grid_power_w": -5000.0},
-     "sensor.battery has no usable power reading: holding"),
-])
+@pytest.mark.parametrize(
+    ("config", "inputs", "words"),
+    [
+        (replace(CONFIG, grid_power_entity=None), {}, "solar charging needs `grid_power_entity` in apps.yaml"),
+        (CONFIG, {}, "sensor.grid has no usable power reading: holding"),
+        (
+            replace(CONFIG, battery_power_entity="sensor.battery"),
+            {"grid_power_w": -5000.0},
+            "sensor.battery has no usable power reading: holding",
+        ),
+    ],
+)
 def test_solar_without_its_inputs_holds_with_a_reason(config, inputs, words):
     decision = run("solar", CHARGING, config=config, **inputs)
     assert (decision.action, decision.reason) == (None, words)
@@ -148,8 +173,9 @@ def test_cheapest_follows_the_remembered_plan_while_its_inputs_are_unavailable()
     restarted = SmartMemory.from_dict(planned.to_dict())
     during_slot = run("cheapest", memory=restarted, now=at(3, day=18), departure=NIGHT["departure"])
     assert during_slot.action == Action(START, 16)
-    assert during_slot.reason == ("cheapest slot until 03:48 (input_number.kwh unavailable: following the plan made "
-                                  "at 18:00); starting")
+    assert during_slot.reason == (
+        "cheapest slot until 03:48 (input_number.kwh unavailable: following the plan made at 18:00); starting"
+    )
     assert run("cheapest", memory=restarted, now=at(1, day=18)).action is None
 
 
@@ -218,8 +244,9 @@ def test_a_restart_between_two_decisions_changes_nothing():
 
 
 def test_the_sensor_shows_the_mode_the_reason_the_plan_and_the_progress():
-    decision = run("cheapest", replace(PLUGGED, energy_meter_kwh=105.0), replace(SmartMemory(), plugged_meter_kwh=100.0),
-                   **NIGHT)
+    decision = run(
+        "cheapest", replace(PLUGGED, energy_meter_kwh=105.0), replace(SmartMemory(), plugged_meter_kwh=100.0), **NIGHT
+    )
     state, attributes = sensor_state(decision)
     assert state == "cheapest"
     assert attributes == {
@@ -228,10 +255,18 @@ def test_the_sensor_shows_the_mode_the_reason_the_plan_and_the_progress():
         "next_action": "start at 02:00",
         "next_action_at": "2025-06-18T02:00:00+02:00",
         "plan": [
-            {"start": "2025-06-18T02:00:00+02:00", "end": "2025-06-18T03:00:00+02:00", "price": 0.05,
-             "energy_kwh": 11.04},
-            {"start": "2025-06-18T03:00:00+02:00", "end": "2025-06-18T03:21:31+02:00", "price": 0.05,
-             "energy_kwh": 3.96},
+            {
+                "start": "2025-06-18T02:00:00+02:00",
+                "end": "2025-06-18T03:00:00+02:00",
+                "price": 0.05,
+                "energy_kwh": 11.04,
+            },
+            {
+                "start": "2025-06-18T03:00:00+02:00",
+                "end": "2025-06-18T03:21:31+02:00",
+                "price": 0.05,
+                "energy_kwh": 3.96,
+            },
         ],
         "plan_energy_kwh": 15.0,
         "plan_cost": 0.75,

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ampeco_ev_charger.commands import SET_MAX_CURRENT, START, STOP
+from ampeco_ev_charger.const import SET_MAX_CURRENT, START, STOP
 from ampeco_ev_charger.smart.governor import (
     Action,
     ChargerState,
@@ -56,13 +56,21 @@ def test_nothing_at_all_while_the_api_fails():
     assert rule(Wish(True, 6), replace(CHARGING, current_limit_a=16, api_ok=False)).action is None
 
 
-@pytest.mark.parametrize(("limit", "wanted", "sent"), [
-    (10, 11, None), (10, 9, None), (10, 10, None),  # within the deadband
-    (10, 12, 12), (10, 8, 8),  # beyond it
-    (15, 16, 16), (7, 6, 6),  # the range's edges always pass
-    (16, 40, None), (8, 2, 6),  # clamped into the range first
-    (None, 10, 10),  # an unknown limit is set
-])
+@pytest.mark.parametrize(
+    ("limit", "wanted", "sent"),
+    [
+        (10, 11, None),
+        (10, 9, None),
+        (10, 10, None),  # within the deadband
+        (10, 12, 12),
+        (10, 8, 8),  # beyond it
+        (15, 16, 16),
+        (7, 6, 6),  # the range's edges always pass
+        (16, 40, None),
+        (8, 2, 6),  # clamped into the range first
+        (None, 10, 10),  # an unknown limit is set
+    ],
+)
 def test_deadband(limit, wanted, sent):
     ruling = rule(Wish(True, wanted), replace(CHARGING, current_limit_a=limit))
     assert ruling.action == (None if sent is None else Action(SET_MAX_CURRENT, sent))
@@ -112,19 +120,26 @@ def test_a_different_command_after_the_wait_counts_from_one():
     assert other.action == Action(SET_MAX_CURRENT, 10) and other.memory.pending.attempts == 1
 
 
-@pytest.mark.parametrize(("cap", "low", "high", "expected"), [
-    (None, None, None, (6, 32)),
-    (None, 6, 16, (6, 16)),
-    (10, 6, 16, (6, 10)),
-    (20, 6, 16, (6, 16)),
-    (None, 0, 32.0, (6, 32)),
-    (None, 7.5, 15.9, (8, 15)),
-    (6, 8, 16, (8, 8)),
-])
+@pytest.mark.parametrize(
+    ("cap", "low", "high", "expected"),
+    [
+        (None, None, None, (6, 32)),
+        (None, 6, 16, (6, 16)),
+        (10, 6, 16, (6, 10)),
+        (20, 6, 16, (6, 16)),
+        (None, 0, 32.0, (6, 32)),
+        (None, 7.5, 15.9, (8, 15)),
+        (6, 8, 16, (8, 8)),
+    ],
+)
 def test_amps_bounds(cap, low, high, expected):
     assert amps_bounds(cap, replace(IDLE, allowed_min_a=low, allowed_max_a=high)) == expected
 
 
 def test_actions_read_as_words():
     assert [str(a) for a in (Action(START, 16), Action(START), Action(STOP), Action(SET_MAX_CURRENT, 8))] == [
-        "start at 16 A", "start", "stop", "set the current to 8 A"]
+        "start at 16 A",
+        "start",
+        "stop",
+        "set the current to 8 A",
+    ]

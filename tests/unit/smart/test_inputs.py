@@ -9,8 +9,12 @@ from ampeco_ev_charger.smart.inputs import Inputs, next_departure, power_w, read
 OSLO = ZoneInfo("Europe/Oslo")
 NOW = datetime(2025, 6, 17, 18, tzinfo=OSLO)
 CONFIG = SmartConfig(
-    mode_entity="input_select.ev_mode", grid_power_entity="sensor.grid", battery_power_entity="sensor.battery",
-    price_entity="sensor.prices", departure_entity="input_datetime.leave", target_energy_entity="input_number.kwh",
+    mode_entity="input_select.ev_mode",
+    grid_power_entity="sensor.grid",
+    battery_power_entity="sensor.battery",
+    price_entity="sensor.prices",
+    departure_entity="input_datetime.leave",
+    target_energy_entity="input_number.kwh",
 )
 PRICE = {"start": "2025-06-17T18:00:00+02:00", "end": "2025-06-17T19:00:00+02:00", "value": 0.31}
 
@@ -20,14 +24,18 @@ def state(value, **attributes):
 
 
 def test_everything_read_from_home_assistant_states():
-    inputs = read_inputs(CONFIG, {
-        "input_select.ev_mode": state("Solar"),
-        "sensor.grid": state("-1.5", unit_of_measurement="kW"),
-        "sensor.battery": state("300", unit_of_measurement="W"),
-        "sensor.prices": state("0.31", raw_today=[PRICE], raw_tomorrow=[]),
-        "input_datetime.leave": state("07:00:00", has_date=False, has_time=True),
-        "input_number.kwh": state("20.0", unit_of_measurement="kWh"),
-    }, NOW)
+    inputs = read_inputs(
+        CONFIG,
+        {
+            "input_select.ev_mode": state("Solar"),
+            "sensor.grid": state("-1.5", unit_of_measurement="kW"),
+            "sensor.battery": state("300", unit_of_measurement="W"),
+            "sensor.prices": state("0.31", raw_today=[PRICE], raw_tomorrow=[]),
+            "input_datetime.leave": state("07:00:00", has_date=False, has_time=True),
+            "input_number.kwh": state("20.0", unit_of_measurement="kWh"),
+        },
+        NOW,
+    )
     assert inputs.mode == "Solar" and inputs.grid_power_w == -1500 and inputs.battery_power_w == 300
     assert inputs.departure == datetime(2025, 6, 18, 7, tzinfo=OSLO) and inputs.target_energy_kwh == 20
     assert [p.value for p in inputs.prices] == [0.31]
@@ -48,24 +56,35 @@ def test_an_unusable_target_is_missing():
         assert read_inputs(CONFIG, {"input_number.kwh": state(value)}, NOW).target_energy_kwh is None
 
 
-@pytest.mark.parametrize(("value", "unit", "watts"), [
-    ("1200", None, 1200), ("1.2", "kW", 1200), ("-0.5", "kw", -500), ("0.002", "MW", 2000), ("7", "A", None),
-    ("inf", "W", None), ("on", "W", None),
-])
+@pytest.mark.parametrize(
+    ("value", "unit", "watts"),
+    [
+        ("1200", None, 1200),
+        ("1.2", "kW", 1200),
+        ("-0.5", "kw", -500),
+        ("0.002", "MW", 2000),
+        ("7", "A", None),
+        ("inf", "W", None),
+        ("on", "W", None),
+    ],
+)
 def test_power_in_watts(value, unit, watts):
     assert power_w(value, {} if unit is None else {"unit_of_measurement": unit}) == watts
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("07:00:00", datetime(2025, 6, 18, 7, tzinfo=OSLO)),  # time only: the next 07:00
-    ("19:30", datetime(2025, 6, 17, 19, 30, tzinfo=OSLO)),  # later today
-    ("18:00:00", datetime(2025, 6, 18, 18, tzinfo=OSLO)),  # now is not the next occurrence
-    ("2025-06-20 06:15:00", datetime(2025, 6, 20, 6, 15, tzinfo=OSLO)),  # date and time
-    ("2025-06-17 08:00:00", datetime(2025, 6, 17, 8, tzinfo=OSLO)),  # passed: the decision says so
-    ("2025-06-20T06:15:00+00:00", datetime(2025, 6, 20, 6, 15, tzinfo=timezone.utc)),
-    ("2025-06-20", None),  # a date has no time to leave by
-    ("soon", None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("07:00:00", datetime(2025, 6, 18, 7, tzinfo=OSLO)),  # time only: the next 07:00
+        ("19:30", datetime(2025, 6, 17, 19, 30, tzinfo=OSLO)),  # later today
+        ("18:00:00", datetime(2025, 6, 18, 18, tzinfo=OSLO)),  # now is not the next occurrence
+        ("2025-06-20 06:15:00", datetime(2025, 6, 20, 6, 15, tzinfo=OSLO)),  # date and time
+        ("2025-06-17 08:00:00", datetime(2025, 6, 17, 8, tzinfo=OSLO)),  # passed: the decision says so
+        ("2025-06-20T06:15:00+00:00", datetime(2025, 6, 20, 6, 15, tzinfo=timezone.utc)),
+        ("2025-06-20", None),  # a date has no time to leave by
+        ("soon", None),
+    ],
+)
 def test_departure(value, expected):
     assert next_departure(value, NOW) == expected
 

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ampeco_ev_charger.commands import SET_MAX_CURRENT, START
+from ampeco_ev_charger.const import SET_MAX_CURRENT, START
 from ampeco_ev_charger.smart.governor import Action, GovernorMemory, Pending
 from ampeco_ev_charger.smart.memory import SmartMemory
 from ampeco_ev_charger.smart.planner import Plan, PlannedSlot
@@ -16,7 +16,9 @@ FULL = SmartMemory(
     code="cheapest/slot/charging",
     solar=SolarTimers(surplus_since=T0, shortfall_since=None),
     governor=GovernorMemory(last_change=T0, pending=Pending(Action(START, 16), T0, attempts=2)),
-    plan=Plan((PlannedSlot(T0, T0 + timedelta(minutes=30), 0.07, 5.5),), 5.5, T0 + timedelta(hours=8), T0.astimezone(CEST)),
+    plan=Plan(
+        (PlannedSlot(T0, T0 + timedelta(minutes=30), 0.07, 5.5),), 5.5, T0 + timedelta(hours=8), T0.astimezone(CEST)
+    ),
     plugged_meter_kwh=1234.5,
     session_open=True,
     hands_off=True,
@@ -41,7 +43,12 @@ def test_each_unusable_part_starts_empty_and_the_rest_is_kept():
     data["session_open"] = "yes"
     memory = SmartMemory.from_dict(data)
     assert memory.solar == SolarTimers() and memory.governor == GovernorMemory(last_change=T0)
-    assert (memory.plugged_meter_kwh, memory.session_open, memory.hands_off, memory.plan) == (None, False, True, FULL.plan)
+    assert (memory.plugged_meter_kwh, memory.session_open, memory.hands_off, memory.plan) == (
+        None,
+        False,
+        True,
+        FULL.plan,
+    )
 
 
 def test_half_a_plan_is_no_plan():
@@ -52,11 +59,16 @@ def test_half_a_plan_is_no_plan():
     assert SmartMemory.from_dict(data).plan is None
 
 
-@pytest.mark.parametrize(("pending", "expected"), [
-    ({"action": {"name": SET_MAX_CURRENT, "amps": 10}, "sent_at": T0.isoformat(), "attempts": 0},
-     Pending(Action(SET_MAX_CURRENT, 10), T0, 1)),
-    ({"action": {"name": START, "amps": "16"}, "sent_at": T0.isoformat()}, None),
-    ({"action": {"name": START}, "sent_at": "yesterday"}, None),
-])
+@pytest.mark.parametrize(
+    ("pending", "expected"),
+    [
+        (
+            {"action": {"name": SET_MAX_CURRENT, "amps": 10}, "sent_at": T0.isoformat(), "attempts": 0},
+            Pending(Action(SET_MAX_CURRENT, 10), T0, 1),
+        ),
+        ({"action": {"name": START, "amps": "16"}, "sent_at": T0.isoformat()}, None),
+        ({"action": {"name": START}, "sent_at": "yesterday"}, None),
+    ],
+)
 def test_a_pending_command(pending, expected):
     assert SmartMemory.from_dict({"governor": {"pending": pending}}).governor.pending == expected

@@ -21,8 +21,9 @@ def hourly(*values: float, first: datetime = T0) -> list[PriceSlot]:
 
 
 def plan(prices, needed, now=T0, departure=None, charging=False) -> Plan:
-    return plan_cheapest(prices, now=now, departure=departure or at(len(prices)), needed_kwh=needed, power_kw=KW,
-                         charging=charging)
+    return plan_cheapest(
+        prices, now=now, departure=departure or at(len(prices)), needed_kwh=needed, power_kw=KW, charging=charging
+    )
 
 
 def spans(p: Plan) -> list[tuple[float, float]]:

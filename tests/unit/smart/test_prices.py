@@ -11,19 +11,28 @@ def hour(h: int, day: int = 1) -> datetime:
 
 
 def nordpool(day: int, values: list) -> list[dict]:
-    return [{"start": hour(h, day).isoformat(), "end": hour(h + 1, day).isoformat(), "value": v}
-            for h, v in enumerate(values)]
+    return [
+        {"start": hour(h, day).isoformat(), "end": hour(h + 1, day).isoformat(), "value": v}
+        for h, v in enumerate(values)
+    ]
 
 
 def test_nordpool_today_and_tomorrow_in_time_order():
     slots = parse_prices({"raw_tomorrow": nordpool(2, [0.3, 0.1]), "raw_today": nordpool(1, [0.2, 0.4])}, NORDPOOL)
-    assert slots == (PriceSlot(hour(0), hour(1), 0.2), PriceSlot(hour(1), hour(2), 0.4),
-                     PriceSlot(hour(0, 2), hour(1, 2), 0.3), PriceSlot(hour(1, 2), hour(2, 2), 0.1))
+    assert slots == (
+        PriceSlot(hour(0), hour(1), 0.2),
+        PriceSlot(hour(1), hour(2), 0.4),
+        PriceSlot(hour(0, 2), hour(1, 2), 0.3),
+        PriceSlot(hour(1, 2), hour(2, 2), 0.1),
+    )
 
 
 def test_tomorrow_not_yet_published_is_left_out():
-    attributes = {"raw_today": nordpool(1, [0.2] * 24), "raw_tomorrow": nordpool(2, [None] * 24),
-                  "tomorrow_valid": False}
+    attributes = {
+        "raw_today": nordpool(1, [0.2] * 24),
+        "raw_tomorrow": nordpool(2, [None] * 24),
+        "tomorrow_valid": False,
+    }
     slots = parse_prices(attributes, NORDPOOL)
     assert len(slots) == 24 and slots[-1].end == hour(24)
 
@@ -46,8 +55,10 @@ def test_unusable_entries_are_skipped_not_guessed():
         "not a mapping",
         {"start": hour(9).isoformat(), "end": hour(10).isoformat(), "value": 0},
     ]
-    assert parse_prices({"prices": entries}, ("prices",)) == (PriceSlot(hour(0), hour(1), 0.25),
-                                                             PriceSlot(hour(9), hour(10), 0.0))
+    assert parse_prices({"prices": entries}, ("prices",)) == (
+        PriceSlot(hour(0), hour(1), 0.25),
+        PriceSlot(hour(9), hour(10), 0.0),
+    )
 
 
 def test_duplicates_and_overlaps_keep_the_first_entry():
@@ -58,12 +69,18 @@ def test_duplicates_and_overlaps_keep_the_first_entry():
 
 
 def test_entso_e_entries_without_an_end_last_until_the_next_start():
-    entries = [{"time": "2025-01-01 00:00:00+01:00", "price": 0.2}, {"time": "2025-01-01 00:15:00+01:00", "price": 0.3},
-               {"time": "2025-01-01 01:00:00+01:00", "price": 0.4}]
+    entries = [
+        {"time": "2025-01-01 00:00:00+01:00", "price": 0.2},
+        {"time": "2025-01-01 00:15:00+01:00", "price": 0.3},
+        {"time": "2025-01-01 01:00:00+01:00", "price": 0.4},
+    ]
     slots = parse_prices({"prices_today": entries}, ("prices_today",))
     quarter = timedelta(minutes=15)
-    assert [(s.start, s.end) for s in slots] == [(hour(0), hour(0) + quarter), (hour(0) + quarter, hour(0) + 2 * quarter),
-                                                 (hour(1), hour(1) + quarter)]
+    assert [(s.start, s.end) for s in slots] == [
+        (hour(0), hour(0) + quarter),
+        (hour(0) + quarter, hour(0) + 2 * quarter),
+        (hour(1), hour(1) + quarter),
+    ]
 
 
 def test_a_lone_entry_without_an_end_lasts_an_hour():
@@ -75,13 +92,17 @@ def test_octopus_and_hand_made_variants():
     assert parse_prices({"rates": octopus}, ("rates",))[0].value == 0.15
     custom = [{"starts_at": "2025-01-01T00:00:00Z", "ends_at": "2025-01-01T01:00:00Z", "price": 12}]
     slot = parse_prices({"x": custom}, ("x",))[0]
-    assert (slot.start, slot.end, slot.value) == (datetime(2025, 1, 1, tzinfo=timezone.utc),
-                                                 datetime(2025, 1, 1, 1, tzinfo=timezone.utc), 12.0)
+    assert (slot.start, slot.end, slot.value) == (
+        datetime(2025, 1, 1, tzinfo=timezone.utc),
+        datetime(2025, 1, 1, 1, tzinfo=timezone.utc),
+        12.0,
+    )
 
 
 def test_datetimes_are_accepted_as_they_are():
     assert parse_prices({"p": [{"start": hour(1), "end": hour(2), "value": 1.5}]}, ("p",)) == (
-        PriceSlot(hour(1), hour(2), 1.5),)
+        PriceSlot(hour(1), hour(2), 1.5),
+    )
 
 
 def test_price_at():

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from ampeco_ev_charger.commands import START, STOP
+from ampeco_ev_charger.const import START, STOP
 
 from .day import CLOUDS, CONFIG, MIN_A, PHASES, PRICE, VOLTS, Day, at, cheapest_night, simulate, solar_day
 
@@ -97,8 +97,15 @@ def test_an_outage_and_a_home_assistant_restart_in_the_night_lose_nothing():
         if at(1, 50, days=1) <= now < at(2, 30, days=1):
             states[PRICE] = {"state": "unavailable", "attributes": {}}
 
-    day = simulate("cheapest", start=at(1, days=1), end=at(7, days=1), plugged=(at(1, days=1), at(8, days=1)),
-                   car_needs_kwh=35.0, api_down=(at(2, days=1), at(2, 20, days=1)), inputs_hook=price_sensor_restarting)
+    day = simulate(
+        "cheapest",
+        start=at(1, days=1),
+        end=at(7, days=1),
+        plugged=(at(1, days=1), at(8, days=1)),
+        car_needs_kwh=35.0,
+        api_down=(at(2, days=1), at(2, 20, days=1)),
+        inputs_hook=price_sensor_restarting,
+    )
     assert round(day.energy_by(at(7, days=1)), 3) >= 20.0
     assert all(not at(2, days=1) <= s.at < at(2, 20, days=1) for s in day.sent)
     assert day.pointless == [] and day.starts <= 2

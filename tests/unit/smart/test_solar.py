@@ -12,19 +12,37 @@ def s(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def follow(surplus: float, *, charging: bool = False, timers: SolarTimers = SolarTimers(), now: datetime = T0,
-           keep_minimum: bool = False) -> SolarOutcome:
-    return follow_surplus(surplus, charging=charging, keep_minimum=keep_minimum, bounds=(6, 16), watts_per_amp=WPA,
-                          start_delay=60, stop_delay=180, timers=timers, now=now)
+def follow(
+    surplus: float,
+    *,
+    charging: bool = False,
+    timers: SolarTimers = SolarTimers(),
+    now: datetime = T0,
+    keep_minimum: bool = False,
+) -> SolarOutcome:
+    return follow_surplus(
+        surplus,
+        charging=charging,
+        keep_minimum=keep_minimum,
+        bounds=(6, 16),
+        watts_per_amp=WPA,
+        start_delay=60,
+        stop_delay=180,
+        timers=timers,
+        now=now,
+    )
 
 
-@pytest.mark.parametrize(("grid", "car", "battery", "expected"), [
-    (-3000, 0, None, 3000),  # exporting 3 kW, no car
-    (-3000, 2000, None, 5000),  # the car's own draw is surplus it already takes
-    (500, 4140, None, 3640),  # importing 500 W while the car draws 4.14 kW
-    (0, 0, 1500, 1500),  # the home battery soaks up 1.5 kW: the car may take it first
-    (0, 4000, -1000, 3000),  # the battery gives 1 kW: not surplus, the car must not drain it
-])
+@pytest.mark.parametrize(
+    ("grid", "car", "battery", "expected"),
+    [
+        (-3000, 0, None, 3000),  # exporting 3 kW, no car
+        (-3000, 2000, None, 5000),  # the car's own draw is surplus it already takes
+        (500, 4140, None, 3640),  # importing 500 W while the car draws 4.14 kW
+        (0, 0, 1500, 1500),  # the home battery soaks up 1.5 kW: the car may take it first
+        (0, 4000, -1000, 3000),  # the battery gives 1 kW: not surplus, the car must not drain it
+    ],
+)
 def test_surplus_the_car_may_take(grid, car, battery, expected):
     assert surplus_w(grid, car, battery) == expected
 
@@ -83,6 +101,15 @@ def test_min_solar_never_stops_and_adds_surplus_above_the_minimum():
 
 
 def test_no_start_delay_starts_at_once():
-    out = follow_surplus(5000, charging=False, keep_minimum=False, bounds=(6, 16), watts_per_amp=WPA, start_delay=0,
-                         stop_delay=0, timers=SolarTimers(), now=T0)
+    out = follow_surplus(
+        5000,
+        charging=False,
+        keep_minimum=False,
+        bounds=(6, 16),
+        watts_per_amp=WPA,
+        start_delay=0,
+        stop_delay=0,
+        timers=SolarTimers(),
+        now=T0,
+    )
     assert out.charge and out.code == "start"

@@ -1,17 +1,7 @@
-"""Typed errors: of the AMPECO API (callers decide on the kind of failure, never on message text), and of
-the configuration.
+"""Typed errors of the AMPECO API: callers decide on the kind of failure, never on message text.
 
-Messages are written for the person reading the Home Assistant log and never contain the token.
+Messages are written for a person reading a log and never contain the token.
 """
-
-
-class ConfigError(ValueError):
-    """A configuration mistake; `key` is the apps.yaml path of the offending key."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"configuration error in `{key}`: {problem}")
-        self.key = key
-        self.problem = problem
 
 
 class AmpecoError(Exception):

@@ -6,94 +6,15 @@ reading stays, marked `stale`, until `unavailable_after` seconds have passed sin
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
-from .lifecycle import Memory, SessionSummary
-from .models import ChargePoint, Evse, Session
-from .status import is_known_status
-from .units import rounded
+from ..ampeco import ChargePoint, as_amps, is_known_status, rounded, status_is
+from ..runtime.view import ChargerView
+from ..times import iso_time
+from .hass import EntityState
 
 ATTRIBUTION = "Data provided by the AMPECO cloud"
 UNAVAILABLE = "unavailable"
-
-
-@dataclass(frozen=True)
-class PollStatus:
-    delay: float
-    next_poll: float
-    is_charging: bool
-    retry_count: int = 0
-    error: str | None = None
-
-
-def display_name(configured: str | None, charge_point: ChargePoint | None, chargepoint_id: str) -> str:
-    """What entity names start with: the configured name, else the vendor app's, else the id."""
-    if configured:
-        return configured
-    if charge_point is not None and charge_point.name:
-        return charge_point.name
-    return f"AMPECO Charger {chargepoint_id}"
-
-
-@dataclass(frozen=True)
-class ChargerView:
-    """Everything the sensors show about one charger at one moment."""
-
-    chargepoint_id: str
-    slug: str
-    configured_name: str | None
-    charge_point: ChargePoint | None
-    evse: Evse | None
-    memory: Memory
-    poll: PollStatus
-    last_success: float | None
-    now: float
-    unavailable_after: float
-    problem: str | None = None
-
-    @property
-    def name(self) -> str:
-        return display_name(self.configured_name, self.charge_point, self.chargepoint_id)
-
-    @property
-    def session(self) -> Session | None:
-        """The open session as the API shows it now."""
-        return self.evse.open_session if self.evse is not None else None
-
-    @property
-    def summary(self) -> SessionSummary | None:
-        """The current session if one is open, else the last one (energy and duration stay visible)."""
-        return self.memory.session if self.session is not None else self.memory.last_session
-
-    @property
-    def stale(self) -> bool:
-        return self.poll.error is not None or self.problem is not None
-
-    @property
-    def available(self) -> bool:
-        if self.charge_point is None or self.last_success is None:
-            return False
-        return not (self.stale and self.now - self.last_success >= self.unavailable_after)
-
-    @property
-    def problem_reason(self) -> str | None:
-        """Why the user should look: the cloud or the token fails, the configuration is off, or a fault."""
-        if self.poll.error or self.problem:
-            return self.poll.error or self.problem
-        status = (self.evse.status or "").lower() if self.evse is not None else ""
-        if status == "faulted":
-            return "the charger reports a fault"
-        if status == "unavailable":
-            return "the charger is unavailable (offline or out of service)"
-        return None
-
-
-@dataclass(frozen=True)
-class EntityState:
-    entity_id: str
-    state: Any
-    attributes: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -104,7 +25,7 @@ class Sensor:
     name: str
     icon: str
     state: Callable[[ChargerView], Any]
-    attributes: Callable[[ChargerView], dict[str, Any]] = lambda view: {}
+    attributes: Callable[[ChargerView], dict[str, Any]] = lambda _view: {}
     unit: str | None = None
     device_class: str | None = None
     state_class: str | None = None
@@ -112,16 +33,6 @@ class Sensor:
     # Describes the app itself, so it is shown even when the cloud cannot be read.
     always_available: bool = False
     domain: str = "sensor"
-
-
-def _amps(value: float | None) -> float | int | None:
-    if value is None:
-        return None
-    return int(value) if float(value).is_integer() else round(value, 1)
-
-
-def _iso(timestamp: float | None) -> str | None:
-    return None if timestamp is None else datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds")
 
 
 def _cp(view: ChargerView) -> ChargePoint:
@@ -142,7 +53,7 @@ def _current(view: ChargerView) -> float | int:
     limit = _cp(view).max_current_a
     if view.session is None or limit is None:
         return 0
-    return _amps(limit) or 0
+    return as_amps(limit) or 0
 
 
 def _session_attributes(view: ChargerView) -> dict[str, Any]:
@@ -191,15 +102,15 @@ def _poll_attributes(view: ChargerView) -> dict[str, Any]:
     return {
         "is_charging": view.poll.is_charging,
         "retry_count": view.poll.retry_count,
-        "next_poll": _iso(view.poll.next_poll),
-        "last_update": _iso(view.last_success),
+        "next_poll": iso_time(view.poll.next_poll),
+        "last_update": iso_time(view.last_success),
         "last_error": view.poll.error or view.problem,
     }
 
 
 def _limit_attributes(view: ChargerView) -> dict[str, Any]:
     low, high = _cp(view).current_range
-    return {"allowed_min_current": _amps(low), "allowed_max_current": _amps(high)}
+    return {"allowed_min_current": as_amps(low), "allowed_max_current": as_amps(high)}
 
 
 def _month_attributes(view: ChargerView) -> dict[str, Any]:
@@ -224,8 +135,8 @@ def _on(flag: bool | None) -> str | None:
 def _charging(view: ChargerView) -> str | None:
     """Power flows (or the charger says it is charging and power is about to show)."""
     session = view.session
-    status = (view.evse.status or "").lower() if view.evse is not None else ""
-    return _on(session is not None and ((session.power_kw or 0) > 0 or status == "charging"))
+    status = view.evse.status if view.evse is not None else None
+    return _on(session is not None and ((session.power_kw or 0) > 0 or status_is(status, "charging")))
 
 
 def _plugged_in(view: ChargerView) -> str | None:
@@ -241,33 +152,102 @@ def _total_energy(view: ChargerView) -> float:
 
 SENSORS: tuple[Sensor, ...] = (
     Sensor("charger_status", "Charger Status", "mdi:ev-station", lambda v: _cp(v).status, _charger_attributes),
-    Sensor("charging_session", "Charging Session", "mdi:ev-plug-type2", _power, _session_attributes,
-           unit="kW", device_class="power", state_class="measurement"),
-    Sensor("charging_current", "Charging Current", "mdi:current-ac", _current,
-           unit="A", device_class="current", state_class="measurement"),
-    Sensor("charging_energy", "Charging Energy", "mdi:lightning-bolt", _energy,
-           unit="kWh", device_class="energy", state_class="total_increasing"),
-    Sensor("charging_duration", "Charging Duration", "mdi:timer-outline", _duration,
-           unit="min", device_class="duration"),
-    Sensor("evse_status", "EVSE Status", "mdi:ev-plug-type2", lambda v: v.evse.status if v.evse else None,
-           _evse_attributes),
-    Sensor("polling_interval", "Polling Interval", "mdi:timer-sync-outline", lambda v: round(v.poll.delay),
-           _poll_attributes, unit="s", device_class="duration", diagnostic=True, always_available=True),
-    Sensor("max_current", "Max Current", "mdi:current-ac", lambda v: _amps(_cp(v).max_current_a), _limit_attributes,
-           unit="A", device_class="current", diagnostic=True),
-    Sensor("last_month_energy", "Last Month Energy", "mdi:calendar-month",
-           lambda v: rounded(_cp(v).last_month_energy_kwh, 3), _month_attributes,
-           unit="kWh", device_class="energy", diagnostic=True),
-    Sensor("session_id", "Session ID", "mdi:identifier", lambda v: v.session.id if v.session else "none",
-           diagnostic=True),
-    Sensor("total_energy", "Total Energy", "mdi:counter", _total_energy,
-           unit="kWh", device_class="energy", state_class="total_increasing"),
-    Sensor("charging", "Charging", "mdi:battery-charging", _charging, device_class="battery_charging",
-           domain="binary_sensor"),
+    Sensor(
+        "charging_session",
+        "Charging Session",
+        "mdi:ev-plug-type2",
+        _power,
+        _session_attributes,
+        unit="kW",
+        device_class="power",
+        state_class="measurement",
+    ),
+    Sensor(
+        "charging_current",
+        "Charging Current",
+        "mdi:current-ac",
+        _current,
+        unit="A",
+        device_class="current",
+        state_class="measurement",
+    ),
+    Sensor(
+        "charging_energy",
+        "Charging Energy",
+        "mdi:lightning-bolt",
+        _energy,
+        unit="kWh",
+        device_class="energy",
+        state_class="total_increasing",
+    ),
+    Sensor(
+        "charging_duration", "Charging Duration", "mdi:timer-outline", _duration, unit="min", device_class="duration"
+    ),
+    Sensor(
+        "evse_status", "EVSE Status", "mdi:ev-plug-type2", lambda v: v.evse.status if v.evse else None, _evse_attributes
+    ),
+    Sensor(
+        "polling_interval",
+        "Polling Interval",
+        "mdi:timer-sync-outline",
+        lambda v: round(v.poll.delay),
+        _poll_attributes,
+        unit="s",
+        device_class="duration",
+        diagnostic=True,
+        always_available=True,
+    ),
+    Sensor(
+        "max_current",
+        "Max Current",
+        "mdi:current-ac",
+        lambda v: as_amps(_cp(v).max_current_a),
+        _limit_attributes,
+        unit="A",
+        device_class="current",
+        diagnostic=True,
+    ),
+    Sensor(
+        "last_month_energy",
+        "Last Month Energy",
+        "mdi:calendar-month",
+        lambda v: rounded(_cp(v).last_month_energy_kwh, 3),
+        _month_attributes,
+        unit="kWh",
+        device_class="energy",
+        diagnostic=True,
+    ),
+    Sensor(
+        "session_id", "Session ID", "mdi:identifier", lambda v: v.session.id if v.session else "none", diagnostic=True
+    ),
+    Sensor(
+        "total_energy",
+        "Total Energy",
+        "mdi:counter",
+        _total_energy,
+        unit="kWh",
+        device_class="energy",
+        state_class="total_increasing",
+    ),
+    Sensor(
+        "charging",
+        "Charging",
+        "mdi:battery-charging",
+        _charging,
+        device_class="battery_charging",
+        domain="binary_sensor",
+    ),
     Sensor("plugged_in", "Plugged In", "mdi:power-plug", _plugged_in, device_class="plug", domain="binary_sensor"),
-    Sensor("problem", "Problem", "mdi:alert-circle", lambda v: _on(v.problem_reason is not None),
-           lambda v: {"reason": v.problem_reason}, device_class="problem", domain="binary_sensor",
-           always_available=True),
+    Sensor(
+        "problem",
+        "Problem",
+        "mdi:alert-circle",
+        lambda v: _on(v.problem_reason is not None),
+        lambda v: {"reason": v.problem_reason},
+        device_class="problem",
+        domain="binary_sensor",
+        always_available=True,
+    ),
 )
 
 
@@ -281,12 +261,24 @@ def build_entities(view: ChargerView) -> list[EntityState]:
 
 
 def _identity(charger_name: str, name: str, icon: str, chargepoint_id: str) -> dict[str, Any]:
-    return {"friendly_name": f"{charger_name} {name}", "icon": icon, "chargepoint_id": chargepoint_id,
-            "attribution": ATTRIBUTION}
+    return {
+        "friendly_name": f"{charger_name} {name}",
+        "icon": icon,
+        "chargepoint_id": chargepoint_id,
+        "attribution": ATTRIBUTION,
+    }
 
 
-def charger_entity(slug: str, chargepoint_id: str, charger_name: str, key: str, name: str, icon: str, state: Any,
-                   attributes: dict[str, Any]) -> EntityState:
+def charger_entity(
+    slug: str,
+    chargepoint_id: str,
+    charger_name: str,
+    key: str,
+    name: str,
+    icon: str,
+    state: Any,
+    attributes: dict[str, Any],
+) -> EntityState:
     """A charger's entity made elsewhere (smart charging), with the attributes all of them carry."""
     return EntityState(entity_id(slug, key), state, _identity(charger_name, name, icon, chargepoint_id) | attributes)
 

@@ -1,17 +1,15 @@
-"""One configured charger at run time: its latest reading, its memory, and what it last published."""
+"""One configured charger at run time: its latest reading and its memory (what must survive a restart)."""
 
 import asyncio
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from .config import ChargerConfig
-from .entities import ChargerView, EntityState, PollStatus, build_entities, display_name
-from .errors import PayloadError
+from ..ampeco import ChargePoint, Evse, Parsed, PayloadError, Session, parse_charge_point, trimmed
+from ..config import ChargerConfig
 from .lifecycle import Memory, Transition, observe
-from .models import ChargePoint, Evse, Parsed, Session, parse_charge_point, trimmed
 from .polling import Activity, activity
-from .smart import SmartMemory
+from .view import ChargerView, PollStatus, display_name
 
 
 class Charger:
@@ -24,10 +22,8 @@ class Charger:
         self.evse: Evse | None = None
         self.last_success: float | None = None
         self.problem: str | None = None
-        self.smart_memory = SmartMemory()
         # Serialises commands: a start and a stop on one charger never interleave.
         self.lock = asyncio.Lock()
-        self._published: dict[str, tuple[Any, dict[str, Any]]] = {}
 
     @property
     def id(self) -> str:
@@ -75,7 +71,9 @@ class Charger:
     def parse(self, item: Mapping[str, Any]) -> Parsed:
         return parse_charge_point(item, self.config.units)
 
-    def update(self, item: Mapping[str, Any], charge_point: ChargePoint, evse: Evse | None, now: float) -> list[Transition]:
+    def update(
+        self, item: Mapping[str, Any], charge_point: ChargePoint, evse: Evse | None, now: float
+    ) -> list[Transition]:
         """Take a fresh reading; returns the transitions it reveals."""
         if charge_point.name is None and self.charge_point is not None:
             # A name is identity, not a reading: entity names must not flip when one answer lacks it.
@@ -101,7 +99,7 @@ class Charger:
         if self.charge_point is not None:
             self.charge_point = replace(self.charge_point, max_current_a=float(amps))
 
-    def view(self, poll: PollStatus, now: float, unavailable_after: float, error: str | None = None) -> ChargerView:
+    def view(self, poll: PollStatus, now: float, unavailable_after: float) -> ChargerView:
         return ChargerView(
             chargepoint_id=self.id,
             slug=self.config.slug,
@@ -109,33 +107,21 @@ class Charger:
             charge_point=self.charge_point,
             evse=self.evse,
             memory=self.memory,
-            poll=replace(poll, error=error),
+            poll=poll,
             last_success=self.last_success,
             now=now,
             unavailable_after=unavailable_after,
             problem=self.problem,
         )
 
-    def changed_entities(self, view: ChargerView) -> list[EntityState]:
-        """The entities whose state or attributes differ from what was last published."""
-        changed = []
-        for entity in build_entities(view):
-            published = (entity.state, entity.attributes)
-            if self._published.get(entity.entity_id) != published:
-                self._published[entity.entity_id] = published
-                changed.append(entity)
-        return changed
-
     def snapshot(self) -> dict[str, Any]:
-        return {"memory": self.memory.to_dict(), "item": self.item, "last_success": self.last_success,
-                "smart": self.smart_memory.to_dict()}
+        return {"memory": self.memory.to_dict(), "item": self.item, "last_success": self.last_success}
 
     def restore(self, saved: object) -> None:
         """Back to what a previous run saw; anything unusable in the file is skipped, never fatal."""
         if not isinstance(saved, dict):
             return
         self.memory = Memory.from_dict(saved.get("memory"))
-        self.smart_memory = SmartMemory.from_dict(saved.get("smart"))
         item, last_success = saved.get("item"), saved.get("last_success")
         if isinstance(item, dict) and isinstance(last_success, (int, float)):
             try:

@@ -168,7 +168,9 @@ class _Reader:
         return canonical_status(value)
 
 
-def parse_session(data: Mapping[str, object], units: Units, oddities: list[Oddity], where: str = "session") -> Session | None:
+def parse_session(
+    data: Mapping[str, object], units: Units, oddities: list[Oddity], where: str = "session"
+) -> Session | None:
     """A session object (bare, or wrapped as `{"session": {...}}`); None when it has no id."""
     inner = data.get("session")
     if isinstance(inner, Mapping):
@@ -279,9 +281,18 @@ def item_id(item: Mapping[str, object]) -> str | None:
 
 
 # Bulky parts of an answer the parser never reads (tariffs, smart-charging settings, billing periods).
-_BULK = {"charge_point": ("smart_charging", "scheduling_intervals", "subscription"), "evse": ("tariff",),
-         "session": ("smartCharging", "smartChargingSchedule", "lastPeriod", "chargingPeriods", "powerStats",
-                     "paymentDetails")}
+_BULK = {
+    "charge_point": ("smart_charging", "scheduling_intervals", "subscription"),
+    "evse": ("tariff",),
+    "session": (
+        "smartCharging",
+        "smartChargingSchedule",
+        "lastPeriod",
+        "chargingPeriods",
+        "powerStats",
+        "paymentDetails",
+    ),
+}
 
 
 def trimmed(item: Mapping[str, object]) -> dict[str, object]:

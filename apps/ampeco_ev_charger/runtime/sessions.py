@@ -10,13 +10,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..ampeco import AmpecoClient, AmpecoError, ChargePoint, Evse, Oddity, parse_session, suggests_session
 from .charger import Charger
-from .client import AmpecoClient
-from .errors import AmpecoError
-from .host import Logbook
 from .lifecycle import SessionEnded, Transition, reconcile, with_final
-from .models import ChargePoint, Evse, Oddity, parse_session
-from .status import suggests_session
+from .logbook import Logbook
 
 Reading = tuple[Charger, Mapping[str, Any], ChargePoint]
 
@@ -51,7 +48,7 @@ async def with_final_numbers(
     client: AmpecoClient, charger: Charger, transitions: list[Transition], logbook: Logbook
 ) -> list[Transition]:
     """Ended sessions completed from the session's own answer (the last poll may be 30 s old)."""
-    completed = []
+    completed: list[Transition] = []
     for transition in transitions:
         if isinstance(transition, SessionEnded):
             summary = transition.session
@@ -63,8 +60,9 @@ async def with_final_numbers(
             session = parse_session(raw, charger.config.units, []) if raw else None
             summary = with_final(summary, session) if session else summary
             charger.memory.finalise(summary)
-            transition = SessionEnded(summary)
-        completed.append(transition)
+            completed.append(SessionEnded(summary))
+        else:
+            completed.append(transition)
     return completed
 
 

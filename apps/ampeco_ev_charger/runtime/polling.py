@@ -9,9 +9,7 @@ readings stay the same, so a car left plugged in costs no more than an idle char
 import enum
 from dataclasses import dataclass
 
-from .errors import AmpecoError, AuthError, RateLimitError
-from .models import Evse
-from .status import suggests_session
+from ..ampeco import AmpecoError, AuthError, Evse, RateLimitError, status_is, suggests_session
 
 
 class Activity(enum.IntEnum):
@@ -53,7 +51,7 @@ class PollPolicy:
             return self.confirm_fast if confirming < self.confirm_fast_for else self.confirm_slow
         if isinstance(error, AuthError):
             return self.auth_interval * (1 - self.jitter * rand)
-        backoff = min(self.max_backoff, normal * 2 ** min(failures - 1, 32)) * (1 - self.jitter * rand)
+        backoff = min(self.max_backoff, normal * 2.0 ** min(failures - 1, 32)) * (1 - self.jitter * rand)
         if isinstance(error, RateLimitError) and error.retry_after is not None:
             return max(backoff, error.retry_after)
         return backoff
@@ -63,7 +61,7 @@ class PollPolicy:
         if activity is Activity.CHARGING:
             return self.charging_interval
         if activity is Activity.POSSIBLE:
-            return min(self.idle_interval, self.charging_interval * 2 ** min(quiet_rounds, 32))
+            return min(self.idle_interval, self.charging_interval * 2.0 ** min(quiet_rounds, 32))
         return self.idle_interval
 
 
@@ -72,7 +70,7 @@ def activity(evse: Evse | None, session_known: bool = False) -> Activity:
     if evse is None:
         return Activity.POSSIBLE if session_known else Activity.IDLE
     session = evse.open_session
-    if (session is not None and (session.power_kw or 0) > 0) or (evse.status or "").lower() == "charging":
+    if (session is not None and (session.power_kw or 0) > 0) or status_is(evse.status, "charging"):
         return Activity.CHARGING
     if session is not None or session_known or suggests_session(evse.status):
         return Activity.POSSIBLE

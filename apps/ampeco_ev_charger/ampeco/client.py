@@ -1,6 +1,6 @@
 """The AMPECO driver-app API for one account (host + token): endpoints, auth, timeouts, typed errors.
 
-Knows nothing of Home Assistant. Answers come back as plain JSON mappings with their envelopes removed;
+Knows nothing of Home Assistant or AppDaemon. Answers come back as plain JSON mappings with their envelopes removed;
 `models` turns them into dataclasses. One request at a time per account (the cloud sees one polite
 client), a shared semaphore bounds requests across accounts, and a 429 blocks every request until the
 server's `Retry-After` has passed.
@@ -18,7 +18,6 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import aiohttp
 
-from . import __version__
 from .errors import (
     AmpecoError,
     AuthError,
@@ -58,6 +57,7 @@ class AmpecoClient:
         limiter: asyncio.Semaphore | None = None,
         on_request: Callable[[RequestRecord], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        user_agent: str = "ampeco-client",
     ) -> None:
         self._session = session
         self._base = host.rstrip("/") + API_PATH
@@ -66,6 +66,7 @@ class AmpecoClient:
         self._limiter = limiter
         self._on_request = on_request
         self._clock = clock
+        self._user_agent = user_agent
         self._lock = asyncio.Lock()
         self._blocked_until = 0.0
         # Tenants differ: which EVSE field start takes, and which path ends a session. Learnt on first use.
@@ -117,7 +118,7 @@ class AmpecoClient:
         """
         values = {"id": evse_id, "identifier": evse_identifier}
         keys = [self._evse_key, "identifier" if self._evse_key == "id" else "id"]
-        attempts = [(key, values[key]) for key in keys if values[key]]
+        attempts = [(key, value) for key in keys if (value := values[key])]
         if len(attempts) == 2 and attempts[0][1] == attempts[1][1]:
             attempts.pop()
         *fallbacks, (last_key, last_value) = attempts
@@ -182,11 +183,13 @@ class AmpecoClient:
         self._record(method, path, status, None, started)
         return answer
 
-    async def _exchange(self, method: str, url: str, body: Mapping[str, Any] | None) -> tuple[int, Mapping[str, str], bytes]:
+    async def _exchange(
+        self, method: str, url: str, body: Mapping[str, Any] | None
+    ) -> tuple[int, Mapping[str, str], bytes]:
         headers = {
             "Authorization": f"Bearer {self._token}",
             "Accept": "application/json",
-            "User-Agent": f"ampeco-ev-charger-appdaemon/{__version__}",
+            "User-Agent": self._user_agent,
         }
         for _ in range(_MAX_REDIRECTS + 1):
             try:
@@ -202,7 +205,9 @@ class AmpecoClient:
             except aiohttp.ClientConnectorCertificateError:
                 raise TransportError("the AMPECO host's TLS certificate did not verify") from None
             except aiohttp.ClientConnectorError as err:
-                raise TransportError(f"cannot connect to {urlsplit(url).netloc}: {err.os_error.strerror or err}") from None
+                raise TransportError(
+                    f"cannot connect to {urlsplit(url).netloc}: {err.os_error.strerror or err}"
+                ) from None
             except aiohttp.ClientError as err:
                 raise TransportError(f"connection to the AMPECO cloud failed ({type(err).__name__})") from None
         raise ServerError("the AMPECO cloud redirected too many times; check api_host")
@@ -226,9 +231,7 @@ class AmpecoClient:
         message = self._server_message(raw)
         if status in (401, 403):
             raise AuthError(
-                f"the AMPECO token was rejected (HTTP {status}{': ' + message if message else ''}); "
-                "put a new token in secrets.yaml",
-                status=status,
+                f"the AMPECO token was rejected (HTTP {status}{': ' + message if message else ''})", status=status
             )
         if status == 404:
             raise NotFoundError(message or "not found", status=status)

@@ -54,3 +54,12 @@ class Units:
     def kwh(self, value: object) -> float | None:
         number = to_number(value)
         return None if number is None else number * ENERGY_UNITS[self.energy]
+
+
+def as_amps(value: object) -> int | float | None:
+    """A current as a person reads it: 16 rather than 16.0 ("16.0" from a number helper too); a value that is
+    not whole keeps one decimal."""
+    number = to_number(value)
+    if number is None:
+        return None
+    return int(number) if number.is_integer() else round(number, 1)

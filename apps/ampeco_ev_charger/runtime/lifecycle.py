@@ -11,8 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .models import Session
-from .status import is_drawing_status
+from ..ampeco import Session, is_drawing_status
 
 _REMEMBERED_IDS = 50
 
@@ -152,6 +151,13 @@ def _remember(ids: list[str], session_id: str) -> None:
     del ids[:-_REMEMBERED_IDS]
 
 
+def _start_once(memory: Memory, summary: SessionSummary, transitions: list[Transition]) -> None:
+    """Announce a session's start, unless it already was (in this run or before a restart)."""
+    if summary.id not in memory.started:
+        _remember(memory.started, summary.id)
+        transitions.append(SessionStarted(summary))
+
+
 def _end(memory: Memory, summary: SessionSummary, transitions: list[Transition]) -> None:
     memory.session = None
     if summary.id in memory.ended:  # it came back after a glitch and ended again: count only what it added
@@ -194,18 +200,28 @@ def observe(memory: Memory, evse_status: str | None, session: Session | None) ->
     elif closed_session is not None and not first_reading and closed_session.id not in memory.ended:
         # Started and finished between two polls: still a session the user had.
         summary = summarize(closed_session)
-        if closed_session.id not in memory.started:
-            _remember(memory.started, summary.id)
-            transitions.append(SessionStarted(summary))
+        _start_once(memory, summary, transitions)
         _end(memory, summary, transitions)
 
     if open_session is not None:
         current = memory.session
         memory.session = current.updated(open_session) if current else summarize(open_session)
-        if open_session.id not in memory.started:
-            _remember(memory.started, open_session.id)
-            transitions.append(SessionStarted(memory.session))
+        _start_once(memory, memory.session, transitions)
     return transitions
+
+
+def describe(transition: Transition) -> str:
+    """A transition as a log line says it."""
+    match transition:
+        case StatusChanged(old=old, new=new):
+            return f"EVSE status {old} -> {new}"
+        case SessionStarted(session=summary):
+            return f"session {summary.id} started"
+        case SessionEnded(session=summary):
+            energy = "unknown energy" if summary.energy_kwh is None else f"{summary.energy_kwh:.3f} kWh"
+            duration = "" if summary.duration_min is None else f" in {summary.duration_min:.0f} min"
+            return f"session {summary.id} ended: {energy}{duration}"
+    raise TypeError(f"not a transition: {transition!r}")
 
 
 def with_final(summary: SessionSummary, session: Session) -> SessionSummary:
@@ -223,14 +239,13 @@ def reconcile(memory: Memory, sessions: Iterable[Session], since: float) -> list
     memory.history_since = None
     open_id = memory.session.id if memory.session else None
     missed = [
-        s for s in sessions
+        s
+        for s in sessions
         if not s.is_open and s.id not in memory.ended and s.id != open_id and (_epoch(s.stopped_at) or 0) > since
     ]
     for session in sorted(missed, key=lambda s: _epoch(s.started_at) or 0):
         summary = summarize(session)
-        if session.id not in memory.started:
-            _remember(memory.started, session.id)
-            transitions.append(SessionStarted(summary))
+        _start_once(memory, summary, transitions)
         _count_ended(memory, summary, transitions)
     return transitions
 

@@ -1,16 +1,16 @@
 import pytest
 
-from ampeco_ev_charger.commands import (
-    COMMAND_EVENTS,
-    SET_MAX_CURRENT,
-    START,
-    STOP,
-    UPDATE,
-    Command,
-    CommandError,
-    check_current,
-    parse_command,
+from ampeco_ev_charger.const import SET_MAX_CURRENT, START, STOP, UPDATE
+from ampeco_ev_charger.homeassistant.command_events import parse_command
+from ampeco_ev_charger.homeassistant.events import COMMAND_EVENTS
+from ampeco_ev_charger.runtime.commands import (
+    CommandRefused,
+    SetMaxCurrent,
+    StartCharging,
+    StopCharging,
+    UpdateData,
 )
+from ampeco_ev_charger.runtime.execute import check_current
 
 ONE = ["QNG0C18010"]
 TWO = ["QNG0C18010", "ACE0549935"]
@@ -20,8 +20,8 @@ def event(name):
     return f"ampeco_ev_charger_{name}"
 
 
-def refused(name, data, ids=TWO) -> CommandError:
-    with pytest.raises(CommandError) as caught:
+def refused(name, data, ids=TWO) -> CommandRefused:
+    with pytest.raises(CommandRefused) as caught:
         parse_command(event(name), data, ids)
     return caught.value
 
@@ -31,13 +31,14 @@ def test_the_four_command_events():
 
 
 def test_a_start_with_whole_amps():
-    assert parse_command(event(START), {"chargepoint_id": "ACE0549935", "max_current": 16}, TWO) == \
-        Command(START, "ACE0549935", 16)
+    assert parse_command(event(START), {"chargepoint_id": "ACE0549935", "max_current": 16}, TWO) == StartCharging(
+        "ACE0549935", 16
+    )
     assert parse_command(event(START), {"chargepoint_id": "ACE0549935", "max_current": 16.0}, TWO).max_current == 16
 
 
 def test_the_charger_may_be_left_out_with_one_charger():
-    assert parse_command(event(STOP), {"metadata": {"origin": "LOCAL"}}, ONE) == Command(STOP, "QNG0C18010")
+    assert parse_command(event(STOP), {"metadata": {"origin": "LOCAL"}}, ONE) == StopCharging("QNG0C18010")
 
 
 def test_charger_ids_match_whatever_the_case_or_type():
@@ -46,7 +47,7 @@ def test_charger_ids_match_whatever_the_case_or_type():
 
 
 def test_update_without_a_charger_means_every_charger():
-    assert parse_command(event(UPDATE), {}, TWO) == Command(UPDATE, None)
+    assert parse_command(event(UPDATE), {}, TWO) == UpdateData(None)
 
 
 @pytest.mark.parametrize("value", [5, 33, 16.5, "16", "abc", None, True, [16], -1, 0])
@@ -69,7 +70,7 @@ def test_missing_charger_with_two_configured():
 
 def test_set_max_current_needs_a_current():
     assert "max_current is required" in refused(SET_MAX_CURRENT, {}, ONE).message
-    assert parse_command(event(SET_MAX_CURRENT), {"max_current": 10}, ONE) == Command(SET_MAX_CURRENT, ONE[0], 10)
+    assert parse_command(event(SET_MAX_CURRENT), {"max_current": 10}, ONE) == SetMaxCurrent(ONE[0], 10)
 
 
 def test_a_current_outside_the_chargers_own_range():

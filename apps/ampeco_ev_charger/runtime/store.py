@@ -28,11 +28,11 @@ class Store:
             return {}, f"cannot read {self.path}: {err.strerror}"
         try:
             data = json.loads(text)
-            if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
-                raise ValueError("unknown format")
         except ValueError:
+            data = None
+        if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
             aside = self.path.with_name(self.path.name + ".unreadable")
-            os.replace(self.path, aside)
+            self.path.replace(aside)
             return {}, f"{self.path} was unreadable; moved it to {aside.name} and started afresh"
         return data, None
 
@@ -45,7 +45,7 @@ class Store:
                 file.write(payload)
                 file.flush()
                 os.fsync(file.fileno())
-            os.replace(tmp, self.path)
+            Path(tmp).replace(self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

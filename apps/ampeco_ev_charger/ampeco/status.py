@@ -55,3 +55,13 @@ def is_drawing_status(evse_status: str | None) -> bool:
 
 def is_closed_session_status(session_status: str | None) -> bool:
     return session_status is not None and session_status.lower() in CLOSED_SESSION_STATUSES
+
+
+def status_is(value: str | None, *names: str) -> bool:
+    """Whether a status, in whatever case it was sent, is one of `names`."""
+    return value is not None and value.lower() in {name.lower() for name in names}
+
+
+def is_suspended_status(evse_status: str | None) -> bool:
+    """The car or the charger has paused charging (a full car among them): the session stays open."""
+    return status_is(evse_status, "suspended", "suspendedEV", "suspendedEVSE")

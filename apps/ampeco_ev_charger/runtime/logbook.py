@@ -1,0 +1,42 @@
+"""Log lines a person can read: secrets redacted always, repeated problems said once per episode."""
+
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+Write = Callable[[str, str], None]  # (message, level)
+
+
+class Logbook:
+    def __init__(self, write: Write, secrets: Iterable[str]) -> None:
+        self._write = write
+        self._secrets = [s for s in secrets if s]
+        self._said: set[str] = set()
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def __call__(self, message: str, level: str = "INFO") -> None:
+        self._write(self.redact(message), level)
+
+    def once(self, key: str, message: str, level: str = "WARNING") -> None:
+        """Say `message` unless `key` was already said in this episode."""
+        if key not in self._said:
+            self._said.add(key)
+            self(message, level)
+
+    def forget(self, key: str) -> bool:
+        """End an episode: the next `once(key, ...)` speaks again. True when it had been said."""
+        if key in self._said:
+            self._said.discard(key)
+            return True
+        return False
+
+
+def one_line(err: BaseException) -> str:
+    """An unexpected exception in one log line: type, message and the innermost place it came from."""
+    frames = traceback.extract_tb(err.__traceback__)
+    place = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"{type(err).__name__}: {err}{place}"

@@ -1,0 +1,174 @@
+"""Smart charging for one charger at run time: reads its Home Assistant inputs, decides, sends the command,
+shows the decision on sensor.evse_{slug}_smart_charging, and keeps its memory with the charger's.
+
+Decides after every poll round, whenever one of its input entities changes, and when the last decision
+asked to be woken (a cheap slot starts, a surplus has lasted long enough). Decisions run one at a time and
+in the background, so neither Home Assistant nor the cloud can hold up polling.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from ..const import SET_MAX_CURRENT, START
+from ..homeassistant.entities import charger_entity
+from ..homeassistant.hass import HA_TIMEOUT, EntityState, HomeAssistant
+from ..runtime.account import Account
+from ..runtime.charger import Charger
+from ..runtime.commands import Command, Outcome, SetMaxCurrent, StartCharging, StopCharging
+from ..runtime.hub import Memorised
+from ..runtime.logbook import Logbook, one_line
+from ..runtime.timers import Scheduler, Timer, cancel_and_wait
+from . import ICON, KEY, Action, ChargerState, SmartConfig, SmartMemory, decide, read_inputs, sensor_state
+
+ORIGIN = "smart_charging"
+WAKE_TOLERANCE = 0.5  # seconds: a wake-up time this close to the one already set is left as it is
+Run = Callable[[Command, str], Awaitable[Outcome]]
+Show = Callable[[EntityState], Awaitable[None]]
+
+
+class SmartRunner:
+    def __init__(
+        self,
+        charger: Charger,
+        account: Account,
+        config: SmartConfig,
+        *,
+        ha: HomeAssistant,
+        scheduler: Scheduler,
+        logbook: Logbook,
+        run: Run,
+        show: Show,
+    ) -> None:
+        self.charger = charger
+        self.account = account
+        self.config = config
+        self.ha = ha
+        self.scheduler = scheduler
+        self.logbook = logbook
+        self.run = run
+        self.show = show
+        self.memory = SmartMemory()
+        self._task: asyncio.Future[None] | None = None
+        self._again = False
+        self._wake = Timer(scheduler, self._on_wake)
+        self._stopped = False
+
+    @property
+    def memorised(self) -> Memorised:
+        """The plan and timers, kept in the app's memory file so a restart goes on with them."""
+
+        def load(data: object) -> None:
+            self.memory = SmartMemory.from_dict(data)
+
+        def dump() -> dict[str, Any]:
+            return self.memory.to_dict()
+
+        return Memorised("smart", dump, load)
+
+    async def start(self) -> None:
+        for entity_id in self.config.entities:
+            await self.ha.watch(entity_id, self._on_input)
+
+    async def stop(self) -> None:
+        self._stopped = True
+        await self._wake.cancel()
+        await cancel_and_wait(self._task)
+
+    def request(self) -> None:
+        """Decide soon; a request while a decision runs makes one more run after it."""
+        if self._stopped or self.charger.charge_point is None:
+            return
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.ensure_future(self._run())
+
+    async def _on_input(self, _new: str) -> None:
+        self.request()
+
+    async def _on_wake(self) -> None:
+        self.request()
+
+    async def _run(self) -> None:
+        self._again = True
+        while self._again and not self._stopped:
+            self._again = False
+            try:
+                await self._decide()
+            except Exception as err:  # a bug must never stop polling or the next decision
+                self.logbook.once(
+                    f"smart:{self.charger.id}",
+                    f"{self.charger.label}: smart charging failed: {one_line(err)}. Please report this.",
+                    "ERROR",
+                )
+
+    async def _decide(self) -> None:
+        now = datetime.fromtimestamp(self.scheduler.now(), self.ha.timezone())
+        entities = self.config.entities
+        states = dict(zip(entities, await asyncio.gather(*(self._read(e) for e in entities)), strict=True))
+        decision = decide(self.config, read_inputs(self.config, states, now), self._charger_state(), self.memory, now)
+        self.memory = decision.memory
+        if decision.notable:
+            self.logbook(f"{self.charger.label}: {decision.log_line}")
+        state, attributes = sensor_state(decision)
+        await self.show(
+            charger_entity(
+                self.charger.config.slug,
+                self.charger.id,
+                self.charger.name,
+                KEY,
+                "Smart Charging",
+                ICON,
+                state,
+                attributes,
+            )
+        )
+        await self._arm(decision.wake_at, now)
+        if decision.action is not None:
+            await self.run(self._command(decision.action), ORIGIN)
+
+    def _command(self, action: Action) -> Command:
+        cp = self.charger.id
+        if action.name == START:
+            return StartCharging(cp, action.amps)
+        if action.name == SET_MAX_CURRENT:
+            assert action.amps is not None
+            return SetMaxCurrent(cp, action.amps)
+        return StopCharging(cp)
+
+    async def _read(self, entity_id: str) -> Mapping[str, Any] | None:
+        """An input's state and attributes; None (the decision says which input is missing) when Home
+        Assistant does not answer or cannot give it."""
+        try:
+            state = await asyncio.wait_for(self.ha.read_all(entity_id), HA_TIMEOUT)
+        except Exception as err:  # Home Assistant starting, stopping or refusing: an input missing for now
+            reason = "no answer from Home Assistant" if isinstance(err, asyncio.TimeoutError) else one_line(err)
+            self.logbook.once(
+                f"smart-input:{entity_id}", f"{self.charger.label}: cannot read {entity_id}: {reason}", "WARNING"
+            )
+            return None
+        self.logbook.forget(f"smart-input:{entity_id}")
+        return state
+
+    async def _arm(self, wake_at: datetime | None, now: datetime) -> None:
+        if wake_at is None:
+            await self._wake.cancel()
+        elif self._wake.due is None or abs(self._wake.due - wake_at.timestamp()) > WAKE_TOLERANCE:
+            await self._wake.set(max(0.0, (wake_at - now).total_seconds()))
+
+    def _charger_state(self) -> ChargerState:
+        charger, charge_point = self.charger, self.charger.charge_point
+        session = charger.session
+        low, high = charge_point.current_range if charge_point else (None, None)
+        return ChargerState(
+            plugged_in=charger.evse is not None and charger.evse.car_plugged_in,
+            session_open=charger.session_id is not None,
+            power_kw=(session.power_kw or 0.0) if session is not None else 0.0,
+            current_limit_a=charger.current_limit,
+            allowed_min_a=low,
+            allowed_max_a=high,
+            energy_meter_kwh=charger.memory.total_energy_kwh,
+            api_ok=self.account.error is None and charger.problem is None,
+        )

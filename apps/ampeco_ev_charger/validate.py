@@ -1,0 +1,70 @@
+"""Reading apps.yaml values: each mistake becomes one ConfigError naming the key, in words a user can act on.
+
+Shared by the app's configuration and smart charging's, so both say the same thing about the same mistake.
+"""
+
+import contextlib
+import math
+import re
+from collections.abc import Mapping
+
+
+class ConfigError(ValueError):
+    """A configuration mistake; `key` is the apps.yaml path of the offending key."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"configuration error in `{key}`: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+def text(value: object, key: str, *, required: bool = False) -> str | None:
+    """Text (a number is taken as its digits, as ids often are); None when absent."""
+    if value is None:
+        if required:
+            raise ConfigError(key, "is missing")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ConfigError(key, f"must be text, got {type(value).__name__}")
+    stripped = str(value).strip()
+    if not stripped and required:
+        raise ConfigError(key, "is empty")
+    return stripped or None
+
+
+def number(
+    args: Mapping[str, object],
+    name: str,
+    where: str,
+    default: float,
+    low: float,
+    high: float,
+    *,
+    whole: bool = False,
+    unit: str = "",
+) -> float:
+    """`args[name]` (or `default`) as a number within [low, high]; `where` is the apps.yaml path of `args`."""
+    key = f"{where}.{name}" if where else name
+    value = args.get(name, default)
+    parsed = math.nan
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        with contextlib.suppress(ValueError):
+            parsed = float(value)
+    kind = f"{'whole ' if whole else ''}number{f' of {unit}' if unit else ''}"
+    if math.isnan(parsed) or (whole and not parsed.is_integer()):
+        raise ConfigError(key, f"must be a {kind}, got {value!r}")
+    if not low <= parsed <= high:
+        raise ConfigError(key, f"must be between {low:g} and {high:g}, got {parsed:g}")
+    return parsed
+
+
+def entity(value: object, key: str, domains: tuple[str, ...]) -> str | None:
+    """An entity id of one of `domains`, e.g. input_boolean.ev_charging; None when absent."""
+    if value is None:
+        return None
+    entity_id = value.strip() if isinstance(value, str) else None
+    domain = entity_id.split(".", 1)[0] if entity_id else None
+    if entity_id is None or domain not in domains or not re.fullmatch(r"[a-z_]+\.[a-z0-9_]+", entity_id):
+        example = f"{domains[0]}.{key.rsplit('.', 1)[-1].removesuffix('_entity')}"
+        raise ConfigError(key, f"must be the entity id of a {' or '.join(domains)}, like {example}; got {value!r}")
+    return entity_id
