@@ -4,7 +4,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 RUN := PYTHONPATH=apps $(VENV)/bin/python
 
-.PHONY: demo test test-fast benchmark home-assistant chromium clean
+.PHONY: demo test test-fast lint benchmark home-assistant chromium clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ test: $(STAMP) home-assistant chromium
 
 test-fast: $(STAMP)
 	$(VENV)/bin/python -m pytest -m "unit or integration"
+
+# ruff (lint and format) and mypy --strict, configured in pyproject.toml.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 benchmark: $(STAMP)
 	$(VENV)/bin/python tools/benchmark.py --write-readme

@@ -121,8 +121,7 @@ async def screenshot(ha_url: str, tokens: Tokens, path: str, png: Path, expect: 
                 await page.goto(f"{ha_url}{path}")
                 text = await _until_shown(page, expect, timeout)
                 shot = await page.send("Page.captureScreenshot", format="png")
-                png.parent.mkdir(parents=True, exist_ok=True)
-                png.write_bytes(base64.b64decode(shot["data"]))
+                await asyncio.to_thread(_save, png, base64.b64decode(shot["data"]))
                 return text
     finally:
         process.stop(10)
@@ -150,3 +149,8 @@ async def _until_shown(page: _Page, expect: list[str], timeout: float) -> str:
             return await page.peek(VISIBLE_TEXT) or text
         await asyncio.sleep(0.5)
     raise TimeoutError(f"the page never showed {expect}; it showed: {text[:500]!r}")
+
+
+def _save(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)

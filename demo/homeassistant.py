@@ -9,7 +9,6 @@ its own onboarding and auth APIs, never by writing its private storage files.
 
 import argparse
 import asyncio
-import glob
 import os
 import shutil
 import subprocess
@@ -44,13 +43,13 @@ def find_python313() -> Path | None:
     """An installed Python 3.13 interpreter: pyenv's, or python3.13 on PATH."""
     candidates: list[str] = []
     try:
-        prefix = subprocess.run(["pyenv", "prefix", "3.13"], capture_output=True, text=True, timeout=30)
+        prefix = subprocess.run(["pyenv", "prefix", "3.13"], capture_output=True, text=True, timeout=30, check=False)
         if prefix.returncode == 0:
             candidates += [f"{p.strip()}/bin/python3.13" for p in prefix.stdout.split(":") if p.strip()]
     except (OSError, subprocess.TimeoutExpired):
         pass
     root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
-    candidates += sorted(glob.glob(f"{root}/versions/3.13*/bin/python3.13"), reverse=True)
+    candidates += sorted((str(p) for p in Path(root).glob("versions/3.13*/bin/python3.13")), reverse=True)
     candidates += [found] if (found := shutil.which("python3.13")) else []
     return next((Path(c) for c in candidates if Path(c).is_file() and os.access(c, os.X_OK)), None)
 
@@ -159,10 +158,12 @@ class HomeAssistantApi:
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         timeout = aiohttp.ClientTimeout(total=20)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.request(method, f"{self.url}{path}", headers=self._headers(), **kwargs) as answer:
-                answer.raise_for_status()
-                return await answer.json(content_type=None)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.request(method, f"{self.url}{path}", headers=self._headers(), **kwargs) as answer,
+        ):
+            answer.raise_for_status()
+            return await answer.json(content_type=None)
 
     async def state(self, entity_id: str) -> dict[str, Any] | None:
         try:
@@ -258,9 +259,10 @@ class HomeAssistantApi:
 
     @asynccontextmanager
     async def websocket(self) -> AsyncIterator["Websocket"]:
-        async with aiohttp.ClientSession() as session, session.ws_connect(
-            f"{self.url}/api/websocket", timeout=aiohttp.ClientWSTimeout(ws_close=20)
-        ) as ws:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(f"{self.url}/api/websocket", timeout=aiohttp.ClientWSTimeout(ws_close=20)) as ws,
+        ):
             await asyncio.wait_for(ws.receive_json(), 20)
             await ws.send_json({"type": "auth", "access_token": self.token})
             reply = await asyncio.wait_for(ws.receive_json(), 20)

@@ -18,6 +18,7 @@ from ampeco_ev_charger.smart import KEY as SMART_KEY
 from . import appdaemon as ad
 from . import homeassistant as ha
 from .dashboard import dashboard, package
+from .homeassistant import HomeAssistantApi, Tokens
 from .processes import Process, free_port, simulator
 
 TOKEN = "demo-token"
@@ -48,7 +49,7 @@ class Stack:
     simulator_url: str
     ha_port: int
     ad_port: int
-    tokens: ha.Tokens
+    tokens: Tokens
     ha: Process
     ad: Process
     ready_s: float = 0.0  # seconds from the start until the app's entities were in Home Assistant
@@ -58,14 +59,15 @@ class Stack:
         return f"http://127.0.0.1:{self.ha_port}"
 
     @property
-    def api(self) -> ha.HomeAssistantApi:
-        return ha.HomeAssistantApi(self.ha_url, self.tokens.long_lived)
+    def api(self) -> HomeAssistantApi:
+        return HomeAssistantApi(self.ha_url, self.tokens.long_lived)
 
     def wait_for_entities(self, timeout: float = 60) -> None:
         """Until every entity of the app is in Home Assistant (bounded)."""
 
         async def probe() -> None:
-            while not set(await self.api.states()) >= ENTITIES:
+            # Another process's API: nothing to wait on but its answers (bounded below).
+            while not set(await self.api.states()) >= ENTITIES:  # noqa: ASYNC110
                 await asyncio.sleep(0.25)
 
         asyncio.run(asyncio.wait_for(probe(), timeout))

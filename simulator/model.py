@@ -232,7 +232,8 @@ class SimModel:
                 {"max_current_a": ["The max current a must be an integer."]},
             )
         if not charger.allowed_min_current_a <= amps <= charger.allowed_max_current_a:
-            text = f"The max current a must be between {charger.allowed_min_current_a} and {charger.allowed_max_current_a}."
+            low, high = charger.allowed_min_current_a, charger.allowed_max_current_a
+            text = f"The max current a must be between {low} and {high}."
             raise SimError(422, text, {"max_current_a": [text]})
         self.advance()
         charger.max_current_a = amps

@@ -53,6 +53,21 @@ class Request:
     body: Any = None
 
 
+class Gate:
+    """Holds every API request until `open()`: a test can act while a request is certainly in flight."""
+
+    def __init__(self) -> None:
+        self.arrived = asyncio.Event()  # set once a request is waiting at the gate
+        self._opened = asyncio.Event()
+
+    async def pass_through(self) -> None:
+        self.arrived.set()
+        await self._opened.wait()
+
+    def open(self) -> None:
+        self._opened.set()
+
+
 class Simulator:
     def __init__(self, model: SimModel, settings: Settings | None = None) -> None:
         self.model = model
@@ -61,6 +76,12 @@ class Simulator:
         self.requests: list[Request] = []
         self.in_flight: dict[str, int] = {}
         self.max_in_flight: dict[str, int] = {}
+        self.gate: Gate | None = None
+
+    def hold(self) -> Gate:
+        """From now on, API requests wait at a gate until it is opened."""
+        self.gate = Gate()
+        return self.gate
 
     def most_in_flight_per_token(self) -> int:
         """The most requests one account ever had in flight at once."""
@@ -93,8 +114,8 @@ class Simulator:
             ("POST", "chargers/{cp}", self.c_charger),
             ("POST", "chargers/{cp}/{action}", self.c_action),
         ]
-        for method, path, handler in control:
-            app.router.add_route(method, "/_sim/" + path, handler)
+        for method, path, control_handler in control:
+            app.router.add_route(method, "/_sim/" + path, control_handler)
         return app
 
     # --- cross-cutting: latency, faults, auth, request log --------------------------------------------
@@ -128,6 +149,8 @@ class Simulator:
     async def _answer(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]], token: str | None
     ) -> web.StreamResponse:
+        if self.gate is not None:
+            await self.gate.pass_through()
         if self.settings.latency:
             await asyncio.sleep(self.settings.latency)
         fault = self.faults.take(request.method, request.path[len(API) :])
@@ -143,7 +166,7 @@ class Simulator:
         except SimError as err:
             return _error(err.status, err.message, err.errors)
         if fault is not None and fault.kind in TRANSFORMS and isinstance(response, web.Response) and response.body:
-            data = transform(fault.kind, json.loads(response.body))
+            data = transform(fault.kind, json.loads(response.text or "null"))
             return web.json_response(data, status=response.status)
         return response
 
@@ -242,7 +265,7 @@ class Simulator:
 
     # --- control API (tests and the demo) --------------------------------------------------------------
 
-    async def c_state(self, request: web.Request) -> web.Response:
+    async def c_state(self, _request: web.Request) -> web.Response:
         self.model.advance()
         return web.json_response(
             {
@@ -271,7 +294,7 @@ class Simulator:
             }
         )
 
-    async def c_reset(self, request: web.Request) -> web.Response:
+    async def c_reset(self, _request: web.Request) -> web.Response:
         self.faults.clear()
         self.requests.clear()
         self.settings = Settings()
@@ -368,8 +391,7 @@ async def running(simulator: Simulator, host: str = "127.0.0.1", port: int = 0) 
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    sockets = site._server.sockets if site._server else []  # the bound port when 0 was asked for
-    bound = sockets[0].getsockname()[1] if sockets else port
+    bound = runner.addresses[0][1] if runner.addresses else port  # the bound port when 0 was asked for
     try:
         yield f"http://{host}:{bound}"
     finally:

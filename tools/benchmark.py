@@ -12,6 +12,7 @@
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import platform
@@ -27,14 +28,21 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import matplotlib as mpl
+
+mpl.use("Agg")
+import matplotlib.pyplot as plt
+
 REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "build" / "benchmark.json"  # the last run's raw figures
+PLOT = REPO / "docs" / "benchmark.png"
 sys.path[:0] = [str(REPO / "apps"), str(REPO)]
 
 from demo import appdaemon as ad  # noqa: E402
 from demo.processes import free_port, http_json, simulator, wait_for  # noqa: E402
+from harness.fake_appdaemon import FakeAppDaemon  # noqa: E402
+from harness.stack import CP1, TOKEN, make_app, stack  # noqa: E402
 from simulator import Fault, Settings, Simulator, Timing, demo_model, running  # noqa: E402
-from tests.fake_appdaemon import FakeAppDaemon  # noqa: E402
-from tests.harness import CP1, TOKEN, make_app, stack  # noqa: E402
 
 HOUR = 3600.0
 # The original Home Assistant integration, per charger (one config entry each): 30 s while the EVSE says
@@ -68,7 +76,7 @@ async def _requests_in_state(state: str, chargers: int) -> tuple[float, float]:
 
 def measure_requests() -> list[dict[str, Any]]:
     rows = []
-    for state in ORIGINAL:
+    for state, original in ORIGINAL.items():
         for chargers in (1, 2, 10):
             first, steady = asyncio.run(_requests_in_state(state, chargers))
             rows.append(
@@ -77,7 +85,7 @@ def measure_requests() -> list[dict[str, Any]]:
                     "chargers": chargers,
                     "first_hour": first,
                     "steady_hour": steady,
-                    "original": ORIGINAL[state] * chargers,
+                    "original": original * chargers,
                 }
             )
     return rows
@@ -220,8 +228,8 @@ async def _scale(chargers: int, url: str, limit: int) -> dict[str, Any]:
         await app.initialize()
         await asyncio.wait_for(published.wait(), 120)
         first_round = time.monotonic() - started
-        hub = app._hub
-        assert hub is not None
+        assert app._assembly is not None
+        hub = app._assembly.hub
         cpu_before, rounds = time.process_time(), 5
         wall = time.monotonic()
         for _ in range(rounds):
@@ -299,11 +307,8 @@ def measure_idle_weight(minutes: float) -> dict[str, Any]:
             processes[name] = (ad.start(config, Path(tmp) / f"{name}.log"), port)
         try:
             for name, (_, port) in processes.items():
-                wait_for(
-                    f"AppDaemon {name}",
-                    lambda port=port: http_json("GET", f"http://127.0.0.1:{port}/api/appdaemon/state/admin"),
-                    timeout=90,
-                )
+                admin = f"http://127.0.0.1:{port}/api/appdaemon/state/admin"
+                wait_for(f"AppDaemon {name}", functools.partial(http_json, "GET", admin), timeout=90)
             time.sleep(10)
             start = {name: _proc(p.popen.pid) for name, (p, _) in processes.items()}
             time.sleep(minutes * 60)
@@ -316,6 +321,44 @@ def measure_idle_weight(minutes: float) -> dict[str, Any]:
         **{f"cpu_{n}": end[n][0] - start[n][0] for n in end},
         **{f"rss_{n}_kb": end[n][1] for n in end},
     }
+
+
+# --- plot ------------------------------------------------------------------------------------------------
+
+
+def plot(requests: list[dict[str, Any]], reaction: dict[str, list[float]], path: Path) -> None:
+    """Requests per hour against the original integration's policy, and how fast sensors follow."""
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), dpi=100, layout="constrained")
+    figure.suptitle("What the app costs the AMPECO cloud, and how fast Home Assistant shows a change", fontsize=13)
+    rows = [r for r in requests if r["chargers"] in (1, 10)]
+    labels = [f"{r['state']}\n{r['chargers']} charger{'s' * (r['chargers'] > 1)}" for r in rows]
+    ys = range(len(rows))
+    left.barh([y + 0.2 for y in ys], [r["original"] for r in rows], 0.4, color="#969696", label="original integration")
+    left.barh([y - 0.2 for y in ys], [r["steady_hour"] for r in rows], 0.4, color="#2864c8", label="this app")
+    left.set_yticks(list(ys), labels, fontsize=8)
+    left.invert_yaxis()
+    left.set_xscale("log")
+    left.set_xlabel("requests per account per hour (log scale), an hour into the state")
+    left.legend(loc="lower right")
+    left.grid(True, axis="x", color="#e6e6e6")
+    keys = [
+        ("start", "start event"),
+        ("stop", "stop event"),
+        ("phone_fresh", "phone start,\ncar just plugged in"),
+        ("phone_later", "phone start,\nplugged in for an hour"),
+    ]
+    xs = range(len(keys))
+    right.bar(
+        [x - 0.2 for x in xs], [statistics.median(reaction[k]) for k, _ in keys], 0.4, color="#2864c8", label="median"
+    )
+    right.bar(
+        [x + 0.2 for x in xs], [_pct(reaction[k], 90) for k, _ in keys], 0.4, color="#8fb0e6", label="90th percentile"
+    )
+    right.set_xticks(list(xs), [label for _, label in keys], fontsize=8)
+    right.set_ylabel("seconds until the sensor shows it")
+    right.legend(loc="upper left")
+    right.grid(True, axis="y", color="#e6e6e6")
+    figure.savefig(path)
 
 
 # --- report ----------------------------------------------------------------------------------------------
@@ -336,11 +379,11 @@ def report(
         "| state | chargers on the account | first hour | an hour later | original integration |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for row in requests:
-        lines.append(
-            f"| {row['state']} | {row['chargers']} | {row['first_hour']:.0f} | {row['steady_hour']:.0f} | "
-            f"{row['original']:.0f} |"
-        )
+    lines += [
+        f"| {row['state']} | {row['chargers']} | {row['first_hour']:.0f} | {row['steady_hour']:.0f} | "
+        f"{row['original']:.0f} |"
+        for row in requests
+    ]
     lines += ["", "| reaction | median | 90th percentile | n |", "| --- | --- | --- | --- |"]
     for key, label in (
         ("start", "start event -> sensor shows `charging`"),
@@ -352,11 +395,13 @@ def report(
         lines.append(f"| {label} | {statistics.median(values):.2f} s | {_pct(values, 90):.2f} s | {len(values)} |")
     lines += [
         "",
-        f"| chargers (one account each) | first poll round | a round | CPU per hour (all charging) | "
-        f"peak RSS of the process | RSS the app added | per added charger | requests in flight (limit {limit}) |",
+        (
+            f"| chargers (one account each) | first poll round | a round | CPU per hour (all charging) | "
+            f"peak RSS of the process | RSS the app added | per added charger | requests in flight (limit {limit}) |"
+        ),
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for previous, row in zip([None, *scale], scale):
+    for previous, row in zip([None, *scale], scale, strict=False):
         # Per charger: the slope from the previous size (the first row also carries the app's fixed cost).
         base = previous or {"app_rss_kb": 0, "chargers": 0}
         per = (row["app_rss_kb"] - base["app_rss_kb"]) / (row["chargers"] - base["chargers"])
@@ -409,9 +454,14 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,10,100,500")
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--scale-worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--plot-only", action="store_true", help=f"draw {PLOT.name} again from {RESULTS.name}")
     args = parser.parse_args()
     if args.scale_worker:
         scale_worker(args.scale_worker, args.limit)
+        return
+    if args.plot_only:
+        results = json.loads(RESULTS.read_text())
+        plot(results["requests"], results["reaction"], PLOT)
         return
     random.seed(20261125)
     print("1/4 requests per hour ...", flush=True)
@@ -425,8 +475,12 @@ def main() -> None:
     idle = measure_idle_weight(minutes)
     table = report(requests, reaction, scale, idle, args.limit)
     print(table)
+    results = {"requests": requests, "reaction": reaction, "scale": scale, "idle": idle}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=1))
     if args.write_readme:
         write_readme(table)
+        plot(requests, reaction, PLOT)
 
 
 if __name__ == "__main__":

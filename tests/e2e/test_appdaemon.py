@@ -9,7 +9,7 @@ import pytest
 
 from demo import appdaemon as ad
 from demo.processes import Process, free_port, simulator, wait_for
-from tests.harness import CP1, CP2
+from harness.stack import CP1, CP2
 
 TOKEN = "e2e-token-5d8c2b"
 

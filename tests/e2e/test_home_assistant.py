@@ -16,7 +16,7 @@ import pytest
 from demo import browser, stack
 from demo import homeassistant as ha
 from demo.processes import REPO, http_json
-from tests.harness import CP1, CP2
+from harness.stack import CP1, CP2
 
 ARTIFACTS = REPO / "build" / "artifacts"
 SENSORS = {  # key: (unit, device_class, state_class)

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
+from harness.stack import CP1, SLUG1, SLUG2, TOKEN, make_app, sensor, stack
 from simulator import Fault
-from tests.harness import CP1, SLUG1, SLUG2, TOKEN, make_app, sensor, stack
 
 STARTED, ENDED = "ampeco_ev_charger_session_started", "ampeco_ev_charger_session_ended"
 LIST = "app/personal/charge-points"
@@ -59,7 +59,6 @@ async def test_terminate_leaves_nothing_running(tmp_path):
         await s.stop()
         assert http.closed
         assert s.fake.timers == {}
-        await asyncio.sleep(0.05)
         app_tasks = [t for t in asyncio.all_tasks() if "ampeco_ev_charger" in t.get_coro().cr_code.co_filename]
         assert app_tasks == []
 
@@ -67,14 +66,14 @@ async def test_terminate_leaves_nothing_running(tmp_path):
 async def test_reload_in_the_middle_of_a_request(tmp_path):
     async with stack(tmp_path) as s:
         app = await s.start()
-        s.simulator.settings.latency = 2
+        gate = s.simulator.hold()
         pending = asyncio.ensure_future(s.fake.send("ampeco_ev_charger_update_data", {}))
-        await asyncio.sleep(0.2)
+        await asyncio.wait_for(gate.arrived.wait(), 5)  # the request is in flight
         await s.stop()
         with pytest.raises(asyncio.CancelledError):
             await pending
         assert app._http is None and s.fake.timers == {}
-        s.simulator.settings.latency = 0
+        gate.open()
         await s.start()
         assert len(s.fake.timers) == 1  # one poll timer for the one account, no duplicates
 

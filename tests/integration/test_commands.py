@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
+from harness.stack import CP1, CP2, SLUG1, sensor, stack
 from simulator import Fault
-from tests.harness import CP1, CP2, SLUG1, sensor, stack
 
 RESULT = "ampeco_ev_charger_command_result"
 
@@ -135,12 +135,13 @@ async def test_stopping_twice_is_harmless(tmp_path):
 
 async def test_start_and_stop_within_100_ms_never_interleave(tmp_path):
     async with stack(tmp_path) as s:
-        s.simulator.settings.latency = 0.05
         await s.start()
+        gate = s.simulator.hold()
         start = asyncio.ensure_future(s.fake.send("ampeco_ev_charger_start_charging", {"chargepoint_id": CP1}))
-        await asyncio.sleep(0.02)
-        await s.fake.send("ampeco_ev_charger_stop_charging", {"chargepoint_id": CP1})
-        await start
+        await asyncio.wait_for(gate.arrived.wait(), 5)  # the start is in flight
+        stop = asyncio.ensure_future(s.fake.send("ampeco_ev_charger_stop_charging", {"chargepoint_id": CP1}))
+        gate.open()
+        await asyncio.gather(start, stop)
         results = {r["command"]: r for r in s.fake.fired(RESULT)}
         assert results["start_charging"]["success"] and results["stop_charging"]["success"]
         assert results["stop_charging"]["session_id"] == results["start_charging"]["session_id"]
@@ -153,11 +154,14 @@ async def test_start_and_stop_within_100_ms_never_interleave(tmp_path):
 
 async def test_the_same_start_twice_makes_one_session(tmp_path):
     async with stack(tmp_path) as s:
-        s.simulator.settings.latency = 0.02
         await s.start()
-        await asyncio.gather(
+        gate = s.simulator.hold()
+        both = asyncio.gather(
             *(s.fake.send("ampeco_ev_charger_start_charging", {"chargepoint_id": CP1}) for _ in range(2))
         )
+        await asyncio.wait_for(gate.arrived.wait(), 5)  # the first is in flight, the second at its heels
+        gate.open()
+        await both
         assert sorted(r["success"] for r in s.fake.fired(RESULT)) == [False, True]
         assert len(s.requests("app/session/start")) == 1
 

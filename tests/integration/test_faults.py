@@ -2,8 +2,8 @@
 
 import pytest
 
+from harness.stack import CP1, SLUG1, SLUG2, TOKEN, sensor, stack
 from simulator import Fault
-from tests.harness import CP1, SLUG1, SLUG2, TOKEN, sensor, stack
 
 LIST = "app/personal/charge-points"
 
@@ -59,7 +59,7 @@ async def test_rate_limit_without_retry_after_backs_off(tmp_path):
         await s.start()
         s.simulator.faults.add(Fault("rate_limit", count=2))
         await s.fake.advance(30 + 30 + 60 + 30)
-        gaps = [b.at - a.at for a, b in zip(s.requests(LIST), s.requests(LIST)[1:])]
+        gaps = [b.at - a.at for a, b in zip(s.requests(LIST), s.requests(LIST)[1:], strict=False)]
         assert 24 <= gaps[1] <= 30 and 48 <= gaps[2] <= 60 and gaps[3] == 30
 
 
@@ -72,9 +72,9 @@ async def test_server_errors_back_off_keep_the_last_reading_then_recover(tmp_pat
         await s.fake.advance(30)
         for _ in range(5):
             await s.fake.advance(1800)
-        gaps = [b.at - a.at for a, b in zip(s.requests(LIST), s.requests(LIST)[1:])][1:]
+        gaps = [b.at - a.at for a, b in zip(s.requests(LIST), s.requests(LIST)[1:], strict=False)][1:]
         expected = [30, 60, 120, 240, 480, 960, 1800]
-        assert all(0.8 * e <= g <= e for g, e in zip(gaps, expected))
+        assert all(0.8 * e <= g <= e for g, e in zip(gaps, expected, strict=False))
         assert gaps[len(expected) :] and all(1440 <= g <= 1800 for g in gaps[len(expected) :])
         assert len(list(s.fake.lines("WARNING"))) == 1
 

@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
+from harness.stack import CP1, CP2, SLUG1, SLUG2, sensor, stack
 from simulator import Fault
-from tests.harness import CP1, CP2, SLUG1, SLUG2, sensor, stack
 
 SWITCH, NUMBER = "input_boolean.ev_charging", "input_number.ev_current"
 CONTROLS = [{"chargepoint_id": CP1, "charging_switch": SWITCH, "current_limit": NUMBER}, {"chargepoint_id": CP2}]
@@ -151,7 +151,26 @@ async def test_a_home_assistant_that_does_not_answer_never_holds_up_polling(tmp_
         s.model.set_limit(s.model.chargers[CP1], 12)
         await s.fake.advance(300)
         assert s.fake.state(sensor(SLUG1, "max_current")) == 12  # polling went on
-        await asyncio.sleep(0.3)
+        await s.fake.settle()  # until the helper's call has timed out
         assert any(f"cannot set {NUMBER}: no answer from Home Assistant" in line for line in s.fake.lines("WARNING"))
         await s.send("start_charging", chargepoint_id=CP1)
         assert s.model.chargers[CP1].session is not None
+
+
+async def test_a_number_helper_home_assistant_cannot_read_does_not_hold_up_the_switch(tmp_path, mocker):
+    mocker.patch("ampeco_ev_charger.homeassistant.dashboard_helpers.HA_TIMEOUT", 0.2)
+    async with stack(tmp_path) as s:
+        answer = s.fake.get_state
+
+        async def stuck_on_the_number(entity_id: str, **kwargs: object):
+            if entity_id == NUMBER:
+                await asyncio.sleep(3600)  # e.g. Home Assistant busy
+            return await answer(entity_id, **kwargs)
+
+        mocker.patch.object(s.fake, "get_state", stuck_on_the_number)
+        await start_with_helpers(s)
+        await s.fake.user_sets(SWITCH, "on")
+        assert s.model.chargers[CP1].session is not None  # started, at the charger's own limit
+        assert s.requests("app/session/start")[0].body == {"evseId": "148964"}
+        warnings = [line for line in s.fake.lines("WARNING") if NUMBER in line]
+        assert len(warnings) == 1 and "no answer from Home Assistant" in warnings[0]  # one line per episode

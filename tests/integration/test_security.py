@@ -24,8 +24,11 @@ async def serve(app: web.Application, ssl_context: ssl.SSLContext | None = None)
     return runner, site._server.sockets[0].getsockname()[1]
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
-async def test_a_certificate_that_does_not_verify_is_refused(tmp_path: Path):
+@pytest.fixture
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate no one vouches for, and its key."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         [
@@ -48,6 +51,11 @@ async def test_a_certificate_that_does_not_verify_is_refused(tmp_path: Path):
         capture_output=True,
         timeout=60,
     )
+    return cert, key
+
+
+async def test_a_certificate_that_does_not_verify_is_refused(self_signed: tuple[Path, Path]):
+    cert, key = self_signed
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     seen: list[str] = []

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.harness import CP1, SLUG1, SLUG2, sensor, stack
+from harness.stack import CP1, SLUG1, SLUG2, sensor, stack
 
 STARTED, ENDED = "ampeco_ev_charger_session_started", "ampeco_ev_charger_session_ended"
 STATUS = "ampeco_ev_charger_status_changed"

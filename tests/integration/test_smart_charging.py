@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from harness.stack import CP1, SLUG1, sensor, stack
 from simulator import Fault
-from tests.harness import CP1, SLUG1, sensor, stack
 
 MODE, GRID = "input_select.ev_mode", "sensor.grid_power"
 PRICES, DEPARTURE, TARGET = "sensor.nordpool", "input_datetime.ev_departure", "input_number.ev_target"
@@ -140,3 +140,22 @@ async def test_a_mistake_in_smart_charging_names_its_key(tmp_path):
         await s.start(chargers=[{"chargepoint_id": CP1, "smart_charging": {"mode_entity": "switch.ev"}}])
         (line,) = s.fake.lines("ERROR")
         assert "`chargers[0].smart_charging.mode_entity`" in line and s.fake.timers == {}
+
+
+async def test_an_input_home_assistant_cannot_give_is_a_missing_input_not_a_bug(tmp_path, mocker):
+    async with stack(tmp_path) as s:
+        answer = s.fake.get_state
+
+        async def refusing(entity_id: str, **kwargs):
+            if entity_id == GRID:
+                raise RuntimeError("Home Assistant is stopping")
+            return await answer(entity_id, **kwargs)
+
+        mocker.patch.object(s.fake, "get_state", refusing)
+        await started(s, mode="solar")
+        await s.fake.advance(300)
+        assert f"{GRID} has no usable power reading" in s.fake.attributes(sensor(SLUG1, "smart_charging"))["reason"]
+        assert smart_commands(s) == []
+        warnings = [line for line in s.fake.lines("WARNING") if GRID in line]
+        assert len(warnings) == 1 and "Home Assistant is stopping" in warnings[0]
+        assert not any("Please report" in line for line in s.fake.lines("ERROR"))

@@ -12,9 +12,9 @@ from collections import Counter
 
 import pytest
 
+from harness.stack import CP1, CP2, TOKEN, sensor, stack
 from simulator import Fault, SimCharger
 from simulator.faults import TRANSFORMS
-from tests.harness import CP1, CP2, TOKEN, sensor, stack
 
 STEPS = int(os.environ.get("SOAK_STEPS", "4000"))
 SEED = int(os.environ.get("SOAK_SEED", "20261125"))
@@ -112,7 +112,7 @@ class Invariants:
                 self.energy[cp] = (session, energy)
         assert sim.most_in_flight_per_token() <= 1, "two requests in flight for one account"
         assert len(fake.timers) <= 4, f"timer leak: {len(fake.timers)} timers for 2 accounts"
-        for level, line in fake.logs:
+        for _level, line in fake.logs:
             assert TOKEN not in line and OTHER_TOKEN not in line, "a token reached the log"
             assert "internal error" not in line, line
 
@@ -160,7 +160,7 @@ async def test_soak(tmp_path):
         ran = sorted(session.id for _, session in s.model.history)
         ended = sorted(e["session_id"] for e in s.fake.fired(ENDED))
         assert ended == ran
-        assert set(e["session_id"] for e in s.fake.fired(STARTED)) == set(ran)
+        assert {e["session_id"] for e in s.fake.fired(STARTED)} == set(ran)
 
         results = Counter(e["success"] for e in s.fake.fired("ampeco_ev_charger_command_result"))
         assert results[True] + results[False] == counts["events sent"]  # exactly one answer per event

@@ -162,3 +162,13 @@ def test_dashboard_helpers_per_charger():
 )
 def test_dashboard_helpers_must_be_helpers_of_the_right_kind(key, value):
     assert error(auth_token=TOKEN, chargers=[{"chargepoint_id": "A", key: value}]).key == f"chargers[0].{key}"
+
+
+def test_counts_are_whole_and_durations_are_seconds():
+    err = error(auth_token=TOKEN, chargepoint_id="A", max_concurrent_requests=2.5)
+    assert err.key == "max_concurrent_requests" and "must be a whole number, got 2.5" in err.problem
+    assert config(chargepoint_id="A", max_concurrent_requests="4").max_concurrent_requests == 4
+    assert (
+        "must be a number of seconds, got 'fast'"
+        in error(auth_token=TOKEN, chargepoint_id="A", charging_interval="fast").problem
+    )

@@ -25,6 +25,8 @@ APP_ENTITY = re.compile(r"^(sensor|binary_sensor)\.evse_[a-z0-9_]+?_(?P<key>[a-z
 class Input(str):
     """A blueprint's `!input name`."""
 
+    __slots__ = ()
+
 
 class Loader(yaml.SafeLoader):
     pass

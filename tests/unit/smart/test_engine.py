@@ -43,14 +43,15 @@ PRICES = tuple(
     PriceSlot(at(18) + timedelta(hours=h), at(18) + timedelta(hours=h + 1), 0.05 if h in (8, 9) else 0.30)
     for h in range(18)
 )
-NIGHT: dict[str, Any] = dict(prices=PRICES, departure=at(7, day=18), target_energy_kwh=20.0)
+EVENING = at(18)
+NIGHT: dict[str, Any] = {"prices": PRICES, "departure": at(7, day=18), "target_energy_kwh": 20.0}
 
 
 def run(
     mode: str | None,
     charger: ChargerState = PLUGGED,
     memory: SmartMemory = SmartMemory(),
-    now: datetime = at(18),
+    now: datetime = EVENING,
     config: SmartConfig = CONFIG,
     **inputs: Any,
 ) -> Decision:

@@ -64,7 +64,7 @@ def test_unusable_entries_are_skipped_not_guessed():
 def test_duplicates_and_overlaps_keep_the_first_entry():
     utc_twin = {"start": hour(0).astimezone(timezone.utc).isoformat(), "end": hour(1).isoformat(), "value": 9.0}
     overlapping = {"start": (hour(1) + timedelta(minutes=30)).isoformat(), "end": hour(3).isoformat(), "value": 9.0}
-    entries = nordpool(1, [0.2, 0.3]) + [utc_twin, overlapping]
+    entries = [*nordpool(1, [0.2, 0.3]), utc_twin, overlapping]
     assert [s.value for s in parse_prices({"a": entries}, ("a",))] == [0.2, 0.3]
 
 

@@ -1,13 +1,13 @@
 """The simulated day of the issue, on a virtual clock (see day.py): the figures are in the README."""
 
+import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from ampeco_ev_charger.const import START, STOP
-
-from .day import CLOUDS, CONFIG, MIN_A, PHASES, PRICE, VOLTS, Day, at, cheapest_night, simulate, solar_day
+from harness.smart_day import CLOUDS, CONFIG, MIN_A, PHASES, PRICE, VOLTS, Day, at, cheapest_night, simulate, solar_day
 
 MIN_POWER_W = MIN_A * VOLTS * PHASES
 
@@ -26,7 +26,7 @@ def assert_governed(day: Day) -> None:
     """No command in a state where it did nothing, and current changes at most one per interval."""
     assert day.pointless == []
     changes = day.current_changes
-    assert all(b - a >= timedelta(seconds=CONFIG.min_change_interval) for a, b in zip(changes, changes[1:]))
+    assert all(b - a >= timedelta(seconds=CONFIG.min_change_interval) for a, b in itertools.pairwise(changes))
 
 
 def test_cheapest_delivers_the_target_by_the_departure_in_the_cheap_night(night):

@@ -274,6 +274,10 @@ def simulate(
     return day
 
 
+NIGHT = "car plugged in at 18:00, 20 kWh by 07:00"
+SUNNY = "passing clouds, car plugged in 08:00 to 18:30"
+
+
 def cheapest_night() -> tuple[Day, Day]:
     """The car plugged in at 18:00 needing 20 kWh by 07:00: cheapest mode, and charging at once for
     comparison (mode now, with a car that takes exactly those 20 kWh)."""
