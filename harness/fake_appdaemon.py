@@ -9,6 +9,7 @@ loopback.
 
 import asyncio
 import itertools
+from asyncio import FIRST_COMPLETED
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,8 @@ class FakeAppDaemon:
         self.watchers: dict[str, list[tuple[Callable[..., Awaitable[None]], dict[str, Any]]]] = {}
         self.services: list[tuple[str, dict[str, Any]]] = []
         self._seq = itertools.count()
+        self._sleeping: set[asyncio.Task[Any]] = set()  # tasks waiting for virtual time to pass
+        self._dozed = asyncio.Event()  # set whenever a task starts such a wait
 
     def now(self) -> float:
         return self.clock
@@ -53,6 +56,25 @@ class FakeAppDaemon:
 
     async def cancel_timer(self, handle: str, silent: bool = False) -> bool:
         return self.timers.pop(handle, None) is not None
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait until the virtual clock has moved on by `seconds` (someone must move it: `advance`, `send`)."""
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        async def wake() -> None:
+            if not woken.done():
+                woken.set_result(None)
+
+        handle = await self.run_in(wake, seconds)
+        task = asyncio.current_task()
+        assert task is not None
+        self._sleeping.add(task)
+        self._dozed.set()
+        try:
+            await woken
+        finally:
+            self._sleeping.discard(task)
+            self.timers.pop(handle, None)
 
     async def set_state(
         self,
@@ -127,10 +149,9 @@ class FakeAppDaemon:
         self.clock = target
         await self.settle()
 
-    @staticmethod
-    async def settle(timeout: float = 10.0) -> None:
-        """Wait (bounded) for the app's background work to finish: helper updates, smart charging decisions
-        and the commands they send over HTTP."""
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait (bounded) for the app's background work to finish or to wait for virtual time: helper updates,
+        smart charging decisions and the commands they send over HTTP."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -140,15 +161,30 @@ class FakeAppDaemon:
                 for t in asyncio.all_tasks()
                 if t is not asyncio.current_task()
                 and not t.done()
+                and t not in self._sleeping
                 and "ampeco_ev_charger" in getattr(t.get_coro(), "cr_code", _NO_CODE).co_filename
             ]
             if not pending or loop.time() >= deadline:
                 return
-            await asyncio.wait(pending, timeout=deadline - loop.time())
+            self._dozed.clear()
+            dozing = asyncio.ensure_future(self._dozed.wait())
+            await asyncio.wait([*pending, dozing], timeout=deadline - loop.time(), return_when=FIRST_COMPLETED)
+            dozing.cancel()
 
-    async def send(self, event: str, data: dict[str, Any] | None = None) -> None:
-        """Home Assistant fires `event`: the app's listener runs to completion."""
-        await self.listeners[event](event, dict(data or {}), __thread_id="MainThread")
+    async def send(self, event: str, data: dict[str, Any] | None = None, *, patience: float = 600) -> None:
+        """Home Assistant fires `event`: the app's listener runs to completion. While it waits for the cloud to
+        show something (a start looking for its session), the virtual clock moves on, up to `patience`."""
+        listener = asyncio.ensure_future(self.listeners[event](event, dict(data or {}), __thread_id="MainThread"))
+        until = self.clock + patience
+        while True:
+            await self.settle()
+            if listener.done() or not self._sleeping or not self.timers:
+                break
+            due = min(t.due for t in self.timers.values())
+            if due > until:
+                break
+            await self.advance(max(0.0, due - self.clock))
+        await listener
         await self.settle()
 
     def state(self, entity_id: str) -> Any:

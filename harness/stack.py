@@ -23,9 +23,11 @@ def sensor(slug: str, key: str) -> str:
     return f"sensor.evse_{slug}_{key}"
 
 
-def make_app(fake: FakeAppDaemon, args: dict[str, Any]) -> AmpecoEvCharger:
-    """The app class as AppDaemon would hold it, with only the faked surface wired in."""
+def make_app(fake: FakeAppDaemon, args: dict[str, Any], config_dir: Path) -> AmpecoEvCharger:
+    """The app class as AppDaemon would hold it, with only the faked surface wired in; `config_dir` stands for
+    AppDaemon's configuration folder (where secrets.yaml is)."""
     app = AmpecoEvCharger.__new__(AmpecoEvCharger)
+    app.AD = SimpleNamespace(config_dir=config_dir)  # type: ignore[assignment]
     app.args = {"name": "ampeco_ev_charger", "module": "ampeco_ev_charger.app", "class": "AmpecoEvCharger", **args}
     for name in (
         "run_in",
@@ -38,6 +40,7 @@ def make_app(fake: FakeAppDaemon, args: dict[str, Any]) -> AmpecoEvCharger:
         "get_state",
         "call_service",
         "get_timezone",
+        "sleep",
     ):
         setattr(app, name, getattr(fake, name))
     return app
@@ -68,7 +71,7 @@ class Stack:
 
     async def start(self, **overrides: Any) -> AmpecoEvCharger:
         """initialize() as AppDaemon calls it (also after a Home Assistant restart), then the first poll."""
-        self.app = make_app(self.fake, self.args(**overrides))
+        self.app = make_app(self.fake, self.args(**overrides), self.state_file.parent)
         await self.app.initialize()
         await self.fake.advance(0)
         return self.app

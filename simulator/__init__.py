@@ -3,12 +3,16 @@
 `python -m simulator --help` serves it; tests use `Simulator` and `running` in-process.
 """
 
+from .accounts import CLIENT_ID, CLIENT_SECRET, Grant
 from .faults import Fault
 from .model import SimCharger, SimModel, Timing, demo_model, many_accounts
 from .server import Settings, Simulator, running
 
 __all__ = [
+    "CLIENT_ID",
+    "CLIENT_SECRET",
     "Fault",
+    "Grant",
     "Settings",
     "SimCharger",
     "SimModel",

@@ -9,19 +9,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .accounts import Accounts
+from .errors import SimError
+
 PHASE_VOLTAGE = 230.0
 _STEP = 1.0  # seconds per integration step
 CAR_NEEDS_WH = 20000.0  # a new car at the socket takes this much before it is full
-
-
-class SimError(Exception):
-    """An API error answer: HTTP status and Laravel-style message."""
-
-    def __init__(self, status: int, message: str, errors: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.errors = errors
+CAR_BATTERY_WH = 60000.0  # what a full battery holds: the state of charge follows what the car still needs
 
 
 @dataclass
@@ -38,6 +32,7 @@ class SimSession:
     stop_reason: str | None = None
     active_since: float | None = None
     power_history: list[tuple[float, float]] = field(default_factory=list)  # (time, kW) once a minute
+    owner: str = ""  # the account that started it (a start can land on someone else's EVSE)
 
     @property
     def is_open(self) -> bool:
@@ -67,6 +62,13 @@ class SimCharger:
     after_session: bool = False  # a session ended while the cable stayed in: the EVSE shows finishing
     updated_at: float = 0.0
     last_month_energy_kwh: float = 37.221
+    available: bool = True  # False: the charger is offline, whatever its status says
+    rebooting: bool = False
+
+    @property
+    def soc_percent(self) -> int:
+        """The car's state of charge, from what it still needs."""
+        return max(0, min(100, round(100 * (1 - self.car_needs_wh / CAR_BATTERY_WH))))
 
     @property
     def target_power_w(self) -> float:
@@ -109,22 +111,48 @@ class SimModel:
         self.clock = clock
         self.timing = timing or Timing()
         self.chargers: dict[str, SimCharger] = {}
-        self.accounts: dict[str, list[str]] = {}  # token -> charger ids
+        self.auth = Accounts(clock)
         self.history: list[tuple[str, SimSession]] = []  # (charger id, finished session)
         self._ids = itertools.count(648419)
 
-    def add_charger(self, token: str, charger: SimCharger) -> SimCharger:
+    @property
+    def accounts(self) -> dict[str, list[str]]:
+        """Each account's home chargers."""
+        return self.auth.chargers
+
+    def add_charger(self, account: str, charger: SimCharger) -> SimCharger:
+        """A charger at home on `account` (whose name is also a token that never ends)."""
         charger.updated_at = self.clock()
         self.chargers[charger.id] = charger
-        self.accounts.setdefault(token, []).append(charger.id)
+        self.auth.add(account)
+        self.auth.chargers[account].append(charger.id)
         return charger
 
-    def account_chargers(self, token: str) -> list[SimCharger]:
-        self.advance()
-        return [self.chargers[i] for i in self.accounts.get(token, [])]
+    def add_stranger(self, identifier: str, account: str = "a-stranger") -> SimCharger:
+        """Another user's charger on the same tenant, whose printed identifier is `identifier`, car plugged in."""
+        number = len(self.chargers)
+        return self.add_charger(
+            account,
+            SimCharger(
+                id=f"STRANGER{number:03d}", name="Someone else's", evse_id=str(900000 + number), identifier=identifier
+            ),
+        )
 
-    def charger(self, token: str, chargepoint_id: str) -> SimCharger:
-        for charger in self.account_chargers(token):
+    def account_chargers(self, account: str) -> list[SimCharger]:
+        self.advance()
+        return [self.chargers[i] for i in self.accounts.get(account, [])]
+
+    def sessions_of(self, account: str) -> list[tuple[SimCharger, SimSession]]:
+        """The running sessions the account started, wherever they run."""
+        self.advance()
+        return [(c, c.session) for c in self.chargers.values() if c.session is not None and c.session.owner == account]
+
+    def evse(self, key: str, value: object) -> SimCharger | None:
+        """The tenant's EVSE that `value` names by `key` (its id, or its printed identifier), anyone's."""
+        return next((c for c in self.chargers.values() if str(value) == getattr(c, key)), None)
+
+    def charger(self, account: str, chargepoint_id: str) -> SimCharger:
+        for charger in self.account_chargers(account):
             if charger.id == chargepoint_id:
                 return charger
         raise SimError(404, f"No query results for model [ChargePoint] {chargepoint_id}")
@@ -172,7 +200,8 @@ class SimModel:
 
     # --- what a driver does ----------------------------------------------------------------------------
 
-    def start(self, charger: SimCharger) -> SimSession:
+    def start(self, charger: SimCharger, account: str | None = None) -> SimSession:
+        """A session on `charger`, started by `account` (its owner's, by default)."""
         self.advance()
         if charger.session is not None:
             raise SimError(406, "There is already an active session on this charge point.")
@@ -181,7 +210,10 @@ class SimModel:
         if charger.faulted:
             raise SimError(406, "The charge point is not available.")
         now = self.clock()
-        charger.session = SimSession(str(next(self._ids)), charger.identifier, started_at=now, status_since=now)
+        owner = account or next(a for a, ids in self.accounts.items() if charger.id in ids)
+        charger.session = SimSession(
+            str(next(self._ids)), charger.identifier, started_at=now, status_since=now, owner=owner
+        )
         charger.after_session = False
         return charger.session
 
@@ -198,16 +230,17 @@ class SimModel:
         """The cloud replaces the running session by a new one (a new id between two polls)."""
         self.advance()
         assert charger.session is not None
+        owner = charger.session.owner
         charger.session.stop_reason = "replaced"
         self._finish(charger, self.clock())
-        return self.start(charger)
+        return self.start(charger, owner)
 
-    def find_session(self, token: str, session_id: str) -> tuple[SimCharger, SimSession]:
-        for charger in self.account_chargers(token):
-            if charger.session is not None and charger.session.id == session_id:
-                return charger, charger.session
+    def find_session(self, account: str, session_id: str) -> tuple[SimCharger, SimSession]:
+        for charger, session in self.sessions_of(account):
+            if session.id == session_id:
+                return charger, session
         for charger_id, session in self.history:
-            if session.id == session_id and charger_id in self.accounts.get(token, []):
+            if session.id == session_id and session.owner == account:
                 return self.chargers[charger_id], session
         raise SimError(404, "Session not found.")
 

@@ -212,7 +212,22 @@ def _tariff() -> dict[str, Any]:
     }
 
 
-def charge_point_json(charger: SimCharger, now: float, *, embed_session: bool = True) -> dict[str, Any]:
+def active_json(charger: SimCharger, session: SimSession, now: float, soc: str) -> dict[str, Any]:
+    """The app/session/active answer: the session, with the car's state of charge beside it or inside it on
+    tenants that send it ("" while the car does not report one)."""
+    data = session_json(charger, session, now)
+    percent: int | str = charger.soc_percent if session.status == "active" else ""
+    if soc == "inside":
+        data["carBatteryPercent"] = percent
+    answer: dict[str, Any] = {"session": data}
+    if soc == "beside":
+        answer["carBatteryPercent"] = percent
+    return answer
+
+
+def charge_point_json(
+    charger: SimCharger, now: float, *, embed_session: bool = True, soc: bool = False, availability: bool = False
+) -> dict[str, Any]:
     evse: dict[str, Any] = {
         "id": charger.evse_id,
         "maxPower": charger.max_power_w,
@@ -233,6 +248,14 @@ def charge_point_json(charger: SimCharger, now: float, *, embed_session: bool = 
     }
     if not embed_session:
         del evse["session"]
+    if soc:
+        evse["socPercent"] = charger.soc_percent if charger.plugged else None
+    if availability:
+        evse |= {
+            "isAvailable": charger.available,
+            "isTemporarilyUnavailable": not charger.available,
+            "isLongTermUnavailable": False,
+        }
     return {
         "id": charger.id,
         "name": charger.name,
@@ -248,7 +271,7 @@ def charge_point_json(charger: SimCharger, now: float, *, embed_session: bool = 
         "allowed_max_power_kw": f"{charger.max_power_w / 1000 + 0.1:.1f}",
         "max_current_a": charger.max_current_a,
         "status": "unavailable" if charger.faulted else "available",
-        "is_rebooting": False,
+        "is_rebooting": charger.rebooting,
         "scheduling_intervals": {
             "off_peak_is_set": False,
             "solar_is_set": False,

@@ -14,9 +14,10 @@ from typing import Any
 
 from aiohttp import web
 
+from .errors import SimError
 from .faults import TRANSFORMS, Fault, Faults, transform
-from .model import SimCharger, SimError, SimModel
-from .render import charge_point_json, history_entry, session_json
+from .model import SimCharger, SimModel
+from .render import active_json, charge_point_json, history_entry, session_json
 
 API = "/api/v1/"
 _STATUS_MESSAGES = {
@@ -38,9 +39,15 @@ class Settings:
     stop_path: str = "end"  # sessions end at /end, or (some tenants) at /stop
     start_answer: str = "session"  # "session": 200 with the session; "accepted": 202, empty body
     stop_answer: str = "session"
-    embed_session: bool = True  # EVSEs carry their running session
-    active_endpoint: bool = True  # app/session/active exists (one tenant dropped it)
+    embed_session: bool = True  # EVSEs carry their running session (some tenants leave the key out)
+    active_endpoint: bool = True  # app/session/active exists (one tenant dropped it: 404)
+    ongoing_endpoint: bool = False  # app/session/ongoing exists (an Elaway client uses it)
     single_shape: str = "data"  # app/personal/charge-points/{id} answers {"data": ...} or bare
+    # Where the car's state of charge shows: "none", "evse" (socPercent), or carBatteryPercent in the active
+    # answer "beside" its session or "inside" it.
+    soc: str = "none"
+    availability: bool = False  # EVSEs carry isAvailable (false while the charger is offline)
+    token_lifetime: float = 365 * 86400.0  # of the tokens app/oauth/token hands out
 
 
 @dataclass
@@ -94,6 +101,8 @@ class Simulator:
             ("GET", "app/personal/charge-points/{cp}", self.get_charge_point),
             ("PATCH", "app/personal/charge-points/{cp}", self.patch_charge_point),
             ("GET", "app/session/active", self.active_session),
+            ("GET", "app/session/ongoing", self.ongoing_sessions),
+            ("POST", "app/oauth/token", self.oauth_token),
             ("POST", "app/session/start", self.start_session),
             ("GET", "app/session/{sid}", self.get_session),
             ("POST", "app/session/{sid}/{action}", self.end_session),
@@ -128,8 +137,8 @@ class Simulator:
             return await handler(request)
         auth = request.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else None
-        key = token or "-"
-        for counter in (key, "*"):  # per token, and "*" for all together
+        key = self.model.auth.account_of(token) or token or "-"
+        for counter in (key, "*"):  # per account, and "*" for all together
             self.in_flight[counter] = self.in_flight.get(counter, 0) + 1
             self.max_in_flight[counter] = max(self.max_in_flight.get(counter, 0), self.in_flight[counter])
         status, body = 0, None
@@ -158,13 +167,14 @@ class Simulator:
             await asyncio.sleep(fault.delay)
         elif fault is not None and fault.kind not in TRANSFORMS:
             return self._faulty(request, fault)
-        if token is None or token not in self.model.accounts:
+        account = self.model.auth.account_of(token)
+        if account is None and handler != self.oauth_token:
             return _error(401, "Unauthenticated.")
-        request["token"] = token
+        request["account"] = account
         try:
             response = await handler(request)
         except SimError as err:
-            return _error(err.status, err.message, err.errors)
+            return _error(err.status, err.message, err.errors, err.error)
         if fault is not None and fault.kind in TRANSFORMS and isinstance(response, web.Response) and response.body:
             data = transform(fault.kind, json.loads(response.text or "null"))
             return web.json_response(data, status=response.status)
@@ -191,49 +201,88 @@ class Simulator:
     # --- the API -------------------------------------------------------------------------------------
 
     def _cp(self, charger: SimCharger) -> dict[str, Any]:
-        return charge_point_json(charger, self.model.clock(), embed_session=self.settings.embed_session)
+        settings = self.settings
+        return charge_point_json(
+            charger,
+            self.model.clock(),
+            embed_session=settings.embed_session,
+            soc=settings.soc == "evse",
+            availability=settings.availability,
+        )
 
     async def list_charge_points(self, request: web.Request) -> web.Response:
-        chargers = self.model.account_chargers(request["token"])
+        chargers = self.model.account_chargers(request["account"])
         return web.json_response({"data": [self._cp(c) for c in chargers]})
 
     async def get_charge_point(self, request: web.Request) -> web.Response:
-        charger = self.model.charger(request["token"], request.match_info["cp"])
+        charger = self.model.charger(request["account"], request.match_info["cp"])
         data = self._cp(charger)
         return web.json_response({"data": data} if self.settings.single_shape == "data" else data)
 
     async def patch_charge_point(self, request: web.Request) -> web.Response:
-        charger = self.model.charger(request["token"], request.match_info["cp"])
+        charger = self.model.charger(request["account"], request.match_info["cp"])
         body = await _body(request)
         if "max_current_a" in body:
             self.model.set_limit(charger, body["max_current_a"])
         return web.json_response({"data": self._cp(charger)})
 
     async def active_session(self, request: web.Request) -> web.Response:
-        if self.settings.active_endpoint:
-            for charger in self.model.account_chargers(request["token"]):
-                if charger.session is not None:
-                    return web.json_response({"session": session_json(charger, charger.session, self.model.clock())})
-        raise SimError(404, "Not Found.")
+        """The account's running session, wherever it runs; 404 without one (or on a tenant without it)."""
+        running = self.model.sessions_of(request["account"]) if self.settings.active_endpoint else []
+        if not running:
+            raise SimError(404, "Not Found.")
+        charger, session = running[0]
+        return web.json_response(active_json(charger, session, self.model.clock(), self.settings.soc))
+
+    async def ongoing_sessions(self, request: web.Request) -> web.Response:
+        """The account's running sessions, but for those of a full car (as the tenant that has it does)."""
+        if not self.settings.ongoing_endpoint:
+            raise SimError(404, "Not Found.")
+        now = self.model.clock()
+        sessions = [
+            session_json(c, s, now)
+            for c, s in self.model.sessions_of(request["account"])
+            if c.evse_status != "suspendedEV"
+        ]
+        return web.json_response({"data": sessions})
+
+    async def oauth_token(self, request: web.Request) -> web.Response:
+        """Laravel Passport's token endpoint, for the refresh grant (form or JSON)."""
+        body = dict(await request.post()) if request.content_type != "application/json" else await _body(request)
+        if body.get("grant_type") != "refresh_token" or not body.get("refresh_token"):
+            raise SimError(400, "The authorization grant type is not supported.", error="unsupported_grant_type")
+        grant = self.model.auth.renew(
+            str(body["refresh_token"]),
+            str(body.get("client_id", "")),
+            str(body.get("client_secret", "")),
+            self.settings.token_lifetime,
+        )
+        return web.json_response(
+            {
+                "token_type": "Bearer",
+                "expires_in": int(self.settings.token_lifetime),
+                "access_token": grant.access_token,
+                "refresh_token": grant.refresh_token,
+            }
+        )
 
     async def start_session(self, request: web.Request) -> web.Response:
+        """The EVSE the body names by this tenant's key, whoever's it is (ids and identifiers may overlap)."""
         body = await _body(request)
-        wanted = body.get("evseId")
-        for charger in self.model.account_chargers(request["token"]):
-            if wanted is not None and str(wanted) == getattr(
-                charger, "evse_id" if self.settings.evse_key == "id" else "identifier"
-            ):
-                session = self.model.start(charger)
-                if self.settings.start_answer == "accepted":
-                    return web.Response(status=202)
-                return web.json_response({"session": session_json(charger, session, self.model.clock(), "start")})
-        text = "The selected evse id is invalid."
-        raise SimError(422, text, {"evseId": [text]})
+        key = "evse_id" if self.settings.evse_key == "id" else "identifier"
+        charger = self.model.evse(key, body.get("evseId")) if body.get("evseId") is not None else None
+        if charger is None:
+            text = "The selected evse id is invalid."
+            raise SimError(422, text, {"evseId": [text]})
+        session = self.model.start(charger, request["account"])
+        if self.settings.start_answer == "accepted":
+            return web.Response(status=202)
+        return web.json_response({"session": session_json(charger, session, self.model.clock(), "start")})
 
     async def end_session(self, request: web.Request) -> web.Response:
         if request.match_info["action"] != self.settings.stop_path:
             raise SimError(404, "Not Found.")
-        charger, session = self.model.find_session(request["token"], request.match_info["sid"])
+        charger, session = self.model.find_session(request["account"], request.match_info["sid"])
         if not session.is_open:
             raise SimError(404, "Session not found.")
         self.model.stop(charger)
@@ -242,24 +291,23 @@ class Simulator:
         return web.json_response({"session": session_json(charger, session, self.model.clock(), "end")})
 
     async def get_session(self, request: web.Request) -> web.Response:
-        charger, session = self.model.find_session(request["token"], request.match_info["sid"])
+        charger, session = self.model.find_session(request["account"], request.match_info["sid"])
         return web.json_response({"session": session_json(charger, session, self.model.clock(), "details")})
 
     async def session_history(self, request: web.Request) -> web.Response:
         """Finished sessions started between start_date and end_date (inclusive, UTC days), newest first."""
-        token, now = request["token"], self.model.clock()
+        account, now = request["account"], self.model.clock()
         try:
             first = date.fromisoformat(request.query["start_date"])
             last = date.fromisoformat(request.query["end_date"])
         except (KeyError, ValueError):
             text = "The start date and end date fields are required (YYYY-MM-DD)."
             raise SimError(422, text, {"start_date": [text]}) from None
-        mine = self.model.accounts.get(token, [])
         self.model.advance()
         entries = [
             history_entry(self.model.chargers[cid], s, now)
             for cid, s in reversed(self.model.history)
-            if cid in mine and first <= datetime.fromtimestamp(s.started_at, timezone.utc).date() <= last
+            if s.owner == account and first <= datetime.fromtimestamp(s.started_at, timezone.utc).date() <= last
         ]
         return web.json_response({"session_history": entries})
 
@@ -334,14 +382,15 @@ class Simulator:
         return charger
 
     async def c_charger(self, request: web.Request) -> web.Response:
-        """Change a charger: plugged, car_needs_kwh, faulted, status_override, power_unit, energy_unit."""
+        """Change a charger: plugged, car_needs_kwh, faulted, status_override, power_unit, energy_unit,
+        available, rebooting."""
         charger = self._control_charger(request)
         body = await _body(request)
         if "plugged" in body:
             self.model.plug(charger, bool(body.pop("plugged")), body.pop("car_needs_kwh", None))
         if "car_needs_kwh" in body:
             charger.car_needs_wh = float(body.pop("car_needs_kwh")) * 1000
-        for name in ("faulted", "status_override", "power_unit", "energy_unit"):
+        for name in ("faulted", "status_override", "power_unit", "energy_unit", "available", "rebooting"):
             if name in body:
                 setattr(charger, name, body.pop(name))
         if body:
@@ -364,10 +413,14 @@ class Simulator:
         return await self.c_state(request)
 
 
-def _error(status: int, message: str, errors: dict[str, list[str]] | None = None) -> web.Response:
+def _error(
+    status: int, message: str, errors: dict[str, list[str]] | None = None, error: str | None = None
+) -> web.Response:
     body: dict[str, Any] = {"message": message}
     if errors:
         body["errors"] = errors
+    if error:
+        body |= {"error": error, "error_description": message}
     return web.json_response(body, status=status)
 
 

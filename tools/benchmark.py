@@ -115,6 +115,9 @@ class RealTimeAppDaemon(FakeAppDaemon):
         self._handles[handle] = asyncio.get_running_loop().call_later(max(0.0, float(delay)), fire)
         return handle
 
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
     async def cancel_timer(self, handle: str, silent: bool = False) -> bool:
         timer = self._handles.pop(handle, None)
         if timer is not None:
@@ -153,7 +156,9 @@ async def _reactions(trials: int) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory() as tmp:
         async with running(sim) as url:
             app = make_app(
-                fake, {"api_host": url, "auth_token": TOKEN, "chargepoint_id": CP1, "state_file": f"{tmp}/state.json"}
+                fake,
+                {"api_host": url, "auth_token": TOKEN, "chargepoint_id": CP1, "state_file": f"{tmp}/state.json"},
+                Path(tmp),
             )
             await app.initialize()
             await asyncio.sleep(1)
@@ -213,7 +218,7 @@ async def _scale(chargers: int, url: str, limit: int) -> dict[str, Any]:
             "request_timeout": 30,
             "chargers": [{"chargepoint_id": f"SIM{i:07d}", "auth_token": f"bench-{i}"} for i in range(chargers)],
         }
-        app = make_app(fake, args)
+        app = make_app(fake, args, Path(tmp))
         published = asyncio.Event()
         status = {f"sensor.evse_sim{i:07d}_evse_status" for i in range(chargers)}
 

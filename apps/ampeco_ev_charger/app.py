@@ -49,7 +49,9 @@ class AmpecoEvCharger(ADAPI):
         self._http = aiohttp.ClientSession()
         self._host = host = _AppDaemonHost(self._ad, self._on_timer, self._on_state)
         logbook = Logbook(host.log, config.secrets)
-        self._assembly = Assembly(config, host, host, logbook, self._http, Store(state_file))
+        # AppDaemon's secrets.yaml, where a replaced token is looked for (AppDaemon itself reads it only at start).
+        secrets = self.config_dir / "secrets.yaml"
+        self._assembly = Assembly(config, host, host, logbook, self._http, Store(state_file), secrets=secrets)
         for event in COMMAND_EVENTS:
             await self._ad.listen_event(self._on_command, event)
         self.log(f"AMPECO EV charger app {__version__} starting")
@@ -106,6 +108,9 @@ class _AppDaemonHost:
 
     def now(self) -> float:
         return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        await self._app.sleep(seconds)
 
     async def set_state(self, entity: EntityState) -> None:
         # Home Assistant keeps states as text; AppDaemon's HTTP layer drops a state of 0 (it equals False).

@@ -40,6 +40,8 @@ class AsyncAppDaemon(Protocol):
 
     async def call_service(self, service: str, **kwargs: Any) -> Any: ...
 
+    async def sleep(self, delay: float) -> None: ...
+
     def get_timezone(self) -> Any:
         """A pytz zone in AppDaemon 4.5, though documented as a name."""
 

@@ -4,6 +4,7 @@ configuration, on any host that gives Home Assistant and a scheduler (AppDaemon 
 
 import random
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import aiohttp
 
@@ -29,10 +30,11 @@ class Assembly:
         http: aiohttp.ClientSession,
         store: Store,
         *,
+        secrets: Path | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:
-        self.publisher = StatePublisher(ha)
-        self.hub = hub = Hub(config, scheduler, logbook, http, store, self.publisher, rand=rand)
+        self.publisher = StatePublisher(ha, scheduler.now)
+        self.hub = hub = Hub(config, scheduler, logbook, http, store, self.publisher, secrets=secrets, rand=rand)
         self.helpers = [
             DashboardHelpers(charger, ha, logbook, hub.run, hub.refuse, lambda c: hub.poller(c).confirming(c))
             for charger in hub.chargers.values()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .ampeco import ENERGY_UNITS, POWER_UNITS, Units, canonical_unit
+from .ampeco import ENERGY_UNITS, POWER_UNITS, ClientCredentials, Units, canonical_unit
 from .smart import SmartConfig, parse_smart_config
 from .validate import ConfigError, entity, number, text
 
@@ -42,6 +42,9 @@ CHARGER_KEYS = frozenset(
         "evse_id",
         "units",
         "auth_token",
+        "refresh_token",
+        "client_id",
+        "client_secret",
         "api_host",
         "charging_switch",
         "current_limit",
@@ -56,7 +59,10 @@ TOP_LEVEL_KEYS = CHARGER_KEYS | {
     "unavailable_after",
     "max_concurrent_requests",
     "state_file",
+    "secrets_file",
 }
+# The account's credentials: a charger entry may give its own (a charger on another account).
+ACCOUNT_KEYS = frozenset({"auth_token", "refresh_token", "client_id", "client_secret", "api_host"})
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,9 @@ class ChargerConfig:
     chargepoint_id: str
     api_host: str
     auth_token: str = field(repr=False)
+    # The refresh grant, where the tenant hands out refresh tokens (all three, or none).
+    refresh_token: str | None = field(default=None, repr=False)
+    client: ClientCredentials | None = None
     name: str | None = None
     evse_id: str | None = None
     units: Units = Units()
@@ -91,11 +100,14 @@ class AppConfig:
     unavailable_after: float = 900.0
     max_concurrent_requests: int = 10
     state_file: str | None = None
+    secrets_file: str | None = None
     warnings: tuple[str, ...] = ()
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple({c.auth_token for c in self.chargers})
+        """Every credential given, to be redacted wherever text leaves the app."""
+        found = [(c.auth_token, c.refresh_token, c.client.client_secret if c.client else None) for c in self.chargers]
+        return tuple({secret for triple in found for secret in triple if secret})
 
 
 def slugify(chargepoint_id: str) -> str:
@@ -158,10 +170,13 @@ def _charger(entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any], 
     if token is None:
         raise ConfigError(token_key, "is missing: put `auth_token: !secret ampeco_token` in apps.yaml")
     host_key = _key(where, "api_host") if "api_host" in entry else "api_host"
+    refresh_token, client = _refresh_grant(entry, where, defaults)
     return ChargerConfig(
         chargepoint_id=text(entry.get("chargepoint_id"), _key(where, "chargepoint_id"), required=True) or "",
         api_host=normalise_host(entry.get("api_host", defaults.get("api_host", DEFAULT_API_HOST)), host_key),
         auth_token=token,
+        refresh_token=refresh_token,
+        client=client,
         name=text(entry.get("name"), _key(where, "name")),
         evse_id=text(entry.get("evse_id"), _key(where, "evse_id")),
         units=_units(entry.get("units"), _key(where, "units")),
@@ -171,6 +186,29 @@ def _charger(entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any], 
     )
 
 
+def _refresh_grant(
+    entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any]
+) -> tuple[str | None, ClientCredentials | None]:
+    """refresh_token, client_id and client_secret: all three (from the charger's entry, else the top level),
+    or none."""
+    names = ("refresh_token", "client_id", "client_secret")
+    source = entry if any(name in entry for name in names) else defaults
+    keys = {name: _key(where, name) if source is entry else name for name in names}
+    values = {name: text(source.get(name), keys[name]) for name in names}
+    if not any(values.values()):
+        return None, None
+    for name in names:
+        if values[name] is None:
+            given = ", ".join(f"`{n}`" for n in names if values[n])
+            raise ConfigError(
+                keys[name],
+                f"is missing: {given} renew the token only together with all three "
+                "(refresh_token, client_id and client_secret)",
+            )
+    refresh, client_id, secret = (values[name] or "" for name in names)
+    return refresh, ClientCredentials(client_id, secret)
+
+
 def _charger_entries(args: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
     chargers = args.get("chargers")
     if chargers is not None and "chargepoint_id" in args:
@@ -178,7 +216,7 @@ def _charger_entries(args: Mapping[str, Any]) -> list[tuple[str, Mapping[str, An
     if chargers is None:
         if "chargepoint_id" not in args:
             raise ConfigError("chargers", "no charger configured: add `chargers:` with at least one `chargepoint_id`")
-        return [("", {k: args[k] for k in CHARGER_KEYS - {"auth_token", "api_host"} if k in args})]
+        return [("", {k: args[k] for k in CHARGER_KEYS - ACCOUNT_KEYS if k in args})]
     if not isinstance(chargers, list) or not chargers:
         raise ConfigError("chargers", "must be a list with at least one entry like `- chargepoint_id: QNG0C18010`")
     entries = []
@@ -199,6 +237,7 @@ def parse_config(args: Mapping[str, Any]) -> AppConfig:
     if idle < charging:
         raise ConfigError("idle_interval", f"must not be shorter than charging_interval ({charging:g} s)")
     state_file = text(args.get("state_file"), "state_file")
+    secrets_file = text(args.get("secrets_file"), "secrets_file")
     return AppConfig(
         chargers=tuple(chargers),
         charging_interval=charging,
@@ -207,6 +246,7 @@ def parse_config(args: Mapping[str, Any]) -> AppConfig:
         unavailable_after=number(args, "unavailable_after", "", 900, 0, 7 * 86400, unit="seconds"),
         max_concurrent_requests=int(number(args, "max_concurrent_requests", "", 10, 1, 100, whole=True)),
         state_file=state_file,
+        secrets_file=secrets_file,
         warnings=tuple(warnings),
     )
 

@@ -21,7 +21,7 @@ async def test_home_assistant_restart_republishes_everything_at_once(tmp_path):
         await s.stop()
         s.fake.states.clear()  # Home Assistant forgot every entity made with set_state
         requests = len(s.requests())
-        s.app = make_app(s.fake, s.args())
+        s.app = make_app(s.fake, s.args(), tmp_path)
         await s.app.initialize()
         assert len(s.requests()) == requests  # shown from memory, before any request
         assert set(s.fake.states) == set(before)
@@ -80,7 +80,7 @@ async def test_reload_in_the_middle_of_a_request(tmp_path):
 
 async def test_a_bad_configuration_is_one_clear_line_and_nothing_else(tmp_path):
     async with stack(tmp_path) as s:
-        app = make_app(s.fake, s.args(charging_interval="soon"))
+        app = make_app(s.fake, s.args(charging_interval="soon"), tmp_path)
         await app.initialize()
         (line,) = s.fake.lines()
         assert s.fake.logs[0][0] == "ERROR" and "`charging_interval`" in line and "not started" in line

@@ -92,8 +92,8 @@ async def test_tenants_that_stop_at_stop_and_answer_202(tmp_path):
         settings.stop_path, settings.start_answer, settings.stop_answer = "stop", "accepted", "accepted"
         await s.start()
         started = await s.send("start_charging", chargepoint_id=CP1)
-        assert started["success"] is True and "session_id" not in started  # 202: the poll tells
         session_id = s.model.chargers[CP1].session.id
+        assert started["success"] is True and started["session_id"] == session_id  # 202: the account shows it
         assert s.fake.state(sensor(SLUG1, "session_id")) == session_id
         stopped = await s.send("stop_charging", chargepoint_id=CP1)
         assert stopped == {"chargepoint_id": CP1, "command": "stop_charging", "success": True, "session_id": session_id}

@@ -1,5 +1,7 @@
 """Each fault the cloud can throw, injected into the simulator, and the recovery after it."""
 
+import itertools
+
 import pytest
 
 from harness.stack import CP1, SLUG1, SLUG2, TOKEN, sensor, stack
@@ -9,7 +11,7 @@ LIST = "app/personal/charge-points"
 
 
 @pytest.mark.parametrize("status", [401, 403])
-async def test_rejected_token_one_error_line_long_interval_and_recovery(tmp_path, status):
+async def test_rejected_token_one_error_line_retries_after_1_5_and_30_min_and_recovers(tmp_path, status):
     async with stack(tmp_path) as s:
         s.model.chargers[CP1].car_needs_wh = 200_000
         await s.start()
@@ -18,13 +20,17 @@ async def test_rejected_token_one_error_line_long_interval_and_recovery(tmp_path
         s.simulator.faults.add(Fault("status", status=status))
         await s.fake.advance(30)
         for slug in (SLUG1, SLUG2):  # every charger of the account shows the problem
-            assert 1440 <= s.fake.state(sensor(slug, "polling_interval")) <= 1800  # no storm: a look every ~30 min
+            assert 48 <= s.fake.state(sensor(slug, "polling_interval")) <= 60  # a single 401: look again in a minute
             assert s.fake.attributes(sensor(slug, "max_current"))["stale"] is True
-        before = len(s.requests())
+        rejected = [r.at for r in s.requests(LIST) if r.status == status]
         await s.fake.advance(6 * 3600)
-        assert len(s.requests()) - before <= 15
+        rejected = [r.at for r in s.requests(LIST) if r.status == status]
+        gaps = [b - a for a, b in itertools.pairwise(rejected)]
+        assert 48 <= gaps[0] <= 60 and 240 <= gaps[1] <= 300  # then five minutes
+        assert gaps[2:] and all(1440 <= gap <= 1800 for gap in gaps[2:])  # then every 30 min: no storm
+        assert len(rejected) <= 3 + 6 * 3600 / 1440
         errors = list(s.fake.lines("ERROR"))
-        assert len(errors) == 1 and f"token was rejected (HTTP {status}" in errors[0] and "secrets.yaml" in errors[0]
+        assert len(errors) == 1 and f"token was rejected (HTTP {status}" in errors[0] and "put a new token" in errors[0]
         assert s.fake.state(sensor(SLUG1, "evse_status")) == "unavailable"  # past the grace, nothing faked
         assert s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"].startswith("the AMPECO token")
 
@@ -178,7 +184,7 @@ async def test_one_failing_account_does_not_delay_another(tmp_path):
         await s.fake.advance(3600)
         good = [r for r in s.requests() if r.token == TOKEN]
         bad = [r for r in s.requests() if r.token == "revoked"]
-        assert len(good) == 121 and len(bad) <= 3
+        assert len(good) == 121 and len(bad) <= 5  # at once, then after about 1, 5, 30 and 30 min
         assert s.fake.state(sensor(SLUG1, "evse_status")) == "charging"
         assert s.fake.state(sensor(SLUG2, "evse_status")) == "unavailable"
         (error,) = s.fake.lines("ERROR")

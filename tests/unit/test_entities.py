@@ -19,6 +19,10 @@ CONTRACT = {  # key: (unit, device_class, state_class, diagnostic)
     "last_month_energy": ("kWh", "energy", None, True),
     "session_id": (None, None, None, True),
     "total_energy": ("kWh", "energy", "total_increasing", False),
+    "car_battery": ("%", "battery", "measurement", False),
+    "session_cost": ("DKK", "monetary", "total", False),  # the currency the session is paid in
+    "energy_price": ("DKK/kWh", None, "measurement", False),
+    "token_expiry": (None, "timestamp", None, True),
 }
 BINARY = {"charging": "battery_charging", "plugged_in": "plug", "problem": "problem"}
 
@@ -85,6 +89,10 @@ def test_states_of_the_captured_suspended_session(charge_point):
         "last_month_energy": 37.221,
         "session_id": "648418",
         "total_energy": 0.0,
+        "car_battery": "unknown",  # this car does not report it: not faked
+        "session_cost": 0,
+        "energy_price": 1.068,
+        "token_expiry": "unknown",  # not a JWT
         "charging": "off",
         "plugged_in": "on",
         "problem": "off",  # a full car: plugged in, not drawing power
@@ -139,7 +147,7 @@ def test_the_last_sessions_energy_stays_after_it_ends(charge_point, fixture):
 
 def test_no_reading_yet_means_unavailable_except_what_describes_the_app():
     entities = by_key(build_entities(view(None, last_success=None, error="cannot connect to x")))
-    about_the_app = {"polling_interval", "problem"}
+    about_the_app = {"polling_interval", "problem", "token_expiry"}
     assert {k: e.state for k, e in entities.items() if k not in about_the_app} == {
         k: "unavailable" for k in set(CONTRACT) | set(BINARY) if k not in about_the_app
     }

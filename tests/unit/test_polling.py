@@ -43,9 +43,9 @@ def test_jitter_only_shortens_and_by_at_most_a_fifth():
     assert len(set(delays)) == 10
 
 
-def test_a_rejected_token_is_asked_about_rarely():
-    assert POLICY.delay(activity=CHARGING, failures=1, error=AuthError("x")) == 1800
-    assert POLICY.delay(activity=IDLE, failures=50, error=AuthError("x")) == 1800
+def test_a_rejected_token_is_asked_about_after_1_then_5_then_every_30_minutes():
+    delays = [POLICY.delay(activity=CHARGING, failures=n, error=AuthError("x")) for n in (1, 2, 3, 4, 50)]
+    assert delays == [60, 300, 1800, 1800, 1800]
 
 
 def test_rate_limit_waits_at_least_what_the_server_asked():

@@ -5,6 +5,7 @@ It knows nothing of Home Assistant or AppDaemon, and keeps no state beyond what 
 (a lock, a rate-limit deadline, and what it learnt about its tenant).
 """
 
+from .auth import Authorizer, ClientCredentials, StaticToken, TokenGrant, token_expiry
 from .client import API_PATH, AmpecoClient, RequestRecord
 from .errors import (
     AmpecoError,
@@ -33,6 +34,7 @@ from .status import (
     canonical_status,
     is_closed_session_status,
     is_drawing_status,
+    is_fault_status,
     is_known_status,
     is_plugged_status,
     is_suspended_status,
@@ -48,7 +50,9 @@ __all__ = [
     "AmpecoClient",
     "AmpecoError",
     "AuthError",
+    "Authorizer",
     "ChargePoint",
+    "ClientCredentials",
     "Evse",
     "NotFoundError",
     "Oddity",
@@ -60,6 +64,8 @@ __all__ = [
     "RequestRecord",
     "ServerError",
     "Session",
+    "StaticToken",
+    "TokenGrant",
     "TransportError",
     "Units",
     "as_amps",
@@ -68,6 +74,7 @@ __all__ = [
     "charge_point_items",
     "is_closed_session_status",
     "is_drawing_status",
+    "is_fault_status",
     "is_known_status",
     "is_plugged_status",
     "is_suspended_status",
@@ -78,5 +85,6 @@ __all__ = [
     "status_is",
     "suggests_session",
     "to_number",
+    "token_expiry",
     "trimmed",
 ]

@@ -3,7 +3,8 @@
 Knows nothing of Home Assistant or AppDaemon. Answers come back as plain JSON mappings with their envelopes removed;
 `models` turns them into dataclasses. One request at a time per account (the cloud sees one polite
 client), a shared semaphore bounds requests across accounts, and a 429 blocks every request until the
-server's `Retry-After` has passed.
+server's `Retry-After` has passed. A rejected token is renewed through the `Authorizer` once, and the
+request sent again with the new one.
 """
 
 import asyncio
@@ -18,6 +19,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import aiohttp
 
+from .auth import Authorizer, ClientCredentials, StaticToken, TokenGrant, token_expiry
 from .errors import (
     AmpecoError,
     AuthError,
@@ -51,7 +53,7 @@ class AmpecoClient:
         self,
         session: aiohttp.ClientSession,
         host: str,
-        token: str,
+        auth: Authorizer | str,
         *,
         timeout: float = 15.0,
         limiter: asyncio.Semaphore | None = None,
@@ -60,8 +62,9 @@ class AmpecoClient:
         user_agent: str = "ampeco-client",
     ) -> None:
         self._session = session
-        self._base = host.rstrip("/") + API_PATH
-        self._token = token
+        self.host = host.rstrip("/")
+        self._base = self.host + API_PATH
+        self.auth: Authorizer = StaticToken(auth) if isinstance(auth, str) else auth
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._limiter = limiter
         self._on_request = on_request
@@ -69,8 +72,7 @@ class AmpecoClient:
         self._user_agent = user_agent
         self._lock = asyncio.Lock()
         self._blocked_until = 0.0
-        # Tenants differ: which EVSE field start takes, and which path ends a session. Learnt on first use.
-        self._evse_key = "id"
+        # Tenants differ in which path ends a session; learnt on first use.
         self._stop_path: str | None = None
 
     # --- endpoints -----------------------------------------------------------------------------------
@@ -91,11 +93,23 @@ class AmpecoClient:
         return answer if isinstance(answer, Mapping) else None
 
     async def active_session(self) -> Mapping[str, Any] | None:
-        """The running session, where the tenant still has this endpoint; 404 means none."""
+        """`app/session/active` as it answers: `{"session": {...}}` (with `carBatteryPercent` beside it on some
+        tenants); None on 404, which means no session, or (where a tenant dropped it) no such endpoint."""
         try:
-            return _session_of(await self._request("GET", "app/session/active"))
+            answer = await self._request("GET", "app/session/active")
         except NotFoundError:
             return None
+        if answer is not None and not isinstance(answer, Mapping):
+            raise PayloadError("the active session answer is not a JSON object")
+        return answer
+
+    async def ongoing_sessions(self) -> list[Mapping[str, Any]]:
+        """`app/session/ongoing`: the account's running sessions (empty while the car is full)."""
+        answer = await self._request("GET", "app/session/ongoing")
+        items = answer.get("data") if isinstance(answer, Mapping) else answer
+        if not isinstance(items, list):
+            raise PayloadError("the ongoing sessions answer has no list of sessions")
+        return [_session_of(item) or {} for item in items if isinstance(item, Mapping)]
 
     async def session(self, session_id: str) -> Mapping[str, Any] | None:
         return _session_of(await self._request("GET", f"app/session/{quote(session_id, safe='')}"))
@@ -108,34 +122,14 @@ class AmpecoClient:
             raise PayloadError("the session history answer has no list of sessions")
         return [_session_of(entry) or {} for entry in entries if isinstance(entry, Mapping)]
 
-    async def start_session(
-        self, evse_id: str, evse_identifier: str | None, max_current: int | None = None
-    ) -> Mapping[str, Any] | None:
-        """Start charging; None when the cloud accepted it without saying which session (202, empty).
-
-        Some tenants want the EVSE's printed identifier instead of its id: on a 4xx other than 401/406
-        the other one is tried once, and whichever works is used first from then on.
-        """
-        values = {"id": evse_id, "identifier": evse_identifier}
-        keys = [self._evse_key, "identifier" if self._evse_key == "id" else "id"]
-        attempts = [(key, value) for key in keys if (value := values[key])]
-        if len(attempts) == 2 and attempts[0][1] == attempts[1][1]:
-            attempts.pop()
-        *fallbacks, (last_key, last_value) = attempts
-        for key, value in fallbacks:
-            try:
-                return await self._start_with(key, value, max_current)
-            except (RequestError, NotFoundError):
-                continue
-        return await self._start_with(last_key, last_value, max_current)
-
-    async def _start_with(self, key: str, value: str, max_current: int | None) -> Mapping[str, Any] | None:
-        body: dict[str, Any] = {"evseId": value}
+    async def start_session(self, evse: str, max_current: int | None = None) -> Mapping[str, Any] | None:
+        """Start charging on the EVSE this tenant knows as `evse` (its id, or on some tenants its printed
+        identifier: the caller decides, and checks where the session landed). None when the cloud accepted
+        the start without saying which session (202, empty)."""
+        body: dict[str, Any] = {"evseId": evse}
         if max_current is not None:
             body["maxCurrent"] = max_current
-        answer = await self._request("POST", "app/session/start", body=body)
-        self._evse_key = key
-        return _session_of(answer)
+        return _session_of(await self._request("POST", "app/session/start", body=body))
 
     async def stop_session(self, session_id: str) -> Mapping[str, Any] | None:
         """Stop charging. NotFoundError means the session had already ended.
@@ -159,6 +153,37 @@ class AmpecoClient:
         self._stop_path = path
         return _session_of(answer)
 
+    async def renew_token(self) -> bool:
+        """Renew the token ahead of its end, in turn with the account's other requests."""
+        async with self._lock:
+            return await self.auth.renew(self.auth.access_token)
+
+    async def grant(self, refresh_token: str, client: ClientCredentials) -> TokenGrant:
+        """`app/oauth/token` with the refresh grant, for the Authorizer while it renews (the account's requests
+        wait meanwhile). Refresh tokens are single use: the answer carries the next one. A refused grant
+        raises AuthError."""
+        body = {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": client.client_id,
+            "client_secret": client.client_secret,
+        }
+        try:
+            answer = await self._limited("POST", "app/oauth/token", body, None)
+        except RequestError as err:  # Laravel Passport answers a bad grant with 400 (or 401 for a bad client)
+            raise AuthError(
+                f"the refresh token was refused (HTTP {err.status}: {err.message})", status=err.status
+            ) from None
+        access = answer.get("access_token") if isinstance(answer, Mapping) else None
+        if not isinstance(access, str) or not access:
+            raise PayloadError("the token answer carries no access_token")
+        refresh = answer.get("refresh_token") if isinstance(answer, Mapping) else None
+        expires_in = answer.get("expires_in") if isinstance(answer, Mapping) else None
+        expires_at = token_expiry(access)
+        if expires_at is None and isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
+            expires_at = self._clock() + float(expires_in)
+        return TokenGrant(access, refresh if isinstance(refresh, str) and refresh else None, expires_at)
+
     # --- transport -----------------------------------------------------------------------------------
 
     async def _request(self, method: str, path: str, *, body: Mapping[str, Any] | None = None) -> Any:
@@ -166,17 +191,27 @@ class AmpecoClient:
             wait = self._blocked_until - self._clock()
             if wait > 0:
                 raise RateLimitError(f"rate limited by the AMPECO cloud for another {wait:.0f} s", retry_after=wait)
-            if self._limiter is None:
-                return await self._send(method, path, body)
-            async with self._limiter:
-                return await self._send(method, path, body)
+            token = self.auth.access_token
+            try:
+                return await self._limited(method, path, body, token)
+            except AuthError:
+                # A rejected token is renewed once (the Authorizer decides how), and the request sent again.
+                if not await self.auth.renew(token):
+                    raise
+            return await self._limited(method, path, body, self.auth.access_token)
 
-    async def _send(self, method: str, path: str, body: Mapping[str, Any] | None) -> Any:
+    async def _limited(self, method: str, path: str, body: Mapping[str, Any] | None, token: str | None) -> Any:
+        if self._limiter is None:
+            return await self._send(method, path, body, token)
+        async with self._limiter:
+            return await self._send(method, path, body, token)
+
+    async def _send(self, method: str, path: str, body: Mapping[str, Any] | None, token: str | None) -> Any:
         started = self._clock()
         status: int | None = None
         try:
-            status, headers, raw = await self._exchange(method, self._base + path, body)
-            answer = self._answer(status, headers, raw)
+            status, headers, raw = await self._exchange(method, self._base + path, body, token)
+            answer = self._answer(status, headers, raw, token)
         except AmpecoError as err:
             self._record(method, path, status, err.kind, started)
             raise
@@ -184,13 +219,11 @@ class AmpecoClient:
         return answer
 
     async def _exchange(
-        self, method: str, url: str, body: Mapping[str, Any] | None
+        self, method: str, url: str, body: Mapping[str, Any] | None, token: str | None
     ) -> tuple[int, Mapping[str, str], bytes]:
-        headers = {
-            "Authorization": f"Bearer {self._token}",
-            "Accept": "application/json",
-            "User-Agent": self._user_agent,
-        }
+        headers = {"Accept": "application/json", "User-Agent": self._user_agent}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         for _ in range(_MAX_REDIRECTS + 1):
             try:
                 async with self._session.request(
@@ -220,7 +253,7 @@ class AmpecoClient:
             raise ServerError(f"the AMPECO cloud redirected to another host ({new.netloc or '?'}); check api_host")
         return target
 
-    def _answer(self, status: int, headers: Mapping[str, str], raw: bytes) -> Any:
+    def _answer(self, status: int, headers: Mapping[str, str], raw: bytes, token: str | None) -> Any:
         if 200 <= status < 300:
             if not raw.strip():
                 return None
@@ -228,8 +261,8 @@ class AmpecoClient:
                 return json.loads(raw)
             except ValueError:
                 raise PayloadError(f"the AMPECO cloud answered HTTP {status} with something that is not JSON") from None
-        message = self._server_message(raw)
-        if status in (401, 403):
+        message = _server_message(raw, token)
+        if status in (401, 403) and token is not None:
             raise AuthError(
                 f"the AMPECO token was rejected (HTTP {status}{': ' + message if message else ''})", status=status
             )
@@ -248,26 +281,6 @@ class AmpecoClient:
         if status >= 500:
             raise ServerError(f"the AMPECO cloud had an error (HTTP {status})", status=status)
         raise RequestError(message or f"the AMPECO cloud refused the request (HTTP {status})", status=status)
-
-    def _server_message(self, raw: bytes) -> str:
-        """The Laravel `message` (plus the first validation error), short and without the token."""
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            return ""
-        if not isinstance(data, Mapping):
-            return ""
-        parts: list[str] = []
-        message = data.get("message")
-        if isinstance(message, str) and message.strip():
-            parts.append(message.strip())
-        errors = data.get("errors")
-        if isinstance(errors, Mapping):
-            first = next(iter(errors.values()), None)
-            detail = first[0] if isinstance(first, list) and first else first
-            if isinstance(detail, str) and detail.strip() and detail.strip() not in parts:
-                parts.append(detail.strip())
-        return " ".join(parts).replace(self._token, "***")[:200]
 
     def _record(self, method: str, path: str, status: int | None, error: str | None, started: float) -> None:
         if self._on_request is not None:
@@ -298,3 +311,25 @@ def _retry_after(value: str | None, server_date: str | None) -> float | None:
         return max(0.0, parsedate_to_datetime(value).timestamp() - now)
     except (TypeError, ValueError):
         return None
+
+
+def _server_message(raw: bytes, token: str | None) -> str:
+    """The Laravel `message` (plus the first validation error), short and without the token."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return ""
+    if not isinstance(data, Mapping):
+        return ""
+    parts: list[str] = []
+    message = data.get("message")
+    if isinstance(message, str) and message.strip():
+        parts.append(message.strip())
+    errors = data.get("errors")
+    if isinstance(errors, Mapping):
+        first = next(iter(errors.values()), None)
+        detail = first[0] if isinstance(first, list) and first else first
+        if isinstance(detail, str) and detail.strip() and detail.strip() not in parts:
+            parts.append(detail.strip())
+    text = " ".join(parts)
+    return (text.replace(token, "***") if token else text)[:200]

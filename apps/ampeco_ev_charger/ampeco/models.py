@@ -39,6 +39,8 @@ class Session:
     electricity_cost: float | None = None
     currency: str | None = None
     stop_reason: str | None = None
+    car_battery_percent: float | None = None  # only while a car that reports it is charging
+    charge_point_id: str | None = None  # where a tenant names it; `evse_identifier` otherwise
 
     @property
     def is_open(self) -> bool:
@@ -57,6 +59,11 @@ class Evse:
     # False when the answer had no `session` key at all (not even null): only then is the separate
     # active-session endpoint worth asking.
     session_reported: bool = True
+    soc_percent: float | None = None  # the car's state of charge, where the charger knows it
+    is_available: bool | None = None  # False while the charger is offline, whatever its status says
+    tariff_name: str | None = None
+    price_per_kwh: float | None = None
+    tariff_currency: str | None = None
 
     @property
     def open_session(self) -> Session | None:
@@ -85,6 +92,7 @@ class ChargePoint:
     tax_percent: float | None = None
     firmware_version: str | None = None
     smart_charging_enabled: bool | None = None
+    is_rebooting: bool | None = None
     evses: tuple[Evse, ...] = ()
 
     def evse(self, evse_id: str | None = None) -> Evse | None:
@@ -168,10 +176,20 @@ class _Reader:
         return canonical_status(value)
 
 
+def _percent(read: "_Reader", key: str) -> float | None:
+    """A percentage; "" (sent while the car does not report one) is no value, not an oddity."""
+    if read.data.get(key) == "":
+        return None
+    value = read.number(key)
+    return value if value is None or 0 <= value <= 100 else None
+
+
 def parse_session(
     data: Mapping[str, object], units: Units, oddities: list[Oddity], where: str = "session"
 ) -> Session | None:
-    """A session object (bare, or wrapped as `{"session": {...}}`); None when it has no id."""
+    """A session object (bare, or wrapped as `{"session": {...}}`, with `carBatteryPercent` inside it or beside
+    it); None when it has no id."""
+    outer = _Reader(data, where, oddities)
     inner = data.get("session")
     if isinstance(inner, Mapping):
         data = inner
@@ -181,6 +199,7 @@ def parse_session(
         oddities.append(Oddity(f"{where}: session without an id", repr(dict(data))[:80]))
         return None
     currency = read.obj("currency") or {}
+    soc = _percent(read, "carBatteryPercent")
     return Session(
         id=session_id,
         evse_identifier=read.text("evseId"),
@@ -198,6 +217,8 @@ def parse_session(
         electricity_cost=read.number("electricityCost"),
         currency=_Reader(currency, f"{where}.currency", oddities).text("code"),
         stop_reason=read.text("stopReason"),
+        car_battery_percent=soc if soc is not None or outer.data is data else _percent(outer, "carBatteryPercent"),
+        charge_point_id=read.text("chargePointId"),
     )
 
 
@@ -222,6 +243,14 @@ def _parse_evse(data: Mapping[str, object], units: Units, oddities: list[Oddity]
         read._odd("session", "not an object", raw_session)
     max_power_w = read.number("maxPower")
     connectors = tuple(c for c in map(_parse_connector, read.objects("connectors")) if c)
+    tariff = _Reader(read.obj("tariff") or {}, "evses[].tariff", oddities)
+    pricing = _Reader(tariff.obj("pricing") or {}, "evses[].tariff.pricing", oddities)
+    raw_currency = tariff.data.get("currency")
+    currency = (
+        _Reader(raw_currency, "evses[].tariff.currency", oddities).text("code")
+        if isinstance(raw_currency, Mapping)
+        else tariff.text("currency")
+    )
     return Evse(
         id=evse_id,
         identifier=read.text("identifier"),
@@ -230,6 +259,11 @@ def _parse_evse(data: Mapping[str, object], units: Units, oddities: list[Oddity]
         connectors=connectors,
         session=session,
         session_reported="session" in data,
+        soc_percent=_percent(read, "socPercent"),
+        is_available=read.flag("isAvailable"),
+        tariff_name=tariff.text("name"),
+        price_per_kwh=pricing.number("pricePerKwh"),
+        tariff_currency=currency,
     )
 
 
@@ -259,6 +293,7 @@ def parse_charge_point(data: Mapping[str, object], units: Units) -> Parsed:
         tax_percent=read.number("electricity_cost_tax_percent"),
         firmware_version=read.text("firmware_version"),
         smart_charging_enabled=read.flag("smart_charging_enabled"),
+        is_rebooting=read.flag("is_rebooting"),
         evses=evses,
     )
     return Parsed(charge_point, oddities)
@@ -280,10 +315,10 @@ def item_id(item: Mapping[str, object]) -> str | None:
     return str(value)
 
 
-# Bulky parts of an answer the parser never reads (tariffs, smart-charging settings, billing periods).
+# Bulky parts of an answer the parser never reads (smart-charging settings, billing periods); of a tariff,
+# only what is shown is kept.
 _BULK = {
     "charge_point": ("smart_charging", "scheduling_intervals", "subscription"),
-    "evse": ("tariff",),
     "session": (
         "smartCharging",
         "smartChargingSchedule",
@@ -305,7 +340,16 @@ def trimmed(item: Mapping[str, object]) -> dict[str, object]:
 
 
 def _trimmed_evse(evse: Mapping[str, object]) -> dict[str, object]:
-    out = {k: v for k, v in evse.items() if k not in _BULK["evse"]}
+    out = dict(evse)
+    tariff = out.get("tariff")
+    if isinstance(tariff, Mapping):  # only what is shown: its name, currency and price per kWh
+        pricing = tariff.get("pricing")
+        price = pricing.get("pricePerKwh") if isinstance(pricing, Mapping) else None
+        out["tariff"] = {
+            "name": tariff.get("name"),
+            "currency": tariff.get("currency"),
+            "pricing": {"pricePerKwh": price},
+        }
     session = out.get("session")
     if isinstance(session, Mapping):
         out["session"] = {k: v for k, v in session.items() if k not in _BULK["session"]}

@@ -27,6 +27,7 @@ class Sensor:
     state: Callable[[ChargerView], Any]
     attributes: Callable[[ChargerView], dict[str, Any]] = lambda _view: {}
     unit: str | None = None
+    unit_of: Callable[[ChargerView], str | None] | None = None  # a unit known only from the reading (money)
     device_class: str | None = None
     state_class: str | None = None
     diagnostic: bool = False
@@ -150,6 +151,29 @@ def _total_energy(view: ChargerView) -> float:
     return round(view.memory.total_energy_kwh, 3)
 
 
+def _session_cost(view: ChargerView) -> float | None:
+    """What the current session has cost so far, else what the last one cost."""
+    summary = view.summary
+    return None if summary is None else summary.amount
+
+
+def _cost_attributes(view: ChargerView) -> dict[str, Any]:
+    """A new session starts the count again: Home Assistant's statistics add each session's cost up."""
+    summary = view.summary
+    if summary is None:
+        return {"last_reset": None, "session_id": None}
+    return {"last_reset": summary.started_at, "session_id": summary.id}
+
+
+def _price_unit(view: ChargerView) -> str | None:
+    currency = view.evse.tariff_currency if view.evse is not None else None
+    return f"{currency}/kWh" if currency else None
+
+
+def _tariff_attributes(view: ChargerView) -> dict[str, Any]:
+    return {"tariff": view.evse.tariff_name if view.evse is not None else None}
+
+
 SENSORS: tuple[Sensor, ...] = (
     Sensor("charger_status", "Charger Status", "mdi:ev-station", lambda v: _cp(v).status, _charger_attributes),
     Sensor(
@@ -239,6 +263,43 @@ SENSORS: tuple[Sensor, ...] = (
     ),
     Sensor("plugged_in", "Plugged In", "mdi:power-plug", _plugged_in, device_class="plug", domain="binary_sensor"),
     Sensor(
+        "car_battery",
+        "Car Battery",
+        "mdi:car-battery",
+        lambda v: rounded(v.car_battery, 0),
+        unit="%",
+        device_class="battery",
+        state_class="measurement",
+    ),
+    Sensor(
+        "session_cost",
+        "Session Cost",
+        "mdi:cash",
+        _session_cost,
+        _cost_attributes,
+        unit_of=lambda v: v.currency,
+        device_class="monetary",
+        state_class="total",
+    ),
+    Sensor(
+        "energy_price",
+        "Energy Price",
+        "mdi:cash-clock",
+        lambda v: v.evse.price_per_kwh if v.evse is not None else None,
+        _tariff_attributes,
+        unit_of=_price_unit,
+        state_class="measurement",
+    ),
+    Sensor(
+        "token_expiry",
+        "Token Expiry",
+        "mdi:key-chain",
+        lambda v: iso_time(v.poll.token_expires_at),
+        device_class="timestamp",
+        diagnostic=True,
+        always_available=True,
+    ),
+    Sensor(
         "problem",
         "Problem",
         "mdi:alert-circle",
@@ -285,8 +346,9 @@ def charger_entity(
 
 def _entity(view: ChargerView, sensor: Sensor) -> EntityState:
     attributes = _identity(view.name, sensor.name, sensor.icon, view.chargepoint_id)
+    unit = sensor.unit_of(view) if sensor.unit_of is not None and view.available else sensor.unit
     for key, value in (
-        ("unit_of_measurement", sensor.unit),
+        ("unit_of_measurement", unit),
         ("device_class", sensor.device_class),
         ("state_class", sensor.state_class),
         ("entity_category", "diagnostic" if sensor.diagnostic else None),
@@ -295,7 +357,8 @@ def _entity(view: ChargerView, sensor: Sensor) -> EntityState:
             attributes[key] = value
     entity = entity_id(view.slug, sensor.key, sensor.domain)
     if sensor.always_available:
-        return EntityState(entity, sensor.state(view), attributes | sensor.attributes(view))
+        state = sensor.state(view)
+        return EntityState(entity, "unknown" if state is None else state, attributes | sensor.attributes(view))
     if not view.available:
         return EntityState(entity, UNAVAILABLE, attributes | {"stale": view.stale})
     attributes |= sensor.attributes(view)

@@ -5,7 +5,9 @@ from typing import Any
 from ..ampeco import rounded
 from ..const import COMMANDS, DOMAIN
 from ..runtime.commands import CommandResult
+from ..runtime.credential_watch import TokenExpiring
 from ..runtime.lifecycle import SessionEnded, SessionStarted, SessionSummary, StatusChanged, Transition
+from ..times import iso_time
 
 # Home Assistant -> the app: one event type per command.
 COMMAND_EVENTS: dict[str, str] = {f"{DOMAIN}_{name}": name for name in COMMANDS}
@@ -15,6 +17,7 @@ SESSION_STARTED = f"{DOMAIN}_session_started"
 SESSION_ENDED = f"{DOMAIN}_session_ended"
 STATUS_CHANGED = f"{DOMAIN}_status_changed"
 CONFIG_ERROR = f"{DOMAIN}_config_error"
+TOKEN_EXPIRING = f"{DOMAIN}_token_expiring"
 
 
 def _ended(summary: SessionSummary) -> dict[str, Any]:
@@ -49,7 +52,15 @@ def command_result_event(result: CommandResult) -> dict[str, Any]:
         "command": result.command,
         "success": result.success,
     }
-    for key in ("error", "session_id", "origin"):
+    for key in ("error", "session_id", "origin", "note"):
         if (value := getattr(result, key)) is not None:
             data[key] = value
     return data
+
+
+def token_expiring_event(warning: TokenExpiring, now: float) -> dict[str, Any]:
+    return {
+        "chargepoint_ids": list(warning.chargepoint_ids),
+        "expires_at": iso_time(warning.expires_at),
+        "days_left": max(0, round((warning.expires_at - now) / 86400)),
+    }

@@ -4,19 +4,22 @@ The default publishing path: every entity is written as a state of its own (no d
 Only what changed since the last write is written again.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from ..runtime.commands import CommandResult
+from ..runtime.credential_watch import TokenExpiring
 from ..runtime.lifecycle import Transition
 from ..runtime.view import ChargerView
 from .entities import build_entities
-from .events import COMMAND_RESULT, command_result_event, transition_event
+from .events import COMMAND_RESULT, TOKEN_EXPIRING, command_result_event, token_expiring_event, transition_event
 from .hass import EntityState, HomeAssistant
 
 
 class StatePublisher:
-    def __init__(self, ha: HomeAssistant) -> None:
+    def __init__(self, ha: HomeAssistant, clock: Callable[[], float]) -> None:
         self.ha = ha
+        self.clock = clock
         self._published: dict[str, tuple[Any, dict[str, Any]]] = {}
 
     async def show(self, view: ChargerView) -> None:
@@ -35,3 +38,6 @@ class StatePublisher:
 
     async def answer(self, result: CommandResult) -> None:
         await self.ha.fire(COMMAND_RESULT, command_result_event(result))
+
+    async def warn(self, warning: TokenExpiring) -> None:
+        await self.ha.fire(TOKEN_EXPIRING, token_expiring_event(warning, self.clock()))

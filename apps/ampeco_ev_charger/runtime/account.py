@@ -12,13 +12,14 @@ from typing import Any
 
 from ..ampeco import AmpecoClient, AmpecoError, AuthError, NotFoundError, Oddity, PayloadError, item_id, status_is
 from .charger import Charger
+from .credentials import Credentials
 from .lifecycle import SessionEnded, StatusChanged, Transition
 from .logbook import Logbook, one_line
-from .sessions import Reading, announce_missed, embedded_sessions, with_final_numbers
+from .sessions import Reading, SessionLookup, announce_missed, embedded_sessions, with_final_numbers
+from .tenant import Tenant
 from .timers import cancel_and_wait
 
 Found = list[tuple[Charger, list[Transition]]]
-AUTH_ADVICE = "put a new token in secrets.yaml"
 
 
 class InternalError(AmpecoError):
@@ -33,12 +34,16 @@ class Account:
         client: AmpecoClient,
         chargers: list[Charger],
         *,
+        credentials: Credentials,
+        tenant: Tenant,
         logbook: Logbook,
         clock: Callable[[], float],
         on_round: Callable[["Account", Found], Awaitable[None]],
     ) -> None:
         self.client = client
         self.chargers = chargers
+        self.credentials = credentials
+        self.lookup = SessionLookup(client, tenant, logbook, lambda: self.labels)
         self.logbook = logbook
         self.clock = clock
         self.on_round = on_round
@@ -53,7 +58,7 @@ class Account:
     def problem(self) -> str | None:
         """Why the last round failed, with what the user can do about it."""
         if isinstance(self.error, AuthError):
-            return f"{self.error.message}; {AUTH_ADVICE}"
+            return self.credentials.refused or f"{self.error.message}; {self.credentials.advice}"
         return None if self.error is None else self.error.message
 
     @property
@@ -94,6 +99,8 @@ class Account:
     # --- reading ---------------------------------------------------------------------------------------
 
     async def _read(self) -> Found:
+        if self.credentials.renewal_due():
+            await self.client.renew_token()
         by_id = {item_id(item): item for item in await self.client.charge_points()}
         if self.failures and self._last_ok is not None:  # back after an outage: what happened meanwhile?
             for charger in self.chargers:
@@ -111,7 +118,7 @@ class Account:
                 continue
             self._oddities(parsed.oddities)
             readings.append((charger, item, parsed.charge_point))
-        evses = await embedded_sessions(self.client, readings, self._oddities)
+        evses = await embedded_sessions(self.lookup, readings, self._oddities)
         now = self.clock()
         found: Found = []
         for (charger, item, charge_point), evse in zip(readings, evses, strict=True):

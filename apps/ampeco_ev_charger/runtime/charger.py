@@ -78,11 +78,16 @@ class Charger:
         if charge_point.name is None and self.charge_point is not None:
             # A name is identity, not a reading: entity names must not flip when one answer lacks it.
             charge_point = replace(charge_point, name=self.charge_point.name)
+        known = self.memory.session
+        if evse is not None and not evse.session_reported and known is not None:
+            # The session could not be looked up: it goes on as last seen, never ended for want of an answer.
+            last = self.evse.session if self.evse is not None else None
+            evse = replace(evse, session=last if last is not None and last.id == known.id else None)
         self.item, self.charge_point, self.evse, self.last_success = trimmed(item), charge_point, evse, now
         self.problem = None if evse is not None else self._missing_evse(charge_point)
         if evse is None:
             return []
-        return observe(self.memory, evse.status, evse.session)
+        return observe(self.memory, evse.status, evse.session, session_known=evse.session_reported or known is None)
 
     def _missing_evse(self, charge_point: ChargePoint) -> str:
         found = ", ".join(e.id for e in charge_point.evses) or "none"

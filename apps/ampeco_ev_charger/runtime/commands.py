@@ -46,6 +46,8 @@ class Outcome:
     session_id: str | None = None
     # The cloud's state changed (or was not what we believed): poll at once so sensors follow.
     poll: bool = False
+    # What happened on the way, in plain words, when it is worth telling (a start that first landed elsewhere).
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class CommandResult:
     error: str | None = None
     session_id: str | None = None
     origin: str | None = None
+    note: str | None = None
 
 
 class CommandRefused(ValueError):

@@ -1,23 +1,27 @@
 """Carrying out a command on one charger, following every tolerance rule the API needs.
 
 Each step returns an `Outcome` (never raises for an API failure): the hub turns it into the one
-`CommandResult` the user's automation waits for.
+`CommandResult` the user's automation waits for. A start must land on the configured EVSE or nowhere: one
+that landed elsewhere (see `landing`) is stopped at once, the other EVSE key is remembered for the tenant,
+and the start is made again with it.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from ..ampeco import (
     AmpecoClient,
     AmpecoError,
+    Evse,
     NotFoundError,
     RefusedError,
+    RequestError,
     is_suspended_status,
-    parse_session,
     status_is,
 )
 from .account import Account
 from .charger import Charger
 from .commands import Command, Outcome, SetMaxCurrent, StartCharging, StopCharging, UpdateData
+from .landing import LANDING_WITHIN, LandingCheck
 from .poller import Poller
 
 
@@ -35,11 +39,22 @@ class Executor:
     """Runs commands on the chargers of one account; `fresh_within`: how old a reading may be before a stop
     looks again (the charging poll interval)."""
 
-    def __init__(self, client: AmpecoClient, account: Account, poller: Poller, fresh_within: float) -> None:
+    def __init__(
+        self,
+        client: AmpecoClient,
+        account: Account,
+        poller: Poller,
+        landing: LandingCheck,
+        *,
+        fresh_within: float,
+        learnt: Callable[[], Awaitable[None]],
+    ) -> None:
         self.client = client
         self.account = account
         self.poller = poller
+        self.landing = landing
         self.fresh_within = fresh_within
+        self.learnt = learnt  # the tenant taught us something: keep it in the memory file
 
     async def run(self, command: Command, charger: Charger) -> Outcome:
         match command:
@@ -84,17 +99,69 @@ class Executor:
             return Outcome(False, f"{problem}; charging was not started")
         evse = charger.evse
         assert evse is not None
-        try:
-            answer = await self.client.start_session(evse.id, evse.identifier, max_current)
-        except RefusedError as err:
-            return Outcome(False, f"the charger refused to start: {err.message}", poll=True)
-        except AmpecoError as err:
-            return Outcome(False, f"start failed: {err.message}", poll=True)
-        session = parse_session(answer, charger.config.units, []) if answer else None
-        if session is not None and session.is_open:
-            charger.note_session(session)
-        self.poller.confirm(charger, _charging_steadily(charger))
-        return Outcome(True, session_id=session.id if session else None, poll=True)
+        before = await self.landing.running()
+        tenant = self.account.lookup.tenant
+        notes: list[str] = []
+        rejected: AmpecoError | None = None
+        for key, value in _keys(evse, tenant.evse_key, tenant.other_evse_key):
+            try:
+                answer = await self.client.start_session(value, max_current)
+            except RefusedError as err:
+                return Outcome(False, f"the charger refused to start: {err.message}", poll=True)
+            except (RequestError, NotFoundError) as err:  # this tenant may name EVSEs by the other key
+                rejected = err
+                continue
+            except AmpecoError as err:
+                return Outcome(False, f"start failed: {err.message}", poll=True)
+            landing = await self.landing.find(charger, evse, answer, before)
+            if landing.session is None:
+                where = evse.identifier or evse.id
+                return Outcome(
+                    False,
+                    _joined(
+                        notes,
+                        f"the AMPECO cloud accepted the start, but no session showed "
+                        f"up on EVSE {where} within {LANDING_WITHIN:.0f} s; the sensors will show it if it "
+                        "starts later",
+                    ),
+                    poll=True,
+                )
+            if landing.ours:
+                await self._learn(key)
+                if landing.session.is_open:
+                    charger.note_session(landing.session)
+                self.poller.confirm(charger, _charging_steadily(charger))
+                return Outcome(True, session_id=landing.session.id, poll=True, note=_joined(notes) or None)
+            stray = landing.session
+            place = f"EVSE {stray.evse_identifier or '?'}, which is not {charger.id}'s"
+            try:
+                await self.client.stop_session(stray.id)
+            except NotFoundError:
+                pass  # it has ended already
+            except AmpecoError as err:
+                self.account.logbook(f"{charger.label}: a start landed on {place} and could not be stopped", "ERROR")
+                return Outcome(
+                    False,
+                    _joined(
+                        notes,
+                        f"the start (by EVSE {key}) landed on {place}, and stopping "
+                        f"it failed ({err.message}): stop session {stray.id} in the vendor's app",
+                    ),
+                    poll=True,
+                )
+            notes.append(f"the start by EVSE {key} landed on {place} and was stopped at once")
+            self.account.logbook(f"{charger.label}: {notes[-1]}", "WARNING")
+            await self._learn(tenant.other_evse_key)
+        if rejected is not None and not notes:
+            return Outcome(False, f"start failed: {rejected.message}", poll=True)
+        return Outcome(False, _joined(notes, "charging was not started"), poll=True)
+
+    async def _learn(self, key: str) -> None:
+        tenant = self.account.lookup.tenant
+        if tenant.evse_key != key:
+            tenant.evse_key = key
+            self.account.logbook(f"this AMPECO tenant starts charging by the EVSE's {key}; remembered")
+            await self.learnt()
 
     async def _stop(self, charger: Charger) -> Outcome:
         last = charger.last_success
@@ -142,3 +209,17 @@ def _charging_steadily(charger: Charger) -> Callable[[], bool]:
         return steady
 
     return done
+
+
+def _keys(evse: Evse, *keys: str) -> list[tuple[str, str]]:
+    """The EVSE's value under each key, in order, each value once (on some tenants id and identifier agree)."""
+    found: dict[str, str] = {}
+    for key in keys:
+        value = evse.id if key == "id" else evse.identifier
+        if value and value not in found.values():
+            found[key] = value
+    return list(found.items())
+
+
+def _joined(notes: list[str], last: str | None = None) -> str:
+    return "; ".join([*notes, *([last] if last else [])])

@@ -10,23 +10,29 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from .. import __version__
 from ..ampeco import AmpecoClient, RequestRecord
-from ..config import AppConfig
+from ..config import AppConfig, ChargerConfig
 from .account import Account, Found
 from .charger import Charger
 from .commands import Command, CommandRefused, CommandResult, Outcome
+from .credential_watch import CredentialWatch
+from .credentials import Configured, Credentials
 from .execute import Executor
+from .landing import LandingCheck
 from .lifecycle import describe
 from .logbook import Logbook, one_line
 from .poller import Poller
 from .polling import PollPolicy
 from .ports import Publisher
+from .secrets_file import SecretsFile
 from .store import Store
+from .tenant import Tenant
 from .timers import Scheduler
 
 # Readings change every poll; lifecycle transitions are saved at once, plain readings this often.
@@ -55,6 +61,7 @@ class Hub:
         store: Store,
         publisher: Publisher,
         *,
+        secrets: Path | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self.config = config
@@ -65,31 +72,55 @@ class Hub:
         self.chargers = {c.chargepoint_id: Charger(c) for c in config.chargers}
         policy = PollPolicy(charging_interval=config.charging_interval, idle_interval=config.idle_interval)
         limiter = asyncio.Semaphore(config.max_concurrent_requests)
+        # Where the user keeps the tokens (apps.yaml's secrets_file, else the host's), for replaced ones.
+        secrets_path = Path(config.secrets_file) if config.secrets_file else secrets
+        secrets_file = SecretsFile(secrets_path) if secrets_path is not None else None
         groups: dict[tuple[str, str], list[Charger]] = {}
         for charger in self.chargers.values():
             groups.setdefault(charger.config.account, []).append(charger)
+        # What the app learnt about each tenant (host), shared by its accounts and kept across restarts.
+        self.tenants = {host: Tenant() for host, _ in groups}
         self.accounts: list[Account] = []
         self.pollers: dict[Account, Poller] = {}
         self._executors: dict[str, Executor] = {}
-        for (api_host, token), chargers in groups.items():
+        for (api_host, _), chargers in groups.items():
+            settings = chargers[0].config
+            credentials = Credentials(_configured(settings), logbook, scheduler.now, secrets_file)
             client = AmpecoClient(
                 http,
                 api_host,
-                token,
+                credentials,
                 timeout=config.request_timeout,
                 limiter=limiter,
                 on_request=self._log_request,
                 clock=scheduler.now,
                 user_agent=USER_AGENT,
             )
-            account = Account(client, chargers, logbook=logbook, clock=scheduler.now, on_round=self._after_round)
+            credentials.grant, credentials.on_renewed = client.grant, self.save
+            account = Account(
+                client,
+                chargers,
+                credentials=credentials,
+                tenant=self.tenants[api_host],
+                logbook=logbook,
+                clock=scheduler.now,
+                on_round=self._after_round,
+            )
             poller = Poller(
                 account, policy, scheduler, unavailable_after=config.unavailable_after, on_expiry=self.show, rand=rand
             )
             self.accounts.append(account)
             self.pollers[account] = poller
-            executor = Executor(client, account, poller, config.charging_interval)
+            executor = Executor(
+                client,
+                account,
+                poller,
+                LandingCheck(account, scheduler),
+                fresh_within=config.charging_interval,
+                learnt=self.save,
+            )
             self._executors.update({charger.id: executor for charger in chargers})
+        self.watch = CredentialWatch(self.accounts, scheduler, logbook)
         self._listeners: dict[str, list[RoundListener]] = {}
         self._memorised: dict[str, list[Memorised]] = {}
         self._save_lock = asyncio.Lock()
@@ -116,6 +147,14 @@ class Hub:
         data, problem = await asyncio.to_thread(self.store.load)
         if problem:
             self.logbook(problem, "WARNING")
+        tenants, accounts = _dict(data.get("tenants")), _dict(data.get("accounts"))
+        for host in self.tenants:
+            self.tenants[host] = tenant = Tenant.from_dict(tenants.get(host))
+            for account in self.accounts:
+                if account.client.host == host:
+                    account.lookup.tenant = tenant
+        for account in self.accounts:
+            account.credentials.restore(accounts.get(_account_key(account)))
         saved = data.get("chargers")
         for charger in self.chargers.values():
             entry = saved.get(charger.id) if isinstance(saved, dict) else None
@@ -132,6 +171,7 @@ class Hub:
     async def halt(self) -> None:
         """No more reading, commands or round listeners: timers and requests under way are cancelled."""
         self._stopped = True
+        await self.watch.stop()
         for account in self.accounts:
             await self.pollers[account].stop()
             await account.stop()
@@ -195,6 +235,7 @@ class Hub:
                 None if outcome.error is None else redact(outcome.error),
                 outcome.session_id,
                 origin,
+                None if outcome.note is None else redact(outcome.note),
             )
         )
 
@@ -212,10 +253,14 @@ class Hub:
                 for transition in transitions:
                     self.logbook(f"{charger.label}: {describe(transition)}")
                     await self.publisher.announce(charger.id, transition)
+            if (warning := self.watch.expiring(account)) is not None:
+                await self.publisher.warn(warning)
         except Exception as err:
             self.logbook.once("host-error", f"cannot update Home Assistant: {one_line(err)}", "ERROR")
         else:
             self.logbook.forget("host-error")
+        if not self._stopped:
+            await self.watch.watch()
         for charger in account.chargers:
             for listener in self._listeners.get(charger.id, []) if not self._stopped else []:
                 listener()
@@ -224,7 +269,11 @@ class Hub:
 
     async def save(self) -> None:
         async with self._save_lock:
-            snapshot = {"chargers": {c.id: self._snapshot(c) for c in self.chargers.values()}}
+            snapshot = {
+                "chargers": {c.id: self._snapshot(c) for c in self.chargers.values()},
+                "tenants": {host: tenant.to_dict() for host, tenant in self.tenants.items()},
+                "accounts": {_account_key(a): a.credentials.snapshot() for a in self.accounts},
+            }
             try:
                 await asyncio.to_thread(self.store.save, snapshot)
             except OSError as err:
@@ -235,3 +284,16 @@ class Hub:
 
     def _snapshot(self, charger: Charger) -> dict[str, Any]:
         return charger.snapshot() | {part.key: part.dump() for part in self._memorised.get(charger.id, [])}
+
+
+def _configured(charger: ChargerConfig) -> Configured:
+    return Configured(charger.auth_token, charger.refresh_token, charger.client)
+
+
+def _account_key(account: Account) -> str:
+    """An account as the memory file knows it: its host and chargers (its token changes when renewed)."""
+    return " ".join([account.client.host, *sorted(c.id for c in account.chargers)])
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -175,14 +175,19 @@ def _count_ended(memory: Memory, summary: SessionSummary, transitions: list[Tran
         memory.last_session = summary
 
 
-def observe(memory: Memory, evse_status: str | None, session: Session | None) -> list[Transition]:
-    """Update `memory` with a reading of one EVSE; return what changed, each transition exactly once."""
+def observe(
+    memory: Memory, evse_status: str | None, session: Session | None, *, session_known: bool = True
+) -> list[Transition]:
+    """Update `memory` with a reading of one EVSE; return what changed, each transition exactly once.
+    `session_known=False`: the session could not be looked up, so nothing is concluded about it."""
     transitions: list[Transition] = []
     first_reading = memory.evse_status is None and memory.session is None and not memory.ended
     if evse_status is not None and evse_status != memory.evse_status:
         if memory.evse_status is not None:
             transitions.append(StatusChanged(memory.evse_status, evse_status))
         memory.evse_status = evse_status
+    if not session_known:
+        return transitions
 
     open_session = session if session is not None and session.is_open else None
     closed_session = session if session is not None and not session.is_open else None

@@ -13,6 +13,11 @@ class Logbook:
         self._secrets = [s for s in secrets if s]
         self._said: set[str] = set()
 
+    def add_secret(self, secret: str) -> None:
+        """A secret learnt at run time (a renewed token): redacted from now on."""
+        if secret and secret not in self._secrets:
+            self._secrets.append(secret)
+
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")

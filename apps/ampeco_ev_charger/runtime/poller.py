@@ -56,8 +56,15 @@ class Poller:
     def status(self, charger: Charger) -> PollStatus:
         """What the sensors say about polling."""
         account = self.account
+        credentials = account.credentials
         return PollStatus(
-            self.delay, self.next_poll, charger.activity is Activity.CHARGING, account.failures, account.problem
+            self.delay,
+            self.next_poll,
+            charger.activity is Activity.CHARGING,
+            account.failures,
+            account.problem,
+            credentials.expires_at,
+            credentials.problem,
         )
 
     def confirm(self, charger: Charger, done: Callable[[], bool]) -> None:

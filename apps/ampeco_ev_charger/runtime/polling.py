@@ -28,8 +28,9 @@ class PollPolicy:
     confirm_fast_for: float = 10.0
     confirm_slow: float = 5.0
     max_backoff: float = 1800.0
-    # A rejected token is not fixed by retrying: look again rarely, recover by itself when it works.
-    auth_interval: float = 1800.0
+    # A rejected token is rarely fixed by asking again: after about a minute, then five, then every 30
+    # minutes, recovering by itself once it works (a token replaced in the secrets file is taken up sooner).
+    auth_intervals: tuple[float, ...] = (60.0, 300.0, 1800.0)
     jitter: float = 0.2
 
     def delay(
@@ -50,7 +51,7 @@ class PollPolicy:
                 return normal
             return self.confirm_fast if confirming < self.confirm_fast_for else self.confirm_slow
         if isinstance(error, AuthError):
-            return self.auth_interval * (1 - self.jitter * rand)
+            return self.auth_intervals[min(failures, len(self.auth_intervals)) - 1] * (1 - self.jitter * rand)
         backoff = min(self.max_backoff, normal * 2.0 ** min(failures - 1, 32)) * (1 - self.jitter * rand)
         if isinstance(error, RateLimitError) and error.retry_after is not None:
             return max(backoff, error.retry_after)

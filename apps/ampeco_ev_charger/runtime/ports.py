@@ -4,6 +4,7 @@
 from typing import Protocol
 
 from .commands import CommandResult
+from .credential_watch import TokenExpiring
 from .lifecycle import Transition
 from .view import ChargerView
 
@@ -27,3 +28,6 @@ class Publisher(Protocol):
 
     async def answer(self, result: CommandResult) -> None:
         """The one result of one command."""
+
+    async def warn(self, warning: TokenExpiring) -> None:
+        """The token of an account ends soon, and nothing will renew it: once per token."""

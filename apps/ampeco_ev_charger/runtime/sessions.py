@@ -1,8 +1,12 @@
 """Where sessions come from besides the EVSEs of the charge point list.
 
-The list answer embeds each EVSE's running session; these fill the gaps it leaves: the active-session
-endpoint where a tenant's answer carries no session, a session's own answer for its final numbers, and the
-session history for sessions no poll ever saw.
+The list answer embeds each EVSE's running session on most tenants; these fill the gaps it leaves: the
+endpoints that list the account's running sessions (`app/session/active`, and `app/session/ongoing` where
+active is missing or failing) for tenants whose answer carries no session, a session's own answer for its
+final numbers, and the session history for sessions no poll ever saw.
+
+A session is ours only when it names our EVSE's printed identifier (or our charge point): on some tenants an
+EVSE's internal id is another user's identifier.
 """
 
 from collections.abc import Callable, Mapping
@@ -10,18 +14,99 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..ampeco import AmpecoClient, AmpecoError, ChargePoint, Evse, Oddity, parse_session, suggests_session
+from ..ampeco import (
+    AmpecoClient,
+    AmpecoError,
+    ChargePoint,
+    Evse,
+    NotFoundError,
+    Oddity,
+    Session,
+    is_drawing_status,
+    parse_session,
+    suggests_session,
+)
 from .charger import Charger
 from .lifecycle import SessionEnded, Transition, reconcile, with_final
 from .logbook import Logbook
+from .tenant import Tenant
 
 Reading = tuple[Charger, Mapping[str, Any], ChargePoint]
 
 
+def belongs_to(session: Session, chargepoint_id: str, evse: Evse) -> bool:
+    """The session runs on this EVSE: it names the EVSE's identifier, or the charge point itself."""
+    if session.evse_identifier is not None:
+        return evse.identifier is not None and session.evse_identifier == evse.identifier
+    return session.charge_point_id is not None and session.charge_point_id == chargepoint_id
+
+
+class SessionLookup:
+    """The account's running sessions from the endpoints that list them.
+
+    `app/session/active` first; `app/session/ongoing` where active is missing (a 404 that ongoing proves
+    wrong) or failing. What the tenant has is learnt and remembered in its `Tenant`. A lookup that fails
+    costs only itself: one WARNING per episode, and None for "cannot tell".
+    """
+
+    def __init__(self, client: AmpecoClient, tenant: Tenant, logbook: Logbook, labels: Callable[[], str]) -> None:
+        self.client = client
+        self.tenant = tenant
+        self.logbook = logbook
+        self.labels = labels
+        self.source: str | None = None  # the endpoint the last answer came from
+
+    async def open_sessions(self) -> list[Mapping[str, Any]] | None:
+        """The running sessions as the endpoints send them (the active answer whole, so `carBatteryPercent`
+        beside its session is kept); None when no endpoint could tell."""
+        tenant, failed = self.tenant, []
+        active_said_none = False
+        if tenant.active is not False:
+            try:
+                answer = await self.client.active_session()
+            except AmpecoError as err:
+                failed.append(f"app/session/active: {err.message}")
+            else:
+                if answer is not None:
+                    tenant.active = True
+                    return self._found("active", [answer])
+                if tenant.active or tenant.ongoing is False:
+                    return self._found("active", [])  # a 404 from an endpoint known to exist: no session
+                active_said_none = True
+        if tenant.ongoing is not False:
+            try:
+                sessions = await self.client.ongoing_sessions()
+            except NotFoundError:
+                tenant.ongoing = False
+            except AmpecoError as err:
+                failed.append(f"app/session/ongoing: {err.message}")
+            else:
+                tenant.ongoing = True
+                if active_said_none and sessions:
+                    tenant.active = False  # its 404 did not mean "no session": this tenant has no such endpoint
+                return self._found("ongoing", sessions)
+        if failed:
+            self.logbook.once(
+                "session-lookup",
+                f"{self.labels()}: cannot look up the running session "
+                f"({'; '.join(failed)}); the charge point readings go on without it",
+            )
+            return None
+        return self._found("active", [])
+
+    def _found(self, source: str, sessions: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        self.source = source
+        if self.logbook.forget("session-lookup"):
+            self.logbook(f"{self.labels()}: the running session can be looked up again (app/session/{source})")
+        return sessions
+
+
 async def embedded_sessions(
-    client: AmpecoClient, readings: list[Reading], note: Callable[[list[Oddity]], None]
+    lookup: SessionLookup, readings: list[Reading], note: Callable[[list[Oddity]], None]
 ) -> list[Evse | None]:
-    """Each reading's EVSE; where the answer has no `session` key, one ask of the active-session endpoint."""
+    """Each reading's EVSE; where the answer has no `session` key, the session from one lookup. When the
+    lookup cannot tell, or `ongoing` (empty while the car is full) lists nothing for an EVSE still drawing,
+    the EVSE keeps `session_reported=False`: its session is unknown, not over."""
     evses = [charge_point.evse(charger.config.evse_id) for charger, _, charge_point in readings]
     wanting = [
         index
@@ -32,15 +117,19 @@ async def embedded_sessions(
     ]
     if not wanting:
         return evses
-    raw = await client.active_session()
+    raw = await lookup.open_sessions()
+    if raw is None:
+        return evses
     for index in wanting:
-        evse, charger = evses[index], readings[index][0]
+        evse, (charger, _, charge_point) = evses[index], readings[index]
         assert evse is not None
         oddities: list[Oddity] = []
-        session = parse_session(raw, charger.config.units, oddities) if raw else None
+        sessions = [s for s in (parse_session(item, charger.config.units, oddities) for item in raw) if s]
         note(oddities)
-        mine = session is not None and session.evse_identifier in (evse.identifier, evse.id, None)
-        evses[index] = replace(evse, session=session if mine else None, session_reported=True)
+        mine = next((s for s in sessions if belongs_to(s, charge_point.id, evse)), None)
+        if mine is None and lookup.source == "ongoing" and is_drawing_status(evse.status):
+            continue
+        evses[index] = replace(evse, session=mine, session_reported=True)
     return evses
 
 
@@ -87,5 +176,5 @@ async def announce_missed(
         if evse is None or charger_since is None:
             continue
         sessions = [s for s in (parse_session(item, charger.config.units, []) for item in raw) if s]
-        mine = [s for s in sessions if s.evse_identifier in (evse.identifier, evse.id)]
+        mine = [s for s in sessions if belongs_to(s, charger.id, evse)]
         transitions.extend(reconcile(charger.memory, mine, charger_since))

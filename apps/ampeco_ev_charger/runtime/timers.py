@@ -16,6 +16,9 @@ class Scheduler(Protocol):
 
     async def cancel(self, handle: object) -> None: ...
 
+    async def sleep(self, seconds: float) -> None:
+        """Wait while the host's time passes (a command waiting for the cloud to show its effect)."""
+
     def now(self) -> float:
         """Wall-clock seconds since the epoch."""
 

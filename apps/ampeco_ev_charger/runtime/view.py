@@ -16,7 +16,9 @@ class PollStatus:
     next_poll: float
     is_charging: bool
     retry_count: int = 0
-    error: str | None = None
+    error: str | None = None  # why the cloud cannot be read: the readings shown are stale
+    token_expires_at: float | None = None
+    warning: str | None = None  # what the user must do soon, though everything still works (the token ends)
 
 
 def display_name(configured: str | None, charge_point: ChargePoint | None, chargepoint_id: str) -> str:
@@ -68,12 +70,35 @@ class ChargerView:
 
     @property
     def problem_reason(self) -> str | None:
-        """Why the user should look: the cloud or the token fails, the configuration is off, or a fault."""
-        if self.poll.error or self.problem:
-            return self.poll.error or self.problem
-        status = self.evse.status if self.evse is not None else None
+        """Why the user should look: the cloud or the token fails, the configuration is off, or the charger
+        cannot charge."""
+        if self.poll.error or self.problem or self.poll.warning:
+            return self.poll.error or self.problem or self.poll.warning
+        cp, evse = self.charge_point, self.evse
+        if cp is not None and cp.is_rebooting:
+            return "the charger is rebooting"
+        status = evse.status if evse is not None else None
         if status_is(status, "faulted"):
             return "the charger reports a fault"
         if status_is(status, "unavailable"):
             return "the charger is unavailable (offline or out of service)"
+        if status_is(status, "out of order"):
+            return "the charger is out of order"
+        if evse is not None and evse.is_available is False:
+            return "the charger is offline (the AMPECO cloud marks it not available)"
         return None
+
+    @property
+    def car_battery(self) -> float | None:
+        """The car's state of charge where the charger or the session reports it."""
+        if self.evse is not None and self.evse.soc_percent is not None:
+            return self.evse.soc_percent
+        return self.session.car_battery_percent if self.session is not None else None
+
+    @property
+    def currency(self) -> str | None:
+        """The money the cost is counted in: the session's, else the tariff's."""
+        summary = self.summary
+        if summary is not None and summary.currency:
+            return summary.currency
+        return self.evse.tariff_currency if self.evse is not None else None

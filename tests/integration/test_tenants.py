@@ -1,0 +1,220 @@
+"""Other tenants' shapes, against the simulator acting like each of them: where start lands, tenants without
+an embedded session, their statuses and data."""
+
+import pytest
+
+from harness.stack import CP1, SLUG1, sensor, stack
+from simulator import Fault
+
+RESULT = "ampeco_ev_charger_command_result"
+OUR_EVSE_ID, OUR_IDENTIFIER = "148964", "2317"
+
+
+def binary(key: str) -> str:
+    return f"binary_sensor.evse_{SLUG1}_{key}"
+
+
+async def test_a_start_that_lands_on_a_strangers_evse_is_stopped_and_made_again_by_the_printed_number(tmp_path):
+    async with stack(tmp_path) as s:
+        s.simulator.settings.evse_key = "identifier"  # this tenant starts by the printed number (Exploren)
+        stranger = s.model.add_stranger(identifier=OUR_EVSE_ID)  # whose number is our EVSE's id
+        await s.start()
+        result = await s.send("start_charging", chargepoint_id=CP1)
+
+        ours = s.model.chargers[CP1].session
+        assert result["success"] is True and ours is not None and result["session_id"] == ours.id
+        assert stranger.session.status == "stopping"  # stopped at once
+        await s.fake.advance(5)
+        assert stranger.session is None  # no stranger's session survives the start
+        (stray,) = [session for cp, session in s.model.history if cp == stranger.id]
+        assert stray.stopped_at - stray.started_at < 5
+        assert "landed on EVSE 148964, which is not ACE0549935's and was stopped at once" in result["note"]
+        assert [r.body["evseId"] for r in s.requests("app/session/start")] == [OUR_EVSE_ID, OUR_IDENTIFIER]
+        assert any("landed on EVSE 148964" in line for line in s.fake.lines("WARNING"))
+
+        await s.send("stop_charging", chargepoint_id=CP1)
+        await s.fake.advance(10)
+        await s.restart()  # the lesson is kept across restarts: never a stranger's car again
+        assert (await s.send("start_charging", chargepoint_id=CP1))["success"] is True
+        assert [r.body["evseId"] for r in s.requests("app/session/start")][-1] == OUR_IDENTIFIER
+        assert len([session for cp, session in s.model.history if cp == stranger.id]) == 1
+
+
+@pytest.mark.parametrize("embedded", [True, False], ids=["embedded", "not-embedded"])
+async def test_a_start_answered_202_is_placed_by_the_accounts_running_sessions(tmp_path, embedded):
+    async with stack(tmp_path) as s:
+        settings = s.simulator.settings
+        settings.evse_key, settings.start_answer, settings.embed_session = "identifier", "accepted", embedded
+        stranger = s.model.add_stranger(identifier=OUR_EVSE_ID)
+        await s.start()
+        result = await s.send("start_charging", chargepoint_id=CP1)
+        assert result["success"] is True and "stopped at once" in result["note"]
+        await s.fake.advance(10)
+        assert stranger.session is None and s.model.chargers[CP1].session is not None
+        assert s.fake.state(sensor(SLUG1, "evse_status")) == "charging"
+
+
+async def test_a_start_that_cannot_be_stopped_elsewhere_says_what_to_do(tmp_path):
+    async with stack(tmp_path) as s:
+        s.simulator.settings.evse_key = "identifier"
+        s.model.add_stranger(identifier=OUR_EVSE_ID)
+        await s.start()
+        s.simulator.faults.add(Fault("status", status=500, path="/end"))
+        result = await s.send("start_charging", chargepoint_id=CP1)
+        assert result["success"] is False
+        assert "landed on EVSE 148964" in result["error"] and "stop session" in result["error"]
+        assert any("could not be stopped" in line for line in s.fake.lines("ERROR"))
+
+
+async def test_a_start_no_session_shows_up_for_is_not_called_a_success(tmp_path):
+    async with stack(tmp_path) as s:
+        settings = s.simulator.settings
+        settings.start_answer, settings.active_endpoint = "accepted", False
+        await s.start()
+        s.simulator.faults.add(Fault("replay", path="session/start", status=202, body=None))  # accepted, then nothing
+        result = await s.send("start_charging", chargepoint_id=CP1)
+        assert result["success"] is False and "no session showed up on EVSE 2317 within 30 s" in result["error"]
+        assert s.model.chargers[CP1].session is None
+
+
+async def test_only_a_session_naming_our_evses_identifier_is_ours(tmp_path):
+    """A tenant without embedded sessions: the account's running session, on a stranger's EVSE whose printed
+    number is our EVSE's id, is not taken as ours."""
+    async with stack(tmp_path) as s:
+        s.simulator.settings.embed_session = False
+        stranger = s.model.add_stranger(identifier=OUR_EVSE_ID)
+        s.model.start(stranger, account=next(iter(s.model.accounts)))  # started on our account, elsewhere
+        await s.start()
+        await s.fake.advance(60)
+        assert s.fake.state(sensor(SLUG1, "session_id")) == "none"
+        assert s.fake.fired("ampeco_ev_charger_session_started") == []
+
+
+async def test_a_failing_session_lookup_costs_only_itself(tmp_path):
+    async with stack(tmp_path) as s:
+        s.simulator.settings.embed_session = False
+        s.simulator.faults.add(Fault("status", status=500, path="session/active"))
+        s.charge_from_phone()
+        await s.start()
+        await s.fake.advance(120)
+        assert s.fake.state(sensor(SLUG1, "evse_status")) == "charging"  # the charge point reading goes on
+        assert s.fake.attributes(sensor(SLUG1, "evse_status"))["stale"] is False
+        warnings = [line for line in s.fake.lines("WARNING") if "look up the running session" in line]
+        assert len(warnings) == 1 and "app/session/active" in warnings[0]  # once per episode, not per poll
+        s.simulator.faults.clear()
+        await s.fake.advance(30)
+        assert s.fake.state(sensor(SLUG1, "session_id")) == s.model.chargers[CP1].session.id
+        assert any("can be looked up again (app/session/active)" in line for line in s.fake.lines("INFO"))
+
+
+async def test_where_the_active_session_fails_the_ongoing_sessions_are_read(tmp_path):
+    async with stack(tmp_path) as s:
+        settings = s.simulator.settings
+        settings.embed_session, settings.ongoing_endpoint = False, True
+        s.simulator.faults.add(Fault("status", status=500, path="session/active"))
+        s.charge_from_phone()
+        await s.start()
+        await s.fake.advance(60)
+        session = s.model.chargers[CP1].session
+        assert s.fake.state(sensor(SLUG1, "session_id")) == session.id
+        assert not any("look up the running session" in line for line in s.fake.lines("WARNING"))
+        stopped = await s.send("stop_charging", chargepoint_id=CP1)
+        assert stopped["success"] is True and stopped["session_id"] == session.id
+
+
+async def test_a_session_already_known_is_kept_while_the_lookup_fails(tmp_path):
+    async with stack(tmp_path) as s:
+        s.simulator.settings.embed_session = False
+        s.charge_from_phone()
+        await s.start()
+        session_id = s.model.chargers[CP1].session.id
+        assert s.fake.state(sensor(SLUG1, "session_id")) == session_id
+        s.simulator.faults.add(Fault("status", status=503, path="session/active"))
+        await s.fake.advance(600)
+        assert s.fake.fired("ampeco_ev_charger_session_ended") == []  # not ended for want of an answer
+        stopped = await s.send("stop_charging", chargepoint_id=CP1)
+        assert stopped["success"] is True and stopped["session_id"] == session_id
+
+
+async def test_a_tenant_without_the_active_endpoint_is_read_through_ongoing(tmp_path):
+    async with stack(tmp_path) as s:
+        settings = s.simulator.settings
+        settings.embed_session, settings.active_endpoint, settings.ongoing_endpoint = False, False, True
+        s.charge_from_phone()
+        await s.start()
+        assert s.fake.state(sensor(SLUG1, "session_id")) == s.model.chargers[CP1].session.id
+        before = len(s.requests("app/session/active"))
+        await s.fake.advance(300)
+        assert len(s.requests("app/session/active")) == before  # learnt: this tenant has no such endpoint
+        s.model.chargers[CP1].car_needs_wh = 0  # the car is full: ongoing lists nothing now
+        await s.fake.advance(300)
+        assert s.fake.state(sensor(SLUG1, "evse_status")) == "suspendedEV"
+        assert s.fake.fired("ampeco_ev_charger_session_ended") == []  # a full car still has its session
+        assert (await s.send("stop_charging", chargepoint_id=CP1))["success"] is True
+        await s.fake.advance(30)
+        assert len(s.fake.fired("ampeco_ev_charger_session_ended")) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"status_override": "out of order"}, "the charger is out of order"),
+        ({"status_override": "OUT_OF_ORDER"}, "the charger is out of order"),
+        ({"available": False}, "the charger is offline (the AMPECO cloud marks it not available)"),
+        ({"rebooting": True}, "the charger is rebooting"),
+    ],
+)
+async def test_statuses_other_tenants_send_are_problems(tmp_path, change, reason):
+    async with stack(tmp_path) as s:
+        s.simulator.settings.availability = True
+        await s.start()
+        assert s.fake.state(binary("problem")) == "off"
+        for name, value in change.items():
+            setattr(s.model.chargers[CP1], name, value)
+        await s.fake.advance(300)
+        assert s.fake.state(binary("problem")) == "on"
+        assert s.fake.attributes(binary("problem"))["reason"] == reason
+
+
+@pytest.mark.parametrize("where", ["evse", "beside", "inside"])
+async def test_the_cars_state_of_charge_where_the_cloud_sends_it(tmp_path, where):
+    async with stack(tmp_path) as s:
+        settings = s.simulator.settings
+        settings.soc, settings.embed_session = where, where == "evse"
+        s.charge_from_phone()
+        s.model.chargers[CP1].car_needs_wh = 30_000  # half of a 60 kWh battery
+        await s.start()
+        await s.fake.advance(60)
+        battery = sensor(SLUG1, "car_battery")
+        assert s.fake.state(battery) == 50
+        assert (s.fake.attributes(battery)["unit_of_measurement"], s.fake.attributes(battery)["device_class"]) == (
+            "%",
+            "battery",
+        )
+
+
+async def test_without_a_state_of_charge_the_battery_is_unknown_never_invented(tmp_path):
+    async with stack(tmp_path) as s:
+        s.charge_from_phone()
+        await s.start()
+        await s.fake.advance(60)
+        assert s.fake.state(sensor(SLUG1, "car_battery")) == "unknown"
+
+
+async def test_the_sessions_cost_and_the_tariffs_price(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start()
+        await s.send("start_charging", chargepoint_id=CP1)
+        await s.fake.advance(1800)
+        session = s.model.chargers[CP1].session
+        cost = sensor(SLUG1, "session_cost")
+        assert s.fake.state(cost) == pytest.approx(round(session.energy_wh / 1000 * 2.5, 2))
+        attributes = s.fake.attributes(cost)
+        assert (attributes["unit_of_measurement"], attributes["device_class"], attributes["state_class"]) == (
+            "DKK",
+            "monetary",
+            "total",
+        )
+        assert attributes["last_reset"] == s.fake.attributes(sensor(SLUG1, "charging_session"))["started_at"]
+        price = sensor(SLUG1, "energy_price")
+        assert s.fake.state(price) == 1.068 and s.fake.attributes(price)["unit_of_measurement"] == "DKK/kWh"
