@@ -158,3 +158,53 @@ def test_a_trimmed_answer_parses_the_same_at_under_half_the_size(fixture):
     small = trimmed(item)
     assert parse_charge_point(small, Units()) == parse_charge_point(item, Units())
     assert len(json.dumps(small)) < len(json.dumps(item)) / 2
+
+
+@pytest.mark.parametrize("spelt", ["out of order", "Out Of Order", "OUT_OF_ORDER", "out-of-order", "outOfOrder"])
+def test_out_of_order_is_one_known_status_however_it_is_spelt(spelt):
+    item = {"id": "X", "evses": [{"id": "1", "status": spelt, "session": None}]}
+    parsed = parse_charge_point(item, Units())
+    assert parsed.charge_point.evse().status == "out of order" and parsed.oddities == []
+
+
+def test_what_other_tenants_send_about_the_charger_and_the_car(fixture):
+    item = copy.deepcopy(fixture("charge-points-list.json")["data"][0])
+    item["is_rebooting"] = True
+    item["evses"][0] |= {"socPercent": 57, "isAvailable": False}
+    cp = parse_charge_point(item, Units()).charge_point
+    evse = cp.evse()
+    assert cp.is_rebooting is True and evse.soc_percent == 57 and evse.is_available is False
+    assert (evse.tariff_name, evse.price_per_kwh, evse.tariff_currency) == (
+        "B-lav + spot-pris + 0,38 kr. gebyr (Sjælland)",
+        1.068,
+        "DKK",
+    )
+    item["evses"][0]["tariff"]["currency"] = {"code": "NOK", "sign": "kr"}  # a tenant sending the object
+    assert parse_charge_point(item, Units()).charge_point.evse().tariff_currency == "NOK"
+
+
+@pytest.mark.parametrize(
+    ("answer", "percent"),
+    [
+        ({"session": {"id": "1"}, "carBatteryPercent": 64}, 64),  # beside the session
+        ({"session": {"id": "1", "carBatteryPercent": "64"}}, 64),  # inside it, as text
+        ({"session": {"id": "1"}, "carBatteryPercent": ""}, None),  # the car does not report it
+        ({"session": {"id": "1", "carBatteryPercent": 140}}, None),  # not a percentage: not shown
+        ({"id": "1"}, None),
+    ],
+)
+def test_the_cars_state_of_charge_beside_or_inside_the_session(answer, percent):
+    oddities = []
+    assert parse_session(answer, Units(), oddities).car_battery_percent == percent
+    assert oddities == []
+
+
+def test_a_trimmed_answer_keeps_what_is_shown_of_the_tariff(fixture):
+    from ampeco_ev_charger.ampeco.models import trimmed
+
+    item = fixture("charge-points-list.json")["data"][0]
+    assert trimmed(item)["evses"][0]["tariff"] == {
+        "name": "B-lav + spot-pris + 0,38 kr. gebyr (Sjælland)",
+        "currency": "DKK",
+        "pricing": {"pricePerKwh": 1.068},
+    }

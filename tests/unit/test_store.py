@@ -23,3 +23,12 @@ def test_an_unreadable_file_is_set_aside_not_fatal(tmp_path):
     assert (tmp_path / "state.json.unreadable").read_text() == "{not json"
     path.write_text(json.dumps({"version": 99}))
     assert Store(path).load()[0] == {}
+
+
+def test_the_memory_file_is_the_owners_alone(tmp_path):
+    """It may hold a renewed token and its refresh token."""
+    path = tmp_path / "state.json"
+    path.write_text("{}")
+    path.chmod(0o644)  # as an older version left it
+    Store(path).save({"accounts": {}})
+    assert path.stat().st_mode & 0o777 == 0o600
