@@ -90,7 +90,7 @@ class Simulator:
         self.gate = Gate()
         return self.gate
 
-    def most_in_flight_per_token(self) -> int:
+    def most_in_flight_per_account(self) -> int:
         """The most requests one account ever had in flight at once."""
         return max((n for key, n in self.max_in_flight.items() if key != "*"), default=0)
 

@@ -189,10 +189,10 @@ def _charger(entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any], 
 def _refresh_grant(
     entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any]
 ) -> tuple[str | None, ClientCredentials | None]:
-    """refresh_token, client_id and client_secret: all three (from the charger's entry, else the top level),
-    or none."""
+    """refresh_token, client_id and client_secret: all three, or none. They go with the token: from the charger's
+    entry when it gives a token or any of them, else from the top level."""
     names = ("refresh_token", "client_id", "client_secret")
-    source = entry if any(name in entry for name in names) else defaults
+    source = entry if any(name in entry for name in (*names, "auth_token")) else defaults
     keys = {name: _key(where, name) if source is entry else name for name in names}
     values = {name: text(source.get(name), keys[name]) for name in names}
     if not any(values.values()):

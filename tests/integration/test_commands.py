@@ -147,7 +147,7 @@ async def test_start_and_stop_within_100_ms_never_interleave(tmp_path):
         assert results["stop_charging"]["session_id"] == results["start_charging"]["session_id"]
         kinds = [p.rsplit("/", 1)[-1] for _, p in commands_sent(s)]
         assert kinds == ["start", "end"]
-        assert s.simulator.most_in_flight_per_token() == 1
+        assert s.simulator.most_in_flight_per_account() == 1
         await s.fake.advance(6)
         assert len(s.model.history) == 1 and s.model.chargers[CP1].session is None
 

@@ -115,7 +115,7 @@ async def test_an_answer_slower_than_the_timeout_is_a_failure(tmp_path):
         )
         await s.fake.advance(30)
         assert s.fake.attributes(sensor(SLUG1, "polling_interval"))["last_error"] is None
-        assert s.simulator.most_in_flight_per_token() == 1
+        assert s.simulator.most_in_flight_per_account() == 1
 
 
 @pytest.mark.parametrize(

@@ -54,16 +54,22 @@ async def test_a_start_answered_202_is_placed_by_the_accounts_running_sessions(t
         assert s.fake.state(sensor(SLUG1, "evse_status")) == "charging"
 
 
-async def test_a_start_that_cannot_be_stopped_elsewhere_says_what_to_do(tmp_path):
+async def test_a_start_left_elsewhere_is_stopped_as_soon_as_the_cloud_lets_it(tmp_path):
     async with stack(tmp_path) as s:
         s.simulator.settings.evse_key = "identifier"
-        s.model.add_stranger(identifier=OUR_EVSE_ID)
+        stranger = s.model.add_stranger(identifier=OUR_EVSE_ID)
         await s.start()
-        s.simulator.faults.add(Fault("status", status=500, path="/end"))
+        s.simulator.faults.add(Fault("status", status=500, path="/end", count=3))
         result = await s.send("start_charging", chargepoint_id=CP1)
-        assert result["success"] is False
-        assert "landed on EVSE 148964" in result["error"] and "stop session" in result["error"]
-        assert any("could not be stopped" in line for line in s.fake.lines("ERROR"))
+        assert result["success"] is False and "landed on EVSE 148964" in result["error"]
+        assert "the app tries again after each poll" in result["error"]
+        assert stranger.session is not None and s.model.chargers[CP1].session is None  # no second session
+        await s.fake.advance(300)
+        s.model.advance()
+        assert stranger.session is None  # stopped at the first poll the cloud let it
+        assert any("left by a start of ours, was stopped" in line for line in s.fake.lines("WARNING"))
+        assert (await s.send("start_charging", chargepoint_id=CP1))["success"] is True  # by the right key now
+        assert s.requests("app/session/start")[-1].body == {"evseId": OUR_IDENTIFIER}
 
 
 async def test_a_start_no_session_shows_up_for_is_not_called_a_success(tmp_path):

@@ -172,3 +172,14 @@ def test_counts_are_whole_and_durations_are_seconds():
         "must be a number of seconds, got 'fast'"
         in error(auth_token=TOKEN, chargepoint_id="A", charging_interval="fast").problem
     )
+
+
+def test_a_refresh_grant_goes_with_its_token_all_three_or_none():
+    grant = {"refresh_token": "r1", "client_id": "app", "client_secret": "s"}
+    cfg = config(**grant, chargers=[{"chargepoint_id": "A"}, {"chargepoint_id": "B", "auth_token": "other"}])
+    a, b = cfg.chargers
+    assert (a.refresh_token, a.client.client_id) == ("r1", "app")
+    assert (b.refresh_token, b.client) == (None, None)  # another account's token: not this refresh token
+    assert {"r1", "s", TOKEN, "other"} <= set(cfg.secrets)
+    err = error(auth_token=TOKEN, chargepoint_id="A", refresh_token="r1", client_id="app")
+    assert err.key == "client_secret" and "all three" in err.problem

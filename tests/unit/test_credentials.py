@@ -11,7 +11,7 @@ from ampeco_ev_charger.ampeco.auth import token_issued
 from ampeco_ev_charger.runtime.credentials import DAY, Configured, Credentials
 from ampeco_ev_charger.runtime.logbook import Logbook
 from ampeco_ev_charger.runtime.secrets_file import SecretsFile
-from ampeco_ev_charger.runtime.tenant import Tenant
+from ampeco_ev_charger.runtime.tenant import Tenant, other_key
 
 NOW = 1_764_000_000.0
 CLIENT = ClientCredentials("app", "app-secret")
@@ -158,4 +158,4 @@ def test_without_a_secrets_file_the_advice_is_the_one_that_works():
 def test_what_a_tenant_taught_survives_a_restart_and_nothing_foreign_does(saved, expected):
     assert Tenant.from_dict(saved) == expected
     assert Tenant.from_dict(expected.to_dict()) == expected
-    assert Tenant("identifier").other_evse_key == "id"
+    assert other_key("identifier") == "id" and other_key("id") == "identifier"

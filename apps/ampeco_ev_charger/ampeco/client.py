@@ -170,7 +170,9 @@ class AmpecoClient:
         }
         try:
             answer = await self._limited("POST", "app/oauth/token", body, None)
-        except RequestError as err:  # Laravel Passport answers a bad grant with 400 (or 401 for a bad client)
+        except RequestError as err:
+            if err.code is None:  # not the token endpoint's verdict (a proxy, a glitch): try again later
+                raise ServerError(f"the token endpoint answered HTTP {err.status}", status=err.status) from None
             raise AuthError(
                 f"the refresh token was refused (HTTP {err.status}: {err.message})", status=err.status
             ) from None
@@ -280,7 +282,9 @@ class AmpecoClient:
             )
         if status >= 500:
             raise ServerError(f"the AMPECO cloud had an error (HTTP {status})", status=status)
-        raise RequestError(message or f"the AMPECO cloud refused the request (HTTP {status})", status=status)
+        raise RequestError(
+            message or f"the AMPECO cloud refused the request (HTTP {status})", status=status, code=_oauth_error(raw)
+        )
 
     def _record(self, method: str, path: str, status: int | None, error: str | None, started: float) -> None:
         if self._on_request is not None:
@@ -333,3 +337,13 @@ def _server_message(raw: bytes, token: str | None) -> str:
             parts.append(detail.strip())
     text = " ".join(parts)
     return (text.replace(token, "***") if token else text)[:200]
+
+
+def _oauth_error(raw: bytes) -> str | None:
+    """OAuth's error code in a token endpoint's answer (`{"error": "invalid_grant", ...}`), if any."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    code = data.get("error") if isinstance(data, Mapping) else None
+    return code if isinstance(code, str) and code else None

@@ -62,6 +62,11 @@ class RefusedError(AmpecoError):
 
 
 class RequestError(AmpecoError):
-    """Another 4xx (400, 405, 409, 422, ...): the cloud did not accept what we sent."""
+    """Another 4xx (400, 405, 409, 422, ...): the cloud did not accept what we sent. `code` is OAuth's
+    error code (invalid_grant, invalid_client, ...) when the token endpoint gave one."""
 
     kind = "rejected"
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message, status=status)
+        self.code = code

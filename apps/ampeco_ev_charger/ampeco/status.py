@@ -4,6 +4,7 @@ Tenants spell them differently ("Charging", "CHARGING", "out of order", "OUT_OF_
 by their letters only, whatever the case and the spaces, underscores or hyphens between words.
 """
 
+import functools
 import re
 
 KNOWN_EVSE_STATUSES: tuple[str, ...] = (
@@ -24,6 +25,7 @@ KNOWN_EVSE_STATUSES: tuple[str, ...] = (
 )
 
 
+@functools.lru_cache(maxsize=256)
 def _key(status: str) -> str:
     return re.sub(r"[\s_-]", "", status.lower())
 

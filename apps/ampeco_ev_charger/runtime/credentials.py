@@ -9,6 +9,7 @@
 """
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,7 @@ class Credentials:
         self.grant: Grant | None = None  # set by the hub: the client's `app/oauth/token` call
         self.on_renewed: Callable[[], Awaitable[None]] | None = None  # save the memory at once
         self._lock = asyncio.Lock()
+        self._renewing: asyncio.Future[bool] | None = None
         # Where the user keeps them in the secrets file, so a replaced value can be found there.
         self._names = (
             (None, None)
@@ -122,20 +124,32 @@ class Credentials:
         refresh, client = self.current.refresh_token, self.configured.client
         if not self.can_refresh or refresh is None or client is None or self.grant is None:
             return False
+        # The grant runs to its end even when the request that asked for it is cancelled (AppDaemon stopping
+        # the app): a refresh token the cloud has used up must never be lost with the pair it bought.
+        self._renewing = asyncio.ensure_future(self._renew_with(refresh, client, self.grant))
+        return await asyncio.shield(self._renewing)
+
+    async def _renew_with(self, refresh: str, client: ClientCredentials, grant: Grant) -> bool:
         try:
-            grant = await self.grant(refresh, client)
+            renewed = await grant(refresh, client)
         except AuthError as err:
             self.refused = f"{err.message}; capture a new token and refresh token, and {self.advice}"
             self.logbook.once("refresh", f"renewing the AMPECO token failed: {self.refused}", "ERROR")
             return False
-        except AmpecoError as err:  # the cloud failing: the grant was not used up, try again next time
+        except AmpecoError as err:  # the cloud failing: try again next time
             self.logbook(f"renewing the AMPECO token failed for now ({err.message}); will try again", "WARNING")
             return False
-        self._use(TokenGrant(grant.access_token, grant.refresh_token or refresh, grant.expires_at))
+        self._use(TokenGrant(renewed.access_token, renewed.refresh_token or refresh, renewed.expires_at))
         self.logbook.forget("refresh")
         self.logbook("the AMPECO token was renewed with the refresh token")
         await self._saved()
         return True
+
+    async def settle(self) -> None:
+        """Let a renewal under way finish (the app is stopping): its new pair must be kept."""
+        if self._renewing is not None and not self._renewing.done():
+            with contextlib.suppress(Exception):
+                await self._renewing
 
     async def _saved(self) -> None:
         if self.on_renewed is not None:

@@ -23,6 +23,7 @@ from .charger import Charger
 from .commands import Command, Outcome, SetMaxCurrent, StartCharging, StopCharging, UpdateData
 from .landing import LANDING_WITHIN, LandingCheck
 from .poller import Poller
+from .tenant import other_key
 
 
 def check_current(amps: int, allowed: tuple[float | None, float | None]) -> str | None:
@@ -103,7 +104,7 @@ class Executor:
         tenant = self.account.lookup.tenant
         notes: list[str] = []
         rejected: AmpecoError | None = None
-        for key, value in _keys(evse, tenant.evse_key, tenant.other_evse_key):
+        for key, value in _keys(evse, tenant.evse_key, other_key(tenant.evse_key)):
             try:
                 answer = await self.client.start_session(value, max_current)
             except RefusedError as err:
@@ -134,24 +135,21 @@ class Executor:
                 return Outcome(True, session_id=landing.session.id, poll=True, note=_joined(notes) or None)
             stray = landing.session
             place = f"EVSE {stray.evse_identifier or '?'}, which is not {charger.id}'s"
+            await self._learn(other_key(key))  # whatever happens to the stray, this key names other EVSEs here
             try:
                 await self.client.stop_session(stray.id)
             except NotFoundError:
                 pass  # it has ended already
             except AmpecoError as err:
-                self.account.logbook(f"{charger.label}: a start landed on {place} and could not be stopped", "ERROR")
-                return Outcome(
-                    False,
-                    _joined(
-                        notes,
-                        f"the start (by EVSE {key}) landed on {place}, and stopping "
-                        f"it failed ({err.message}): stop session {stray.id} in the vendor's app",
-                    ),
-                    poll=True,
+                self.landing.stray(stray, place)
+                problem = (
+                    f"the start (by EVSE {key}) landed on {place}, and stopping it failed ({err.message}); "
+                    f"the app tries again after each poll (or stop session {stray.id} in the vendor's app)"
                 )
+                self.account.logbook(f"{charger.label}: {problem}", "ERROR")
+                return Outcome(False, _joined(notes, problem), poll=True)
             notes.append(f"the start by EVSE {key} landed on {place} and was stopped at once")
             self.account.logbook(f"{charger.label}: {notes[-1]}", "WARNING")
-            await self._learn(tenant.other_evse_key)
         if rejected is not None and not notes:
             return Outcome(False, f"start failed: {rejected.message}", poll=True)
         return Outcome(False, _joined(notes, "charging was not started"), poll=True)

@@ -82,6 +82,7 @@ class Hub:
         self.tenants = {host: Tenant() for host, _ in groups}
         self.accounts: list[Account] = []
         self.pollers: dict[Account, Poller] = {}
+        self.landings: dict[Account, LandingCheck] = {}
         self._executors: dict[str, Executor] = {}
         for (api_host, _), chargers in groups.items():
             settings = chargers[0].config
@@ -111,13 +112,9 @@ class Hub:
             )
             self.accounts.append(account)
             self.pollers[account] = poller
+            self.landings[account] = landing = LandingCheck(account, scheduler)
             executor = Executor(
-                client,
-                account,
-                poller,
-                LandingCheck(account, scheduler),
-                fresh_within=config.charging_interval,
-                learnt=self.save,
+                client, account, poller, landing, fresh_within=config.charging_interval, learnt=self.save
             )
             self._executors.update({charger.id: executor for charger in chargers})
         self.watch = CredentialWatch(self.accounts, scheduler, logbook)
@@ -175,6 +172,7 @@ class Hub:
         for account in self.accounts:
             await self.pollers[account].stop()
             await account.stop()
+            await account.credentials.settle()
 
     async def stop(self) -> None:
         await self.halt()
@@ -261,6 +259,8 @@ class Hub:
             self.logbook.forget("host-error")
         if not self._stopped:
             await self.watch.watch()
+            if account.error is None:  # what a start of ours left elsewhere is stopped, round after round
+                await self.landings[account].tidy()
         for charger in account.chargers:
             for listener in self._listeners.get(charger.id, []) if not self._stopped else []:
                 listener()

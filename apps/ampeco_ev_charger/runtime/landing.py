@@ -3,14 +3,17 @@
 Tenants disagree on whether `app/session/start` names an EVSE by its internal `id` or its printed
 `identifier`, and on some the two number ranges overlap: the wrong key starts another user's EVSE, on this
 user's account. So a start is believed only once the cloud shows where its session runs: the start's own
-answer, the account's running sessions, or the charge point list.
+answer, the account's running sessions, or the charge point list. What a start left elsewhere is stopped,
+again after every round until it is gone; and after a start whose session showed up nowhere, the account's
+new sessions are watched for a while in case it lands late.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from ..ampeco import Evse, Session, Units, parse_session
+from ..ampeco import AmpecoError, Evse, NotFoundError, Session, Units, parse_session
 from .account import Account
 from .charger import Charger
 from .sessions import belongs_to
@@ -19,6 +22,10 @@ from .timers import Scheduler
 # How long a start may take to show where its session runs, and the pauses between looks.
 LANDING_WITHIN = 30.0
 PAUSES = (1.0, 1.0, 2.0, 2.0, 4.0)
+# A session that started this close to one of our starts (the cloud's clock may differ from ours) is taken
+# for that start's; and after a start that landed nowhere, new sessions are watched this long.
+CLOSE_TO_A_START = 120.0
+WATCH_LATE_LANDING = 600.0
 
 
 @dataclass(frozen=True)
@@ -29,37 +36,97 @@ class Landing:
     ours: bool = False
 
 
+@dataclass(frozen=True)
+class _Unplaced:
+    charger: Charger
+    started: float
+    before: frozenset[str]
+
+
 class LandingCheck:
     def __init__(self, account: Account, scheduler: Scheduler) -> None:
         self.account = account
         self.scheduler = scheduler
+        self.strays: dict[str, str] = {}  # sessions a start of ours left elsewhere, and where, until stopped
+        self._unplaced: list[_Unplaced] = []
 
     async def running(self) -> set[str]:
         """The account's running sessions before a start: a new one after it is the start's."""
         ids = {c.session_id for c in self.account.chargers if c.session_id is not None}
-        found = await self.account.lookup.open_sessions() or []
+        found = await self.account.lookup.open_sessions(several=True) or []
         return ids | {s.id for s in _sessions(found, Units())}
 
     async def find(self, charger: Charger, evse: Evse, answer: Mapping[str, Any] | None, before: set[str]) -> Landing:
         """Where the started session runs: as its answer says, else as the account shows it soon after."""
-        units = charger.config.units
-        started = next(iter(_sessions([answer] if answer else [], units)), None)
-        if started is not None and (started.evse_identifier or started.charge_point_id):
-            return Landing(started, belongs_to(started, charger.id, evse))
-        deadline = self.scheduler.now() + LANDING_WITHIN
+        units, started = charger.config.units, self.scheduler.now()
+        told = next(iter(_sessions([answer] if answer else [], units)), None)
+        if told is not None and (told.evse_identifier or told.charge_point_id):
+            return Landing(told, belongs_to(told, charger.id, evse))
         waited = 0
         while True:
             await self.account.refresh()
             if charger.session is not None and charger.session.id not in before:
                 return Landing(charger.session, ours=True)
-            for session in _sessions(await self.account.lookup.open_sessions() or [], units):
-                if session.is_open and session.id not in before:
-                    return Landing(session, belongs_to(session, charger.id, charger.evse or evse))
+            found = await self.account.lookup.open_sessions(several=True) or []
+            for session in self._new(_sessions(found, units), before, started):
+                return Landing(session, belongs_to(session, charger.id, charger.evse or evse))
             pause = PAUSES[min(waited, len(PAUSES) - 1)]
-            if self.scheduler.now() + pause > deadline:
+            if self.scheduler.now() + pause > started + LANDING_WITHIN:
+                self._unplaced.append(_Unplaced(charger, started, frozenset(before)))
                 return Landing(None)
             await self.scheduler.sleep(pause)
             waited += 1
+
+    def stray(self, session: Session, where: str) -> None:
+        """A session a start of ours left elsewhere, which could not be stopped at once: stopped later."""
+        self.strays[session.id] = where
+
+    async def tidy(self) -> None:
+        """After each round: look for starts that landed late, and stop what was left elsewhere."""
+        now = self.scheduler.now()
+        self._unplaced = [u for u in self._unplaced if now - u.started < WATCH_LATE_LANDING]
+        if self._unplaced and (found := await self.account.lookup.open_sessions(several=True)) is not None:
+            for unplaced in list(self._unplaced):
+                charger, evse = unplaced.charger, unplaced.charger.evse
+                for session in self._new(_sessions(found, charger.config.units), unplaced.before, unplaced.started):
+                    self._unplaced.remove(unplaced)
+                    if evse is None or not belongs_to(session, charger.id, evse):
+                        self.strays[session.id] = (
+                            f"EVSE {session.evse_identifier or '?'}, after a start of {charger.id}"
+                        )
+                    break
+        for session_id, where in list(self.strays.items()):
+            try:
+                await self.account.client.stop_session(session_id)
+            except NotFoundError:
+                pass  # it has ended
+            except AmpecoError as err:
+                self.account.logbook.once(
+                    f"stray:{session_id}",
+                    f"cannot stop session {session_id} on {where} yet ({err.message}); trying again after each poll",
+                    "ERROR",
+                )
+                continue
+            del self.strays[session_id]
+            self.account.logbook(f"session {session_id} on {where}, left by a start of ours, was stopped", "WARNING")
+
+    def _new(self, sessions: list[Session], before: set[str] | frozenset[str], started: float) -> list[Session]:
+        """Sessions that began with a start made at `started`: open, unseen before it, and begun close to it."""
+        return [
+            s
+            for s in sessions
+            if s.is_open and s.id not in before and s.id not in self.strays and _began_near(s, started)
+        ]
+
+
+def _began_near(session: Session, started: float) -> bool:
+    if not session.started_at:
+        return True
+    try:
+        began = datetime.fromisoformat(session.started_at).timestamp()
+    except ValueError:
+        return True
+    return abs(began - started) <= CLOSE_TO_A_START
 
 
 def _sessions(raw: list[Mapping[str, Any]], units: Units) -> list[Session]:

@@ -54,25 +54,29 @@ class SessionLookup:
         self.tenant = tenant
         self.logbook = logbook
         self.labels = labels
-        self.source: str | None = None  # the endpoint the last answer came from
+        self.sources: tuple[str, ...] = ()  # the endpoints the last answer came from
 
-    async def open_sessions(self) -> list[Mapping[str, Any]] | None:
+    async def open_sessions(self, *, several: bool = False) -> list[Mapping[str, Any]] | None:
         """The running sessions as the endpoints send them (the active answer whole, so `carBatteryPercent`
-        beside its session is kept); None when no endpoint could tell."""
+        beside its session is kept); None when no endpoint could tell. `several`: more than one EVSE wants
+        its session, and `app/session/active` names one at most, so `app/session/ongoing` is asked too."""
         tenant, failed = self.tenant, []
-        active_said_none = False
+        found: list[Mapping[str, Any]] = []
+        sources: list[str] = []
+        unsure = False  # active's 404 may mean "no such endpoint" on this tenant
         if tenant.active is not False:
             try:
                 answer = await self.client.active_session()
             except AmpecoError as err:
                 failed.append(f"app/session/active: {err.message}")
             else:
+                sources.append("active")
                 if answer is not None:
                     tenant.active = True
-                    return self._found("active", [answer])
-                if tenant.active or tenant.ongoing is False:
-                    return self._found("active", [])  # a 404 from an endpoint known to exist: no session
-                active_said_none = True
+                    found.append(answer)
+                unsure = answer is None and tenant.active is None and tenant.ongoing is not False
+                if not several and not unsure:
+                    return self._found(sources, found)
         if tenant.ongoing is not False:
             try:
                 sessions = await self.client.ongoing_sessions()
@@ -82,23 +86,36 @@ class SessionLookup:
                 failed.append(f"app/session/ongoing: {err.message}")
             else:
                 tenant.ongoing = True
-                if active_said_none and sessions:
+                if unsure and sessions:
                     tenant.active = False  # its 404 did not mean "no session": this tenant has no such endpoint
-                return self._found("ongoing", sessions)
-        if failed:
+                known = {_session_id(item) for item in found}
+                found += [item for item in sessions if _session_id(item) not in known]
+                sources.append("ongoing")
+        if not sources and failed:
             self.logbook.once(
                 "session-lookup",
                 f"{self.labels()}: cannot look up the running session "
                 f"({'; '.join(failed)}); the charge point readings go on without it",
             )
             return None
-        return self._found("active", [])
+        return self._found(sources or ["active"], found)
 
-    def _found(self, source: str, sessions: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-        self.source = source
+    def _found(self, sources: list[str], sessions: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        self.sources = tuple(sources)
         if self.logbook.forget("session-lookup"):
-            self.logbook(f"{self.labels()}: the running session can be looked up again (app/session/{source})")
+            via = " and ".join(f"app/session/{source}" for source in sources)
+            self.logbook(f"{self.labels()}: the running session can be looked up again ({via})")
         return sessions
+
+    @property
+    def full_cars_missing(self) -> bool:
+        """The last answer came (also) from `ongoing`, which leaves out the sessions of full cars."""
+        return "ongoing" in self.sources
+
+
+def _session_id(raw: Mapping[str, Any]) -> object:
+    inner = raw.get("session")
+    return (inner if isinstance(inner, Mapping) else raw).get("id")
 
 
 async def embedded_sessions(
@@ -117,7 +134,7 @@ async def embedded_sessions(
     ]
     if not wanting:
         return evses
-    raw = await lookup.open_sessions()
+    raw = await lookup.open_sessions(several=len(wanting) > 1)
     if raw is None:
         return evses
     for index in wanting:
@@ -127,7 +144,7 @@ async def embedded_sessions(
         sessions = [s for s in (parse_session(item, charger.config.units, oddities) for item in raw) if s]
         note(oddities)
         mine = next((s for s in sessions if belongs_to(s, charge_point.id, evse)), None)
-        if mine is None and lookup.source == "ongoing" and is_drawing_status(evse.status):
+        if mine is None and lookup.full_cars_missing and is_drawing_status(evse.status):
             continue
         evses[index] = replace(evse, session=mine, session_reported=True)
     return evses

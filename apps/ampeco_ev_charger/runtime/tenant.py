@@ -10,6 +10,11 @@ from typing import Any
 EVSE_KEYS = ("id", "identifier")
 
 
+def other_key(key: str) -> str:
+    """The other way to name an EVSE."""
+    return EVSE_KEYS[1 - EVSE_KEYS.index(key)]
+
+
 @dataclass
 class Tenant:
     # Which EVSE field `app/session/start` takes: the EVSE's `id` (Drivee, Elaway) or its printed
@@ -18,10 +23,6 @@ class Tenant:
     # Whether `app/session/active` and `app/session/ongoing` exist here (None: not known yet).
     active: bool | None = None
     ongoing: bool | None = None
-
-    @property
-    def other_evse_key(self) -> str:
-        return EVSE_KEYS[1 - EVSE_KEYS.index(self.evse_key)]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
