@@ -28,11 +28,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import matplotlib as mpl
-
-mpl.use("Agg")
-import matplotlib.pyplot as plt
-
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "build" / "benchmark.json"  # the last run's raw figures
 PLOT = REPO / "docs" / "benchmark.png"
@@ -333,6 +328,12 @@ def measure_idle_weight(minutes: float) -> dict[str, Any]:
 
 def plot(requests: list[dict[str, Any]], reaction: dict[str, list[float]], path: Path) -> None:
     """Requests per hour against the original integration's policy, and how fast sensors follow."""
+    # Imported here, not at the top: the scale workers import this file, and their RSS must be the app's.
+    import matplotlib as mpl  # noqa: PLC0415
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), dpi=100, layout="constrained")
     figure.suptitle("What the app costs the AMPECO cloud, and how fast Home Assistant shows a change", fontsize=13)
     rows = [r for r in requests if r["chargers"] in (1, 10)]
