@@ -120,6 +120,8 @@ class Simulator:
             ("DELETE", "faults", self.c_faults),
             ("GET", "requests", self.c_requests),
             ("DELETE", "requests", self.c_requests),
+            ("POST", "tokens", self.c_tokens),
+            ("DELETE", "tokens", self.c_tokens),
             ("POST", "chargers/{cp}", self.c_charger),
             ("POST", "chargers/{cp}/{action}", self.c_action),
         ]
@@ -380,6 +382,18 @@ class Simulator:
         if charger is None:
             raise web.HTTPNotFound(text="no such charger")
         return charger
+
+    async def c_tokens(self, request: web.Request) -> web.Response:
+        """POST {account, lifetime, refresh}: a new token (and refresh token) for an account, as its owner's
+        log-in would give; DELETE {token}: the token no longer opens anything (logged out everywhere)."""
+        body = await _body(request)
+        auth = self.model.auth
+        if request.method == "DELETE":
+            auth.revoke(str(body.get("token", "")))
+            return web.json_response({"ok": True})
+        account = str(body.get("account") or next(iter(self.model.accounts)))
+        grant = auth.issue(account, float(body.get("lifetime", 365 * 86400)), refresh=bool(body.get("refresh", True)))
+        return web.json_response(asdict(grant))
 
     async def c_charger(self, request: web.Request) -> web.Response:
         """Change a charger: plugged, car_needs_kwh, faulted, status_override, power_unit, energy_unit,

@@ -12,7 +12,9 @@ import argparse
 import asyncio
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp
@@ -27,6 +29,7 @@ from .ampeco import (
     TransportError,
     Units,
     parse_charge_point,
+    token_expiry,
 )
 from .config import DEFAULT_API_HOST, normalise_host
 from .validate import ConfigError
@@ -50,7 +53,10 @@ async def check(
         except AmpecoError as err:
             return _failure(err, api_host)
     charge_points = [parse_charge_point(item, units).charge_point for item in items if item.get("id") is not None]
-    lines = [f"OK: the token works on {api_host}; the account has {len(charge_points)} home charger(s)."]
+    lines = [
+        f"OK: the token works on {api_host}; the account has {len(charge_points)} home charger(s).",
+        _token_end(token),
+    ]
     for charge_point in charge_points:
         lines += _describe(charge_point)
     ids = [cp.id for cp in charge_points]
@@ -67,6 +73,14 @@ async def check(
         "",
         *_apps_yaml(api_host, [cp for cp in charge_points if chargepoint in (None, cp.id)]),
     ]
+
+
+def _token_end(token: str) -> str:
+    expires = token_expiry(token)
+    if expires is None:
+        return "The token carries no end date (it is not a JWT)."
+    days = (expires - time.time()) / 86400
+    return f"The token ends on {datetime.fromtimestamp(expires, timezone.utc):%Y-%m-%d} ({days:.0f} days from now)."
 
 
 def _failure(err: AmpecoError, api_host: str) -> tuple[int, list[str]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from demo import appdaemon as ad
-from demo.processes import Process, free_port, simulator, wait_for
+from demo.processes import Process, free_port, http_json, simulator, wait_for
 from harness.stack import CP1, CP2
 
 TOKEN = "e2e-token-5d8c2b"
@@ -19,6 +19,7 @@ class Stack:
     api: ad.AppDaemonApi
     config: Path
     process: Process
+    simulator_url: str
 
     @property
     def apps_yaml(self) -> Path:
@@ -37,7 +38,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         api = ad.AppDaemonApi(f"http://127.0.0.1:{port}")
         try:
             api.wait_value("sensor.evse_ace0549935_evse_status", lambda v: v == "preparing", timeout=60)
-            yield Stack(api, config, process)
+            yield Stack(api, config, process, sim)
         finally:
             process.stop()
             print(process.output()[-4000:])
@@ -105,3 +106,26 @@ def test_a_bad_configuration_stops_only_this_app(stack: Stack):
     assert stack.process.alive()
     assert stack.process.output().count("configuration error in `charging_interval`") == 1
     assert "Traceback" not in stack.process.output()
+
+
+def test_a_token_replaced_in_secrets_yaml_is_taken_up_without_restarting_anything(stack: Stack):
+    """The README's step when a token ends or is revoked: put the new one in secrets.yaml. AppDaemon reads that
+    file only when it starts; the app reads it itself."""
+    problem = "binary_sensor.evse_ace0549935_problem"
+    http_json("DELETE", f"{stack.simulator_url}/_sim/tokens", {"token": TOKEN})  # logged out everywhere
+    stack.api.fire("ampeco_ev_charger_update_data")
+    stack.api.wait_value(problem, lambda v: v == "on", timeout=30)
+    assert "secrets.yaml under `ampeco_token`" in stack.api.state(problem)["attributes"]["reason"]
+
+    new = http_json("POST", f"{stack.simulator_url}/_sim/tokens", {"account": TOKEN, "refresh": False})
+    secrets = stack.config / "secrets.yaml"
+    secrets.write_text(secrets.read_text().replace(TOKEN, new["access_token"]))
+    replaced = time.monotonic()
+    stack.api.wait_value(problem, lambda v: v == "off", timeout=120)
+    took = time.monotonic() - replaced
+    print(f"a replaced token was taken up {took:.1f} s after secrets.yaml was written")
+    assert took < 60
+    stack.api.wait_value("sensor.evse_ace0549935_evse_status", lambda v: v == "preparing", timeout=10)
+    log = stack.process.output()
+    assert "a new AMPECO token was found in secrets.yaml (under `ampeco_token`)" in log
+    assert new["access_token"] not in log and "Traceback" not in log

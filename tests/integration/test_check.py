@@ -25,7 +25,15 @@ async def test_all_is_well_lists_the_account_and_what_to_configure(simulator):
     assert "EVSE id 148964 (printed 2317): preparing, 11 kW, Type 2 (cable)" in text
     assert "session 648419: starting" in text and "no session running" in text
     assert f"  api_host: {url}" in text and "    - chargepoint_id: QNG0C18010" in text
+    assert "The token carries no end date (it is not a JWT)." in text
     assert TOKEN not in text
+
+
+async def test_a_jwt_says_when_it_ends(simulator):
+    grant = simulator.model.auth.issue(TOKEN, 40 * 86400.0)
+    async with running(simulator) as url:
+        code, lines = await check(url, grant.access_token)
+    assert code == 0 and any(line.endswith("(40 days from now).") and "The token ends on" in line for line in lines)
 
 
 async def test_a_named_charger_that_is_not_on_the_account(simulator):

@@ -14,11 +14,12 @@ from ampeco_ev_charger.homeassistant.events import (
     SESSION_ENDED,
     SESSION_STARTED,
     STATUS_CHANGED,
+    TOKEN_EXPIRING,
 )
 
 REPO = Path(__file__).resolve().parents[2]
 BLUEPRINTS = sorted((REPO / "blueprints").rglob("*.yaml"))
-EVENTS = set(COMMAND_EVENTS) | {COMMAND_RESULT, SESSION_STARTED, SESSION_ENDED, STATUS_CHANGED}
+EVENTS = set(COMMAND_EVENTS) | {COMMAND_RESULT, SESSION_STARTED, SESSION_ENDED, STATUS_CHANGED, TOKEN_EXPIRING}
 APP_ENTITY = re.compile(r"^(sensor|binary_sensor)\.evse_[a-z0-9_]+?_(?P<key>[a-z_]+)$")
 
 
@@ -96,3 +97,13 @@ def test_the_events_blueprints_and_readme_name_exist():
     readme = (REPO / "README.md").read_text()
     named = set(re.findall(r"ampeco_ev_charger_[a-z_]+", readme)) - {"ampeco_ev_charger_config_error"}
     assert named <= EVENTS, named - EVENTS
+
+
+def test_every_test_the_readme_names_exists():
+    """The README's reliability and security rows point at tests: each must be there, under that name."""
+    readme = (REPO / "README.md").read_text()
+    named = set(re.findall(r"(test_\w+)::(test_\w+)", readme))
+    assert len(named) > 30
+    for module, test in sorted(named):
+        texts = [path.read_text() for path in (REPO / "tests").rglob(f"{module}.py")]
+        assert any(f"def {test}(" in text for text in texts), f"{module}::{test}"
