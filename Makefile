@@ -4,7 +4,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 RUN := PYTHONPATH=apps $(VENV)/bin/python
 
-.PHONY: demo test test-fast lint benchmark home-assistant chromium clean
+.PHONY: demo test test-fast lint benchmark home-assistant echo-server chromium clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): requirements.txt
 home-assistant: $(STAMP)
 	$(RUN) -m demo.homeassistant --install --optional
 
+# laravel-echo-server (npm) for live updates, in build/echo-server. Without Node.js its tests are skipped, saying so.
+echo-server: $(STAMP)
+	$(RUN) -m demo.echo --install --optional
+
 # Debian's chromium for the dashboard screenshot test, when this runs as root; otherwise that test is skipped.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -22,10 +26,10 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
 	  else echo "chromium is not installed: the screenshot test will be skipped (apt-get install chromium)"; fi; }
 
-demo: $(STAMP)
+demo: $(STAMP) echo-server
 	$(RUN) -m demo
 
-test: $(STAMP) home-assistant chromium
+test: $(STAMP) home-assistant echo-server chromium
 	$(VENV)/bin/python -m pytest
 
 test-fast: $(STAMP)

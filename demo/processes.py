@@ -48,7 +48,8 @@ def http_json(method: str, url: str, body: Any = None, token: str | None = None,
 
 
 class Process:
-    """A child process whose output goes to a log file the test can read and keep as an artefact."""
+    """A child process whose output goes to a log file the test can read and keep as an artefact; `env` is its
+    whole environment (by default this process's)."""
 
     def __init__(self, name: str, args: list[str], log: Path, cwd: Path = REPO, env: dict[str, str] | None = None):
         self.name = name
@@ -59,7 +60,7 @@ class Process:
             cwd=cwd,
             stdout=self._file,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
+            env=dict(os.environ) if env is None else env,
             start_new_session=True,
         )
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytz
 
+from ampeco_ev_charger.runtime.push import LISTENER
+
 START = 1_764_000_000.0  # a fixed "now" for the virtual clock (2025-11-24)
 _NO_CODE = (lambda: None).__code__
 
@@ -162,6 +164,7 @@ class FakeAppDaemon:
                 if t is not asyncio.current_task()
                 and not t.done()
                 and t not in self._sleeping
+                and not t.get_name().startswith(LISTENER)  # listens for the app's whole life
                 and "ampeco_ev_charger" in getattr(t.get_coro(), "cr_code", _NO_CODE).co_filename
             ]
             if not pending or loop.time() >= deadline:

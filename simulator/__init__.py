@@ -4,6 +4,7 @@
 """
 
 from .accounts import CLIENT_ID, CLIENT_SECRET, Grant
+from .broadcast import Echo
 from .faults import Fault
 from .model import SimCharger, SimModel, Timing, demo_model, many_accounts
 from .server import Settings, Simulator, running
@@ -11,6 +12,7 @@ from .server import Settings, Simulator, running
 __all__ = [
     "CLIENT_ID",
     "CLIENT_SECRET",
+    "Echo",
     "Fault",
     "Grant",
     "Settings",

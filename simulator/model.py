@@ -114,6 +114,21 @@ class SimModel:
         self.auth = Accounts(clock)
         self.history: list[tuple[str, SimSession]] = []  # (charger id, finished session)
         self._ids = itertools.count(648419)
+        # Told of each change a user's app would hear of live: (account, event name, data).
+        self.on_change: Callable[[str, str, dict[str, object]], None] | None = None
+
+    def home_of(self, charger: SimCharger) -> str:
+        return next(a for a, ids in self.accounts.items() if charger.id in ids)
+
+    def _changed(self, charger: SimCharger, event: str) -> None:
+        """A change the charger's owner (and whoever runs a session on it) hears of live."""
+        if self.on_change is None:
+            return
+        listeners = {self.home_of(charger)}
+        if charger.session is not None:
+            listeners.add(charger.session.owner)
+        for account in sorted(listeners):
+            self.on_change(account, event, {"chargePointId": charger.id, "evseId": charger.identifier})
 
     @property
     def accounts(self) -> dict[str, list[str]]:
@@ -174,6 +189,7 @@ class SimModel:
         timing = self.timing
         if session.status == "starting" and end - session.status_since >= timing.preparing_s:
             session.status, session.status_since = "active", session.status_since + timing.preparing_s
+            self._changed(charger, "PersonalEVSEStatusChange")
             session.active_since = session.status_since
         if session.status in ("active", "stopping") and session.active_since is not None:
             ramp = min(1.0, max(0.0, (end - session.active_since) / timing.ramp_s)) if timing.ramp_s else 1.0
@@ -195,6 +211,7 @@ class SimModel:
         session.status, session.stopped_at, session.power_w = "finished", at, 0.0
         session.stop_reason = session.stop_reason or "remote"
         self.history.append((charger.id, session))
+        self._changed(charger, "SessionChanged")
         charger.session = None
         charger.after_session = charger.plugged
 
@@ -210,11 +227,12 @@ class SimModel:
         if charger.faulted:
             raise SimError(406, "The charge point is not available.")
         now = self.clock()
-        owner = account or next(a for a, ids in self.accounts.items() if charger.id in ids)
+        owner = account or self.home_of(charger)
         charger.session = SimSession(
             str(next(self._ids)), charger.identifier, started_at=now, status_since=now, owner=owner
         )
         charger.after_session = False
+        self._changed(charger, "SessionChanged")
         return charger.session
 
     def stop(self, charger: SimCharger, reason: str = "remote") -> SimSession:
@@ -224,6 +242,7 @@ class SimModel:
             raise SimError(404, "Session not found.")
         if session.status != "stopping":
             session.status, session.status_since, session.stop_reason = "stopping", self.clock(), reason
+            self._changed(charger, "SessionChanged")
         return session
 
     def split_session(self, charger: SimCharger) -> SimSession:
@@ -250,12 +269,15 @@ class SimModel:
         if plugged and not charger.plugged:
             charger.car_needs_wh = CAR_NEEDS_WH if car_needs_kwh is None else car_needs_kwh * 1000
             charger.after_session = False
+        changed = charger.plugged != plugged
         charger.plugged = plugged
         if not plugged:
             charger.after_session = False
             if charger.session is not None:
                 charger.session.stop_reason = "evdisconnected"
                 self._finish(charger, self.clock())
+        if changed:
+            self._changed(charger, "PersonalEVSEStatusChange")
 
     def set_limit(self, charger: SimCharger, amps: object) -> None:
         if isinstance(amps, bool) or not isinstance(amps, int):
@@ -270,6 +292,7 @@ class SimModel:
             raise SimError(422, text, {"max_current_a": [text]})
         self.advance()
         charger.max_current_a = amps
+        self._changed(charger, "PersonalChargePointStatusChange")
 
 
 def demo_model(

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .broadcast import Echo
 from .errors import SimError
 from .faults import TRANSFORMS, Fault, Faults, transform
 from .model import SimCharger, SimModel
@@ -47,6 +48,9 @@ class Settings:
     # answer "beside" its session or "inside" it.
     soc: str = "none"
     availability: bool = False  # EVSEs carry isAvailable (false while the charger is offline)
+    broadcast: bool = True  # app/settings/global names the live-update server (when there is one)
+    wrap_settings: bool = False  # app/settings/global and app/profile answer under "data" (not known which)
+    broadcast_auth: int | None = None  # force this answer to the echo server's auth requests (401, 403, 500)
     token_lifetime: float = 365 * 86400.0  # of the tokens app/oauth/token hands out
 
 
@@ -79,11 +83,21 @@ class Simulator:
     def __init__(self, model: SimModel, settings: Settings | None = None) -> None:
         self.model = model
         self.settings = settings or Settings()
+        self.echo: Echo | None = None
         self.faults = Faults()
         self.requests: list[Request] = []
         self.in_flight: dict[str, int] = {}
         self.max_in_flight: dict[str, int] = {}
         self.gate: Gate | None = None
+        self.broadcast_auths: list[dict[str, str]] = []  # the echo server's auth requests, headers and all
+
+    def broadcast_to(self, echo: Echo) -> None:
+        """From now on, name `echo` as the live-update server and publish every change there (once its
+        `publishing()` runs)."""
+        self.echo, model = echo, self.model
+        model.on_change = lambda account, name, data: echo.publish(
+            echo.channel(model.auth.user_id(account)), name, data
+        )
 
     def hold(self) -> Gate:
         """From now on, API requests wait at a gate until it is opened."""
@@ -103,6 +117,8 @@ class Simulator:
             ("GET", "app/session/active", self.active_session),
             ("GET", "app/session/ongoing", self.ongoing_sessions),
             ("POST", "app/oauth/token", self.oauth_token),
+            ("GET", "app/settings/global", self.global_settings),
+            ("GET", "app/profile", self.profile),
             ("POST", "app/session/start", self.start_session),
             ("GET", "app/session/{sid}", self.get_session),
             ("POST", "app/session/{sid}/{action}", self.end_session),
@@ -127,6 +143,7 @@ class Simulator:
         ]
         for method, path, control_handler in control:
             app.router.add_route(method, "/_sim/" + path, control_handler)
+        app.router.add_post("/broadcasting/auth", self.broadcasting_auth)
         return app
 
     # --- cross-cutting: latency, faults, auth, request log --------------------------------------------
@@ -267,6 +284,34 @@ class Simulator:
                 "refresh_token": grant.refresh_token,
             }
         )
+
+    async def global_settings(self, _request: web.Request) -> web.Response:
+        """The tenant's settings (a few of the many keys), with its live-update server where it has one."""
+        data: dict[str, Any] = {"currency": "DKK", "locale": "da", "supportEmail": "support@example.invalid"}
+        if self.echo is not None and self.settings.broadcast:
+            data["broadcast"] = {"url": self.echo.url, "channelPrefix": self.echo.prefix}
+        return web.json_response({"data": data} if self.settings.wrap_settings else data)
+
+    async def profile(self, request: web.Request) -> web.Response:
+        account = request["account"]
+        data = {"id": self.model.auth.user_id(account), "firstName": "Sim", "email": f"{account}@example.invalid"}
+        return web.json_response({"data": data} if self.settings.wrap_settings else data)
+
+    async def broadcasting_auth(self, request: web.Request) -> web.Response:
+        """What the echo server asks before it lets a socket listen on a private channel: the token must be
+        valid, X-Endpoint must name this backend, and the channel must be the user's own."""
+        self.broadcast_auths.append(dict(request.headers))
+        if self.settings.broadcast_auth is not None:
+            return _error(self.settings.broadcast_auth, "Forced by the simulator's settings.")
+        auth = request.headers.get("Authorization", "")
+        account = self.model.auth.account_of(auth[7:] if auth.startswith("Bearer ") else None)
+        endpoint = f"{request.scheme}://{request.host}{API.rstrip('/')}"
+        if account is None or request.headers.get("X-Endpoint") != endpoint:
+            return _error(401, "Unauthenticated.")
+        channel = (await request.post()).get("channel_name")
+        if self.echo is None or channel != self.echo.channel(self.model.auth.user_id(account)):
+            return _error(403, "This action is unauthorized.")
+        return web.json_response({})
 
     async def start_session(self, request: web.Request) -> web.Response:
         """The EVSE the body names by this tenant's key, whoever's it is (ids and identifiers may overlap)."""

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from .ampeco import ENERGY_UNITS, POWER_UNITS, ClientCredentials, Units, canonical_unit
 from .smart import SmartConfig, parse_smart_config
-from .validate import ConfigError, entity, number, text
+from .validate import ConfigError, entity, flag, number, text
 
 DEFAULT_API_HOST = "https://app.ampeco.global"
 
@@ -60,6 +60,8 @@ TOP_LEVEL_KEYS = CHARGER_KEYS | {
     "max_concurrent_requests",
     "state_file",
     "secrets_file",
+    "push",
+    "push_idle_interval",
 }
 # The account's credentials: a charger entry may give its own (a charger on another account).
 ACCOUNT_KEYS = frozenset({"auth_token", "refresh_token", "client_id", "client_secret", "api_host"})
@@ -101,6 +103,9 @@ class AppConfig:
     max_concurrent_requests: int = 10
     state_file: str | None = None
     secrets_file: str | None = None
+    # Live updates from the tenant's broadcast server where it has one; while they flow, idle polls relax.
+    push: bool = True
+    push_idle_interval: float = 1800.0
     warnings: tuple[str, ...] = ()
 
     @property
@@ -238,6 +243,9 @@ def parse_config(args: Mapping[str, Any]) -> AppConfig:
         raise ConfigError("idle_interval", f"must not be shorter than charging_interval ({charging:g} s)")
     state_file = text(args.get("state_file"), "state_file")
     secrets_file = text(args.get("secrets_file"), "secrets_file")
+    relaxed = number(args, "push_idle_interval", "", max(1800, idle), 60, 86400, unit="seconds")
+    if relaxed < idle:
+        raise ConfigError("push_idle_interval", f"must not be shorter than idle_interval ({idle:g} s)")
     return AppConfig(
         chargers=tuple(chargers),
         charging_interval=charging,
@@ -247,6 +255,8 @@ def parse_config(args: Mapping[str, Any]) -> AppConfig:
         max_concurrent_requests=int(number(args, "max_concurrent_requests", "", 10, 1, 100, whole=True)),
         state_file=state_file,
         secrets_file=secrets_file,
+        push=flag(args, "push", True),
+        push_idle_interval=relaxed,
         warnings=tuple(warnings),
     )
 

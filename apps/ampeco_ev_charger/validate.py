@@ -32,6 +32,14 @@ def text(value: object, key: str, *, required: bool = False) -> str | None:
     return stripped or None
 
 
+def flag(args: Mapping[str, object], name: str, default: bool) -> bool:
+    """A yes/no setting (YAML's true/false)."""
+    value = args.get(name, default)
+    if not isinstance(value, bool):
+        raise ConfigError(name, f"must be true or false, got {value!r}")
+    return value
+
+
 def number(
     args: Mapping[str, object],
     name: str,

@@ -23,6 +23,7 @@ CONTRACT = {  # key: (unit, device_class, state_class, diagnostic)
     "session_cost": ("DKK", "monetary", "total", False),  # the currency the session is paid in
     "energy_price": ("DKK/kWh", None, "measurement", False),
     "token_expiry": (None, "timestamp", None, True),
+    "live_updates": (None, "enum", None, True),
 }
 BINARY = {"charging": "battery_charging", "plugged_in": "plug", "problem": "problem"}
 
@@ -93,6 +94,7 @@ def test_states_of_the_captured_suspended_session(charge_point):
         "session_cost": 0,
         "energy_price": 1.068,
         "token_expiry": "unknown",  # not a JWT
+        "live_updates": "off",
         "charging": "off",
         "plugged_in": "on",
         "problem": "off",  # a full car: plugged in, not drawing power
@@ -147,7 +149,7 @@ def test_the_last_sessions_energy_stays_after_it_ends(charge_point, fixture):
 
 def test_no_reading_yet_means_unavailable_except_what_describes_the_app():
     entities = by_key(build_entities(view(None, last_success=None, error="cannot connect to x")))
-    about_the_app = {"polling_interval", "problem", "token_expiry"}
+    about_the_app = {"polling_interval", "problem", "token_expiry", "live_updates"}
     assert {k: e.state for k, e in entities.items() if k not in about_the_app} == {
         k: "unavailable" for k in set(CONTRACT) | set(BINARY) if k not in about_the_app
     }

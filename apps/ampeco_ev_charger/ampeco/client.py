@@ -87,6 +87,14 @@ class AmpecoClient:
             raise PayloadError("the charge point answer is not a JSON object")
         return answer
 
+    async def global_settings(self) -> Any:
+        """`app/settings/global`: the tenant's settings, the live-update server among them."""
+        return await self._request("GET", "app/settings/global")
+
+    async def profile(self) -> Any:
+        """`app/profile`: the user, with the `id` their live-update channel is named after."""
+        return await self._request("GET", "app/profile")
+
     async def set_max_current(self, chargepoint_id: str, amps: int) -> Mapping[str, Any] | None:
         path = f"app/personal/charge-points/{quote(chargepoint_id, safe='')}"
         answer = await self._request("PATCH", path, body={"max_current_a": amps})

@@ -170,6 +170,23 @@ def _price_unit(view: ChargerView) -> str | None:
     return f"{currency}/kWh" if currency else None
 
 
+def _live_updates(view: ChargerView) -> str:
+    return "off" if view.push is None else view.push.state
+
+
+def _live_update_attributes(view: ChargerView) -> dict[str, Any]:
+    push = view.push
+    if push is None:
+        return {"reason": "turned off in apps.yaml (push: false)"}
+    return {
+        "reason": push.reason,
+        "events_received": push.events,
+        "last_event": push.last_event,
+        "last_event_at": iso_time(push.last_event_at),
+        "since": iso_time(push.since),
+    }
+
+
 def _tariff_attributes(view: ChargerView) -> dict[str, Any]:
     return {"tariff": view.evse.tariff_name if view.evse is not None else None}
 
@@ -289,6 +306,16 @@ SENSORS: tuple[Sensor, ...] = (
         _tariff_attributes,
         unit_of=_price_unit,
         state_class="measurement",
+    ),
+    Sensor(
+        "live_updates",
+        "Live Updates",
+        "mdi:access-point",
+        _live_updates,
+        _live_update_attributes,
+        device_class="enum",
+        diagnostic=True,
+        always_available=True,
     ),
     Sensor(
         "token_expiry",

@@ -9,7 +9,7 @@ from ..ampeco import ChargePoint, Evse, Parsed, PayloadError, Session, parse_cha
 from ..config import ChargerConfig
 from .lifecycle import Memory, Transition, observe
 from .polling import Activity, activity
-from .view import ChargerView, PollStatus, display_name
+from .view import ChargerView, PollStatus, PushStatus, display_name
 
 
 class Charger:
@@ -104,7 +104,9 @@ class Charger:
         if self.charge_point is not None:
             self.charge_point = replace(self.charge_point, max_current_a=float(amps))
 
-    def view(self, poll: PollStatus, now: float, unavailable_after: float) -> ChargerView:
+    def view(
+        self, poll: PollStatus, now: float, unavailable_after: float, push: PushStatus | None = None
+    ) -> ChargerView:
         return ChargerView(
             chargepoint_id=self.id,
             slug=self.config.slug,
@@ -117,6 +119,7 @@ class Charger:
             now=now,
             unavailable_after=unavailable_after,
             problem=self.problem,
+            push=push,
         )
 
     def snapshot(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@ The host builds one Hub with a `Publisher` (how the chargers are shown) and a `S
 """
 
 import asyncio
+import functools
 import math
 import random
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from .logbook import Logbook, one_line
 from .poller import Poller
 from .polling import PollPolicy
 from .ports import Publisher
+from .push import PushSource
 from .secrets_file import SecretsFile
 from .store import Store
 from .tenant import Tenant
@@ -70,7 +72,11 @@ class Hub:
         self.store = store
         self.publisher = publisher
         self.chargers = {c.chargepoint_id: Charger(c) for c in config.chargers}
-        policy = PollPolicy(charging_interval=config.charging_interval, idle_interval=config.idle_interval)
+        policy = PollPolicy(
+            charging_interval=config.charging_interval,
+            idle_interval=config.idle_interval,
+            relaxed_interval=config.push_idle_interval,
+        )
         limiter = asyncio.Semaphore(config.max_concurrent_requests)
         # Where the user keeps the tokens (apps.yaml's secrets_file, else the host's), for replaced ones.
         secrets_path = Path(config.secrets_file) if config.secrets_file else secrets
@@ -83,6 +89,7 @@ class Hub:
         self.accounts: list[Account] = []
         self.pollers: dict[Account, Poller] = {}
         self.landings: dict[Account, LandingCheck] = {}
+        self.pushes: dict[Account, PushSource] = {}  # live updates, where turned on
         self._executors: dict[str, Executor] = {}
         for (api_host, _), chargers in groups.items():
             settings = chargers[0].config
@@ -112,6 +119,16 @@ class Hub:
             )
             self.accounts.append(account)
             self.pollers[account] = poller
+            if config.push:
+                self.pushes[account] = PushSource(
+                    account,
+                    poller,
+                    http,
+                    logbook,
+                    on_change=functools.partial(self.show, account),
+                    wall=scheduler.now,
+                    rand=rand,
+                )
             self.landings[account] = landing = LandingCheck(account, scheduler)
             executor = Executor(
                 client, account, poller, landing, fresh_within=config.charging_interval, learnt=self.save
@@ -169,6 +186,8 @@ class Hub:
         """No more reading, commands or round listeners: timers and requests under way are cancelled."""
         self._stopped = True
         await self.watch.stop()
+        for push in self.pushes.values():
+            await push.stop()
         for account in self.accounts:
             await self.pollers[account].stop()
             await account.stop()
@@ -218,9 +237,12 @@ class Hub:
 
     async def show(self, account: Account) -> None:
         """Hand every charger of `account` to the publisher as it is now."""
-        now, poller = self.scheduler.now(), self.pollers[account]
+        now, poller, push = self.scheduler.now(), self.pollers[account], self.pushes.get(account)
         for charger in account.chargers:
-            await self.publisher.show(charger.view(poller.status(charger), now, self.config.unavailable_after))
+            view = charger.view(
+                poller.status(charger), now, self.config.unavailable_after, None if push is None else push.status
+            )
+            await self.publisher.show(view)
 
     async def _answer(self, chargepoint_id: str | None, name: str, outcome: Outcome, origin: str | None) -> None:
         """Whatever the answer echoes back is redacted too."""
@@ -259,6 +281,9 @@ class Hub:
             self.logbook.forget("host-error")
         if not self._stopped:
             await self.watch.watch()
+            push = self.pushes.get(account)
+            if push is not None and not push.started and account.error is None:
+                await push.start()
             if account.error is None:  # what a start of ours left elsewhere is stopped, round after round
                 await self.landings[account].tidy()
         for charger in account.chargers:

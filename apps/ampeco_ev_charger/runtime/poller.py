@@ -40,6 +40,7 @@ class Poller:
         self._expiry = Timer(scheduler, self._expired)
         self._confirming: list[tuple[float, Charger, Callable[[], bool]]] = []  # (since, charger, done)
         self._closed = False
+        self.relaxed = False  # live updates flow: the idle cadence stretches
 
     @property
     def next_poll(self) -> float:
@@ -78,6 +79,13 @@ class Poller:
     def confirming(self, charger: Charger) -> bool:
         return any(waiting is charger for _, waiting, _ in self._confirming)
 
+    async def relax(self, relaxed: bool) -> None:
+        """Live updates started or stopped flowing. When they stop, the normal cadence is back at once: a
+        poll further away than it allows is brought forward."""
+        self.relaxed = relaxed
+        if not relaxed and self._timer.due is not None and not self._closed:
+            await self._arm(min(self._timer.due - self.scheduler.now(), self._next_delay()))
+
     async def after_round(self) -> None:
         await self._arm(self._next_delay())
         await self._arm_expiry()
@@ -96,6 +104,7 @@ class Poller:
             failures=account.failures,
             error=account.error,
             rand=self.rand(),
+            relaxed=self.relaxed,
         )
 
     async def _arm(self, delay: float) -> None:

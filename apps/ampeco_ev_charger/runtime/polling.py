@@ -22,6 +22,9 @@ class Activity(enum.IntEnum):
 class PollPolicy:
     charging_interval: float = 30.0
     idle_interval: float = 300.0
+    # While live updates flow, an event wakes the app: the idle cadence (and the ramp of a car left plugged
+    # in) may stretch to this. Charging keeps its cadence: events carry no power or energy.
+    relaxed_interval: float = 1800.0
     # While a command waits for the cloud to show its effect: every second at first, so sensors follow
     # within a second or two, then every few seconds, for at most a minute.
     confirm_fast: float = 1.0
@@ -42,10 +45,11 @@ class PollPolicy:
         failures: int = 0,
         error: AmpecoError | None = None,
         rand: float = 0.0,
+        relaxed: bool = False,
     ) -> float:
         """Seconds until the next poll. `confirming`: seconds since the command still waiting to show;
         `rand` in [0, 1) spreads retries so clients do not stampede."""
-        normal = self.normal(activity, quiet_rounds)
+        normal = self.normal(activity, quiet_rounds, relaxed=relaxed)
         if failures <= 0 or error is None:
             if confirming is None:
                 return normal
@@ -57,13 +61,15 @@ class PollPolicy:
             return max(backoff, error.retry_after)
         return backoff
 
-    def normal(self, activity: Activity, quiet_rounds: int = 0) -> float:
-        """The cadence without errors; `quiet_rounds` is how many rounds in a row read nothing new."""
+    def normal(self, activity: Activity, quiet_rounds: int = 0, *, relaxed: bool = False) -> float:
+        """The cadence without errors; `quiet_rounds` is how many rounds in a row read nothing new; `relaxed`:
+        live updates flow."""
+        idle = self.relaxed_interval if relaxed else self.idle_interval
         if activity is Activity.CHARGING:
             return self.charging_interval
         if activity is Activity.POSSIBLE:
-            return min(self.idle_interval, self.charging_interval * 2.0 ** min(quiet_rounds, 32))
-        return self.idle_interval
+            return min(idle, self.charging_interval * 2.0 ** min(quiet_rounds, 32))
+        return idle
 
 
 def activity(evse: Evse | None, session_known: bool = False) -> Activity:

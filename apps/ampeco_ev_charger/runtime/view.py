@@ -11,6 +11,18 @@ from .lifecycle import Memory, SessionSummary
 
 
 @dataclass(frozen=True)
+class PushStatus:
+    """The live-update channel of the charger's account."""
+
+    state: str  # off, connecting, subscribed, failed
+    reason: str | None = None
+    events: int = 0
+    last_event: str | None = None
+    last_event_at: float | None = None
+    since: float | None = None  # when the current state began
+
+
+@dataclass(frozen=True)
 class PollStatus:
     delay: float
     next_poll: float
@@ -43,6 +55,7 @@ class ChargerView:
     now: float
     unavailable_after: float
     problem: str | None = None
+    push: PushStatus | None = None  # None: turned off in apps.yaml
 
     @property
     def name(self) -> str:
