@@ -1,6 +1,7 @@
 """The demo's Home Assistant side: a dashboard for both chargers, scripts behind its buttons, the helpers
-of the dashboard controls, buttons that plug the simulated car in and out (the simulator's control API via
-`rest_command`), and an automation on `session_ended` (which the end-to-end tests watch)."""
+of the dashboard controls, buttons that stand in for the driver (plug the simulated car in and out, start
+from the vendor's phone app: the simulator's control API via `rest_command`), and an automation on
+`session_ended` (which the end-to-end tests watch)."""
 
 from typing import Any
 
@@ -21,6 +22,7 @@ def _charger_cards(chargepoint_id: str, name: str, controls: bool, smart: bool) 
         {"entity": f"{sensor}_session_id", "name": "Session"},
         {"entity": f"{sensor}_total_energy", "name": "Total energy"},
         {"entity": f"{binary}_problem", "name": "Problem"},
+        {"entity": f"{sensor}_live_updates", "name": "Live updates", "secondary_info": "last-changed"},
     ]
     if controls:
         rows += [
@@ -63,6 +65,7 @@ def _charger_cards(chargepoint_id: str, name: str, controls: bool, smart: bool) 
                     "cards": [
                         _button("Plug in car", "mdi:power-plug", f"rest_command.simulator_plug_in_{slug}"),
                         _button("Unplug car", "mdi:power-plug-off", f"rest_command.simulator_unplug_{slug}"),
+                        _button("Start from phone", "mdi:cellphone", f"rest_command.simulator_phone_start_{slug}"),
                     ],
                 },
             ],
@@ -118,6 +121,7 @@ def package(chargers: list[dict[str, Any]], simulator_url: str) -> str:
                 "content_type": "application/json",
                 "payload": f'{{"plugged": {plugged}}}',
             }
+        plugs[f"simulator_phone_start_{slug}"] = {"url": f"{simulator_url}/_sim/chargers/{cp}/start", "method": "post"}
     controlled = [c for c in chargers if "charging_switch" in c]
     modes = {
         c["smart_charging"]["mode_entity"].split(".")[1]: {

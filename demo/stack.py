@@ -16,10 +16,11 @@ from ampeco_ev_charger.homeassistant.entities import SENSORS, entity_id
 from ampeco_ev_charger.smart import KEY as SMART_KEY
 
 from . import appdaemon as ad
+from . import echo
 from . import homeassistant as ha
 from .dashboard import dashboard, package
 from .homeassistant import HomeAssistantApi, Tokens
-from .processes import Process, free_port, simulator
+from .processes import Process, free_port, http_json, simulator
 
 TOKEN = "demo-token"
 # Driveway has the dashboard helpers; Garage has smart charging with a mode select (off at first).
@@ -52,6 +53,7 @@ class Stack:
     tokens: Tokens
     ha: Process
     ad: Process
+    echo_url: str | None = None  # the live-update server, when Node.js was there to run it
     ready_s: float = 0.0  # seconds from the start until the app's entities were in Home Assistant
 
     @property
@@ -84,6 +86,24 @@ class Stack:
 
 
 @contextlib.contextmanager
+def live_updates(folder: Path, simulator_url: str) -> Iterator[str | None]:
+    """laravel-echo-server with the simulator as its backend, named in the simulator's settings; None (the app
+    polls alone) without Node.js."""
+    if not echo.installed():
+        print(f"No live updates in this demo: {echo.NO_NODE}", flush=True)
+        yield None
+        return
+    server = echo.echo_server(folder / "echo", simulator_url)
+    try:
+        http_json(
+            "POST", f"{simulator_url}/_sim/broadcast", {"url": server.url, "app_id": echo.APP_ID, "key": echo.KEY}
+        )
+        yield server.url
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
 def running(
     folder: Path, ha_port: int | None = None, ad_port: int | None = None, simulator_port: int | None = None
 ) -> Iterator[Stack]:
@@ -93,7 +113,7 @@ def running(
     ha_port, ad_port = ha_port or free_port(), ad_port or free_port()
     config = folder / "homeassistant"
     fresh = not (config / ".storage" / "onboarding").exists()
-    with simulator(folder, TOKEN, simulator_port) as sim_url:
+    with simulator(folder, TOKEN, simulator_port) as sim_url, live_updates(folder, sim_url) as echo_url:
         ha.write_config(config, ha_port, dashboard(CHARGERS), package(CHARGERS, sim_url))
         ha_process = ha.start(config, folder / "homeassistant.log")
         try:
@@ -110,7 +130,7 @@ def running(
                 extra_yaml=plugin,
             )
             ad_process = ad.start(folder / "appdaemon", folder / "appdaemon.log")
-            stack = Stack(folder, sim_url, ha_port, ad_port, tokens, ha_process, ad_process)
+            stack = Stack(folder, sim_url, ha_port, ad_port, tokens, ha_process, ad_process, echo_url)
             try:
                 stack.wait_for_entities(timeout=120)
                 stack.ready_s = time.monotonic() - started

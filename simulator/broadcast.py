@@ -8,7 +8,6 @@ to the owner's private channel through the echo server's HTTP API, in order, one
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -32,16 +31,10 @@ class Echo:
         """Queued: the model changes inside plain calls; the HTTP post follows in order."""
         self._queue.put_nowait((channel, "App\\Events\\" + name, data))
 
-    @contextlib.asynccontextmanager
-    async def publishing(self) -> AsyncIterator[None]:
+    async def serve(self) -> None:
+        """Post what was published, in order, for as long as the simulator runs."""
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-            task = asyncio.ensure_future(self._post_all(session))
-            try:
-                yield
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await self._post_all(session)
 
     async def _post_all(self, session: aiohttp.ClientSession) -> None:
         url = f"{self.url}/apps/{self.app_id}/events"

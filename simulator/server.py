@@ -84,6 +84,7 @@ class Simulator:
         self.model = model
         self.settings = settings or Settings()
         self.echo: Echo | None = None
+        self._publishing: asyncio.Future[None] | None = None
         self.faults = Faults()
         self.requests: list[Request] = []
         self.in_flight: dict[str, int] = {}
@@ -92,12 +93,19 @@ class Simulator:
         self.broadcast_auths: list[dict[str, str]] = []  # the echo server's auth requests, headers and all
 
     def broadcast_to(self, echo: Echo) -> None:
-        """From now on, name `echo` as the live-update server and publish every change there (once its
-        `publishing()` runs)."""
+        """From now on, name `echo` as the live-update server and publish every change there (called while
+        the simulator runs)."""
         self.echo, model = echo, self.model
         model.on_change = lambda account, name, data: echo.publish(
             echo.channel(model.auth.user_id(account)), name, data
         )
+        self._publishing = asyncio.ensure_future(echo.serve())
+
+    async def close(self) -> None:
+        if self._publishing is not None:
+            self._publishing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._publishing
 
     def hold(self) -> Gate:
         """From now on, API requests wait at a gate until it is opened."""
@@ -137,6 +145,7 @@ class Simulator:
             ("GET", "requests", self.c_requests),
             ("DELETE", "requests", self.c_requests),
             ("POST", "tokens", self.c_tokens),
+            ("POST", "broadcast", self.c_broadcast),
             ("DELETE", "tokens", self.c_tokens),
             ("POST", "chargers/{cp}", self.c_charger),
             ("POST", "chargers/{cp}/{action}", self.c_action),
@@ -428,6 +437,12 @@ class Simulator:
             raise web.HTTPNotFound(text="no such charger")
         return charger
 
+    async def c_broadcast(self, request: web.Request) -> web.Response:
+        """POST {url, app_id, key}: a laravel-echo-server to name in the settings and publish changes to."""
+        body = await _body(request)
+        self.broadcast_to(Echo(str(body["url"]), str(body["app_id"]), str(body["key"])))
+        return web.json_response({"ok": True})
+
     async def c_tokens(self, request: web.Request) -> web.Response:
         """POST {account, lifetime, refresh}: a new token (and refresh token) for an account, as its owner's
         log-in would give; DELETE {token}: the token no longer opens anything (logged out everywhere)."""
@@ -507,4 +522,5 @@ async def running(simulator: Simulator, host: str = "127.0.0.1", port: int = 0) 
     try:
         yield f"http://{host}:{bound}"
     finally:
+        await simulator.close()
         await runner.cleanup()

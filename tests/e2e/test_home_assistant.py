@@ -31,6 +31,11 @@ SENSORS = {  # key: (unit, device_class, state_class)
     "last_month_energy": ("kWh", "energy", None),
     "session_id": (None, None, None),
     "total_energy": ("kWh", "energy", "total_increasing"),
+    "car_battery": ("%", "battery", "measurement"),
+    "session_cost": ("DKK", "monetary", "total"),
+    "energy_price": ("DKK/kWh", None, "measurement"),
+    "token_expiry": (None, "timestamp", None),
+    "live_updates": (None, "enum", None),
 }
 BINARY = {"charging": "battery_charging", "plugged_in": "plug", "problem": "problem"}
 EVENTS = ("ampeco_ev_charger_command_result", "ampeco_ev_charger_session_started", "ampeco_ev_charger_session_ended")
@@ -196,6 +201,24 @@ async def test_smart_charging_follows_a_mode_chosen_in_home_assistant(demo: stac
     smart = await api.wait_state("sensor.evse_qng0c18010_smart_charging", lambda s: s == "now")
     assert smart["attributes"]["reason"].startswith("charging now at the maximum of 16 A")
     assert sim_state(demo)["chargers"][CP2]["session"] is not None
+
+
+@pytest.mark.timeout(180)
+async def test_a_session_started_from_the_phone_shows_in_home_assistant_within_seconds(demo: stack.Stack):
+    """The demo runs with live updates: the dashboard's "Start from phone" stands in for the vendor's app."""
+    if demo.echo_url is None:
+        pytest.skip("laravel-echo-server is not installed: the demo runs without live updates")
+    api = demo.api
+    await api.wait_state("sensor.evse_ace0549935_live_updates", lambda s: s == "subscribed")
+    await asyncio.sleep(2)  # the first polls are done: what follows comes over the live channel
+    pressed = time.monotonic()
+    await api.request("POST", "/api/services/rest_command/simulator_phone_start_ace0549935", json={})
+    state = await api.wait_state("sensor.evse_ace0549935_session_id", lambda s: s != "none", timeout=10)
+    took = time.monotonic() - pressed
+    print(f"a session started from the phone showed in Home Assistant after {took:.1f} s")
+    assert took < 5 and state["state"] == sim_state(demo)["chargers"][CP1]["session"]["id"]
+    live = (await api.state("sensor.evse_ace0549935_live_updates"))["attributes"]
+    assert live["last_event"] in ("SessionChanged", "PersonalEVSEStatusChange")
 
 
 @pytest.mark.timeout(240)

@@ -60,9 +60,8 @@ async def live(tmp_path) -> AsyncIterator[Live]:
         echo = Echo(server.url, echo_server.APP_ID, echo_server.KEY)
         s.simulator.broadcast_to(echo)
         try:
-            async with echo.publishing():
-                yield Live(s, server, echo)
-                await s.stop()
+            yield Live(s, server, echo)
+            await s.stop()
         finally:
             await asyncio.to_thread(server.stop)
 
