@@ -12,6 +12,7 @@
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import json
 import os
@@ -36,7 +37,8 @@ sys.path[:0] = [str(REPO / "apps"), str(REPO)]
 from demo import appdaemon as ad  # noqa: E402
 from demo.processes import free_port, http_json, simulator, wait_for  # noqa: E402
 from harness.fake_appdaemon import FakeAppDaemon  # noqa: E402
-from harness.stack import CP1, TOKEN, make_app, stack  # noqa: E402
+from harness.live import echo_beside  # noqa: E402
+from harness.stack import CP1, SLUG1, TOKEN, make_app, sensor, stack  # noqa: E402
 from simulator import Fault, Settings, Simulator, Timing, demo_model, running  # noqa: E402
 
 HOUR = 3600.0
@@ -44,39 +46,69 @@ HOUR = 3600.0
 # "charging" (a charge point GET, an active-session GET, and a second 30 s loop of active-session GETs:
 # up to four GETs per 30 s), 5 min otherwise, and no back-off (a failing cloud is asked at the same cadence).
 ORIGINAL = {"idle": 12, "plugged in, not charging": 12, "charging": 480, "cloud failing (503)": 480}
+# With live updates: flowing, or the broadcast server gone (polling alone then, at its normal cadence).
+LIVE = {
+    "idle, live updates flowing": ("idle", "flowing"),
+    "plugged in, not charging, live updates flowing": ("plugged in, not charging", "flowing"),
+    "idle, live updates down": ("idle", "down"),
+}
 
 
 # --- 1. requests -----------------------------------------------------------------------------------------
 
 
-async def _requests_in_state(state: str, chargers: int) -> tuple[float, float]:
-    """Requests to one account in the first hour of `state` and in an hour of it later on."""
-    with tempfile.TemporaryDirectory() as tmp:
-        async with stack(Path(tmp), chargers=chargers) as s:
-            for charger in s.model.chargers.values():
-                s.model.plug(charger, state != "idle")
-                if state in ("charging", "cloud failing (503)"):
-                    charger.car_needs_wh = 10_000_000
-                    s.model.start(charger)
+async def _requests_in_state(state: str, chargers: int, live: str | None = None) -> tuple[float, float]:
+    """Requests to one account in the first hour of `state` and in an hour of it later on; `live`: live updates
+    "flowing" (a real laravel-echo-server), "down" (that server gone after the app subscribed), or off."""
+    async with contextlib.AsyncExitStack() as scope:
+        tmp = Path(scope.enter_context(tempfile.TemporaryDirectory()))
+        s = await scope.enter_async_context(stack(tmp, chargers=chargers))
+        for charger in s.model.chargers.values():
+            s.model.plug(charger, state != "idle")
+            if state in ("charging", "cloud failing (503)"):
+                charger.car_needs_wh = 10_000_000
+                s.model.start(charger)
+        if live is None:
             await s.start()
-            if state == "cloud failing (503)":
-                s.simulator.faults.add(Fault("status", status=503))
-            await s.fake.advance(HOUR)
-            in_first_hour = len(s.requests())
-            await s.fake.advance(5 * HOUR)
-            before = len(s.requests())
-            await s.fake.advance(HOUR)
-            return in_first_hour, len(s.requests()) - before
+        else:
+            server = await scope.enter_async_context(echo_beside(s, tmp / "echo"))
+            await s.start(push=True)
+            await _until_done(lambda: _live(s) == "subscribed")
+            if live == "down":
+                await asyncio.to_thread(server.stop)
+                await _until_done(lambda: _live(s) != "subscribed")
+        if state == "cloud failing (503)":
+            s.simulator.faults.add(Fault("status", status=503))
+        await s.fake.advance(HOUR)
+        in_first_hour = len(s.requests())
+        await s.fake.advance(5 * HOUR)
+        before = len(s.requests())
+        await s.fake.advance(HOUR)
+        await s.stop()
+        return in_first_hour, len(s.requests()) - before
+
+
+def _live(s: Any) -> object:
+    return s.fake.states.get(sensor(SLUG1, "live_updates"), (None,))[0]
+
+
+async def _until_done(done: Callable[[], bool], timeout: float = 20) -> None:
+    """Wall clock: live updates keep real time (bounded)."""
+    async with asyncio.timeout(timeout):
+        while not done():  # noqa: ASYNC110 - another task's (and process's) doing, nothing to wait on
+            await asyncio.sleep(0.05)
 
 
 def measure_requests() -> list[dict[str, Any]]:
     rows = []
-    for state, original in ORIGINAL.items():
+    states = [(state, state, None) for state in ORIGINAL] + [(label, *LIVE[label]) for label in LIVE]
+    for label, state, live in states:
+        original = ORIGINAL[state]
         for chargers in (1, 2, 10):
-            first, steady = asyncio.run(_requests_in_state(state, chargers))
+            first, steady = asyncio.run(_requests_in_state(state, chargers, live))
             rows.append(
                 {
-                    "state": state,
+                    "state": label,
                     "chargers": chargers,
                     "first_hour": first,
                     "steady_hour": steady,
@@ -186,15 +218,35 @@ async def _phone_session_delays(trials: int, plugged_for: float) -> list[float]:
     return delays
 
 
+async def _phone_session_delays_live(trials: int, plugged_for: float) -> list[float]:
+    """As above with live updates flowing: the car's time at the socket passes on the virtual clock, while the
+    event's way through laravel-echo-server to the sensor is timed on the wall clock."""
+    delays = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for trial in range(trials):
+            folder = Path(tmp) / str(trial)
+            async with stack(folder, chargers=1) as s, echo_beside(s, folder / "echo"):
+                await s.start(push=True)
+                await _until_done(lambda: _live(s) == "subscribed")
+                await s.fake.advance(plugged_for + random.uniform(0, 300))
+                await asyncio.sleep(random.uniform(0, 1))
+                s.model.start(s.model.chargers[CP1])
+                began = time.monotonic()
+                await _until_done(lambda: bool(s.fake.fired("ampeco_ev_charger_session_started")))
+                delays.append(time.monotonic() - began)
+                await s.stop()
+    return delays
+
+
 def measure_reaction(trials: int) -> dict[str, Any]:
     reactions = asyncio.run(_reactions(trials))
-    phone_fresh = asyncio.run(_phone_session_delays(trials, 0))
-    phone_later = asyncio.run(_phone_session_delays(trials, 3600))
     return {
         "start": reactions["start"],
         "stop": reactions["stop"],
-        "phone_fresh": phone_fresh,
-        "phone_later": phone_later,
+        "phone_fresh": asyncio.run(_phone_session_delays(trials, 0)),
+        "phone_later": asyncio.run(_phone_session_delays(trials, 3600)),
+        "phone_fresh_live": asyncio.run(_phone_session_delays_live(trials, 0)),
+        "phone_later_live": asyncio.run(_phone_session_delays_live(trials, 3600)),
     }
 
 
@@ -396,6 +448,8 @@ def report(
         ("stop", "stop event -> sensor shows no session"),
         ("phone_fresh", "session started from the phone, car just plugged in"),
         ("phone_later", "session started from the phone, car plugged in for an hour"),
+        ("phone_fresh_live", "the same with live updates, car just plugged in"),
+        ("phone_later_live", "the same with live updates, car plugged in for an hour"),
     ):
         values = reaction[key]
         lines.append(f"| {label} | {statistics.median(values):.2f} s | {_pct(values, 90):.2f} s | {len(values)} |")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pytest
 
 from demo import echo as echo_server
+from harness.live import echo_beside
 from harness.stack import CP1, SLUG1, TOKEN, Stack, sensor, stack
 from simulator import Echo
 
@@ -55,15 +56,10 @@ async def until(what: str, done: Callable[[], object], timeout: float = 10) -> f
 async def live(tmp_path) -> AsyncIterator[Live]:
     if not echo_server.installed():
         pytest.skip(f"laravel-echo-server is not installed (make echo-server). {echo_server.NO_NODE}")
-    async with stack(tmp_path) as s:
-        server = await asyncio.to_thread(echo_server.echo_server, tmp_path / "echo", s.url, None, PING_MS)
-        echo = Echo(server.url, echo_server.APP_ID, echo_server.KEY)
-        s.simulator.broadcast_to(echo)
-        try:
-            yield Live(s, server, echo)
-            await s.stop()
-        finally:
-            await asyncio.to_thread(server.stop)
+    async with stack(tmp_path) as s, echo_beside(s, tmp_path / "echo", PING_MS) as server:
+        assert s.simulator.echo is not None
+        yield Live(s, server, s.simulator.echo)
+        await s.stop()
 
 
 async def started(live: Live, **args: object) -> None:
