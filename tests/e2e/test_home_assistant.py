@@ -22,6 +22,7 @@ ARTIFACTS = REPO / "build" / "artifacts"
 SENSORS = {  # key: (unit, device_class, state_class)
     "charger_status": (None, None, None),
     "charging_session": ("kW", "power", "measurement"),
+    "charging_power": ("W", "power", "measurement"),
     "charging_current": ("A", "current", "measurement"),
     "charging_energy": ("kWh", "energy", "total_increasing"),
     "charging_duration": ("min", "duration", None),
@@ -36,6 +37,7 @@ SENSORS = {  # key: (unit, device_class, state_class)
     "energy_price": ("DKK/kWh", None, "measurement"),
     "token_expiry": (None, "timestamp", None),
     "live_updates": (None, "enum", None),
+    "iec_status": (None, "enum", None),
 }
 BINARY = {"charging": "battery_charging", "plugged_in": "plug", "problem": "problem"}
 EVENTS = ("ampeco_ev_charger_command_result", "ampeco_ev_charger_session_started", "ampeco_ev_charger_session_ended")

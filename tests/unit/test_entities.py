@@ -10,6 +10,7 @@ NOW = 1_764_000_000.0
 CONTRACT = {  # key: (unit, device_class, state_class, diagnostic)
     "charger_status": (None, None, None, False),
     "charging_session": ("kW", "power", "measurement", False),
+    "charging_power": ("W", "power", "measurement", False),
     "charging_current": ("A", "current", "measurement", False),
     "charging_energy": ("kWh", "energy", "total_increasing", False),
     "charging_duration": ("min", "duration", None, False),
@@ -24,6 +25,7 @@ CONTRACT = {  # key: (unit, device_class, state_class, diagnostic)
     "energy_price": ("DKK/kWh", None, "measurement", False),
     "token_expiry": (None, "timestamp", None, True),
     "live_updates": (None, "enum", None, True),
+    "iec_status": (None, "enum", None, False),
 }
 BINARY = {"charging": "battery_charging", "plugged_in": "plug", "problem": "problem"}
 
@@ -81,6 +83,7 @@ def test_states_of_the_captured_suspended_session(charge_point):
     assert states == {
         "charger_status": "available",
         "charging_session": 0.0,
+        "charging_power": 0,
         "charging_current": 16,
         "charging_energy": 0.0,
         "charging_duration": 2.5,
@@ -95,6 +98,7 @@ def test_states_of_the_captured_suspended_session(charge_point):
         "energy_price": 1.068,
         "token_expiry": "unknown",  # not a JWT
         "live_updates": "off",
+        "iec_status": "B",  # a car at the socket, not drawing power
         "charging": "off",
         "plugged_in": "on",
         "problem": "off",  # a full car: plugged in, not drawing power
@@ -204,3 +208,26 @@ def test_the_total_energy_counts_ended_sessions_and_the_running_one(charge_point
     observe(memory, "charging", Session(id="9", status="active", energy_kwh=3.25))
     entities = by_key(build_entities(view(charge_point, memory=memory)))
     assert entities["total_energy"].state == 15.75
+
+
+@pytest.mark.parametrize(
+    ("status", "session", "letter"),
+    [
+        ("available", None, "A"),
+        ("preparing", None, "B"),
+        ("charging", "open", "C"),
+        ("suspendedEV", "open", "B"),
+        ("faulted", None, "E"),
+        ("out of order", None, "F"),
+        ("unavailable", None, "F"),
+    ],
+)
+def test_the_iec_letter_evcc_reads(fixture, status, session, letter):
+    item = fixture("charge-points-list.json")["data"][0]
+    item["evses"][0]["status"] = status
+    if session is None:
+        item["evses"][0]["session"] = None
+    else:
+        item["evses"][0]["session"]["power"] = 7000 if status == "charging" else 0
+    cp = parse_charge_point(item, Units()).charge_point
+    assert by_key(build_entities(view(cp)))["iec_status"].state == letter

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..ampeco import ChargePoint, as_amps, is_known_status, rounded, status_is
+from ..ampeco import ChargePoint, as_amps, is_fault_status, is_known_status, rounded, status_is
 from ..runtime.view import ChargerView
 from ..times import iso_time
 from .hass import EntityState
@@ -147,6 +147,22 @@ def _plugged_in(view: ChargerView) -> str | None:
     return None if status is None or not is_known_status(status) else "off"
 
 
+def _iec_status(view: ChargerView) -> str | None:
+    """The IEC 61851 letter evcc and others read: A no car, B a car, C charging, E an error, F not available."""
+    evse = view.evse
+    if evse is None or evse.status is None:
+        return None
+    if status_is(evse.status, "faulted"):
+        return "E"
+    if is_fault_status(evse.status) or evse.is_available is False or _cp(view).is_rebooting:
+        return "F"
+    if _charging(view) == "on":
+        return "C"
+    if evse.car_plugged_in:
+        return "B"
+    return "A" if is_known_status(evse.status) else None
+
+
 def _total_energy(view: ChargerView) -> float:
     return round(view.memory.total_energy_kwh, 3)
 
@@ -200,6 +216,15 @@ SENSORS: tuple[Sensor, ...] = (
         _power,
         _session_attributes,
         unit="kW",
+        device_class="power",
+        state_class="measurement",
+    ),
+    Sensor(
+        "charging_power",
+        "Charging Power",
+        "mdi:flash",
+        lambda v: round(_power(v) * 1000),
+        unit="W",
         device_class="power",
         state_class="measurement",
     ),
@@ -279,6 +304,7 @@ SENSORS: tuple[Sensor, ...] = (
         domain="binary_sensor",
     ),
     Sensor("plugged_in", "Plugged In", "mdi:power-plug", _plugged_in, device_class="plug", domain="binary_sensor"),
+    Sensor("iec_status", "IEC Status", "mdi:ev-station", _iec_status, device_class="enum"),
     Sensor(
         "car_battery",
         "Car Battery",
