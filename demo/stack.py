@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ampeco_ev_charger.config import slugify
-from ampeco_ev_charger.homeassistant.entities import SENSORS, entity_id
+from ampeco_ev_charger.const import entity_id
+from ampeco_ev_charger.homeassistant.entities import SENSORS
 from ampeco_ev_charger.smart import KEY as SMART_KEY
 
 from . import appdaemon as ad

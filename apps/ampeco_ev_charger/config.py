@@ -11,10 +11,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .ampeco import ENERGY_UNITS, POWER_UNITS, ClientCredentials, Units, canonical_unit
+from .const import entity_id
+from .homeassistant.mqtt.config import MqttConfig, parse_mqtt_config
 from .smart import SmartConfig, parse_smart_config
 from .validate import ConfigError, entity, flag, number, text
 
 DEFAULT_API_HOST = "https://app.ampeco.global"
+# The select the app offers for the smart charging mode, with MQTT.
+SMART_MODE_KEY = "smart_charging_mode"
 
 # Keys AppDaemon itself puts into (or reads from) an app's arguments.
 APPDAEMON_KEYS = frozenset(
@@ -62,6 +66,7 @@ TOP_LEVEL_KEYS = CHARGER_KEYS | {
     "secrets_file",
     "push",
     "push_idle_interval",
+    "mqtt",
 }
 # The account's credentials: a charger entry may give its own (a charger on another account).
 ACCOUNT_KEYS = frozenset({"auth_token", "refresh_token", "client_id", "client_secret", "api_host"})
@@ -106,6 +111,8 @@ class AppConfig:
     # Live updates from the tenant's broadcast server where it has one; while they flow, idle polls relax.
     push: bool = True
     push_idle_interval: float = 1800.0
+    # Chargers as Home Assistant devices through MQTT discovery, instead of set_state.
+    mqtt: MqttConfig | None = None
     warnings: tuple[str, ...] = ()
 
     @property
@@ -166,7 +173,9 @@ def _key(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
 
 
-def _charger(entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any], warnings: list[str]) -> ChargerConfig:
+def _charger(
+    entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any], warnings: list[str], mqtt: bool
+) -> ChargerConfig:
     """One charger; `where` is its apps.yaml path ("chargers[0]", or "" for the top-level form)."""
     if where:
         warnings.extend(f"unknown key `{where}.{key}` ignored" for key in sorted(set(entry) - CHARGER_KEYS))
@@ -176,8 +185,10 @@ def _charger(entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any], 
         raise ConfigError(token_key, "is missing: put `auth_token: !secret ampeco_token` in apps.yaml")
     host_key = _key(where, "api_host") if "api_host" in entry else "api_host"
     refresh_token, client = _refresh_grant(entry, where, defaults)
+    chargepoint_id = text(entry.get("chargepoint_id"), _key(where, "chargepoint_id"), required=True) or ""
+    own_select = entity_id(slugify(chargepoint_id), SMART_MODE_KEY, "select") if mqtt else None
     return ChargerConfig(
-        chargepoint_id=text(entry.get("chargepoint_id"), _key(where, "chargepoint_id"), required=True) or "",
+        chargepoint_id=chargepoint_id,
         api_host=normalise_host(entry.get("api_host", defaults.get("api_host", DEFAULT_API_HOST)), host_key),
         auth_token=token,
         refresh_token=refresh_token,
@@ -187,7 +198,7 @@ def _charger(entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any], 
         units=_units(entry.get("units"), _key(where, "units")),
         charging_switch=entity(entry.get("charging_switch"), _key(where, "charging_switch"), ("input_boolean",)),
         current_limit=entity(entry.get("current_limit"), _key(where, "current_limit"), ("input_number",)),
-        smart=parse_smart_config(entry.get("smart_charging"), _key(where, "smart_charging"), warnings),
+        smart=parse_smart_config(entry.get("smart_charging"), _key(where, "smart_charging"), warnings, own_select),
     )
 
 
@@ -235,7 +246,8 @@ def _charger_entries(args: Mapping[str, Any]) -> list[tuple[str, Mapping[str, An
 def parse_config(args: Mapping[str, Any]) -> AppConfig:
     """Validate AppDaemon's `self.args`; raises ConfigError on the first mistake."""
     warnings = [f"unknown key `{key}` ignored" for key in sorted(set(args) - TOP_LEVEL_KEYS - APPDAEMON_KEYS)]
-    chargers = [_charger(entry, where, args, warnings) for where, entry in _charger_entries(args)]
+    mqtt = parse_mqtt_config(args.get("mqtt"), str(args.get("name") or ""), warnings)
+    chargers = [_charger(entry, where, args, warnings, mqtt is not None) for where, entry in _charger_entries(args)]
     _check_unique(chargers)
     charging = number(args, "charging_interval", "", 30, 5, 3600, unit="seconds")
     idle = number(args, "idle_interval", "", 300, 5, 86400, unit="seconds")
@@ -257,6 +269,7 @@ def parse_config(args: Mapping[str, Any]) -> AppConfig:
         secrets_file=secrets_file,
         push=flag(args, "push", True),
         push_idle_interval=relaxed,
+        mqtt=mqtt,
         warnings=tuple(warnings),
     )
 

@@ -1,4 +1,4 @@
-"""Names and limits the whole app shares: the event domain, the command names and the current range."""
+"""Names and limits the whole app shares: the event domain, entity ids, the command names and the current range."""
 
 from typing import Final
 
@@ -14,3 +14,8 @@ COMMANDS: Final = (START, STOP, SET_MAX_CURRENT, UPDATE)
 # Whole amps any AC wallbox accepts; each charger's own allowed range narrows it further.
 MIN_CURRENT_A: Final = 6
 MAX_CURRENT_A: Final = 32
+
+
+def entity_id(slug: str, key: str, domain: str = "sensor") -> str:
+    """Every entity of a charger is `{domain}.evse_{slug}_{key}`, on every publishing path."""
+    return f"{domain}.evse_{slug}_{key}"

@@ -2,7 +2,8 @@ import pytest
 
 from ampeco_ev_charger.ampeco.models import Session, charge_point_items, parse_charge_point
 from ampeco_ev_charger.ampeco.units import Units
-from ampeco_ev_charger.homeassistant.entities import build_entities
+from ampeco_ev_charger.homeassistant.entities import as_state
+from ampeco_ev_charger.homeassistant.entities import build_entities as build_all
 from ampeco_ev_charger.runtime.lifecycle import Memory, observe
 from ampeco_ev_charger.runtime.view import ChargerView, PollStatus
 
@@ -14,7 +15,7 @@ CONTRACT = {  # key: (unit, device_class, state_class, diagnostic)
     "charging_current": ("A", "current", "measurement", False),
     "charging_energy": ("kWh", "energy", "total_increasing", False),
     "charging_duration": ("min", "duration", None, False),
-    "evse_status": (None, None, None, False),
+    "evse_status": (None, "enum", None, False),
     "polling_interval": ("s", "duration", None, True),
     "max_current": ("A", "current", None, True),
     "last_month_energy": ("kWh", "energy", None, True),
@@ -54,6 +55,11 @@ def view(charge_point, *, memory=None, name=None, error=None, last_success=NOW, 
         now=now,
         unavailable_after=900,
     )
+
+
+def build_entities(view):
+    """The set_state form, as Home Assistant gets it without MQTT."""
+    return [as_state(entity) for entity in build_all(view)]
 
 
 def by_key(entities):

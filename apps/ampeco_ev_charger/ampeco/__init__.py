@@ -31,6 +31,7 @@ from .models import (
     trimmed,
 )
 from .status import (
+    KNOWN_EVSE_STATUSES,
     canonical_status,
     is_closed_session_status,
     is_drawing_status,
@@ -46,6 +47,7 @@ from .units import ENERGY_UNITS, POWER_UNITS, Units, as_amps, canonical_unit, ro
 __all__ = [
     "API_PATH",
     "ENERGY_UNITS",
+    "KNOWN_EVSE_STATUSES",
     "POWER_UNITS",
     "AmpecoClient",
     "AmpecoError",

@@ -8,13 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..ampeco import ChargePoint, as_amps, is_fault_status, is_known_status, rounded, status_is
+from ..ampeco import KNOWN_EVSE_STATUSES, ChargePoint, as_amps, is_fault_status, is_known_status, rounded, status_is
+from ..const import entity_id
 from ..runtime.view import ChargerView
 from ..times import iso_time
 from .hass import EntityState
 
 ATTRIBUTION = "Data provided by the AMPECO cloud"
 UNAVAILABLE = "unavailable"
+IEC_LETTERS = ("A", "B", "C", "E", "F")
+PUSH_STATES = ("off", "connecting", "subscribed", "failed")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Sensor:
     # Describes the app itself, so it is shown even when the cloud cannot be read.
     always_available: bool = False
     domain: str = "sensor"
+    options: tuple[str, ...] = ()  # an enum sensor's states (a status the app does not know is added)
 
 
 def _cp(view: ChargerView) -> ChargePoint:
@@ -250,7 +254,13 @@ SENSORS: tuple[Sensor, ...] = (
         "charging_duration", "Charging Duration", "mdi:timer-outline", _duration, unit="min", device_class="duration"
     ),
     Sensor(
-        "evse_status", "EVSE Status", "mdi:ev-plug-type2", lambda v: v.evse.status if v.evse else None, _evse_attributes
+        "evse_status",
+        "EVSE Status",
+        "mdi:ev-plug-type2",
+        lambda v: v.evse.status if v.evse else None,
+        _evse_attributes,
+        device_class="enum",
+        options=KNOWN_EVSE_STATUSES,
     ),
     Sensor(
         "polling_interval",
@@ -304,7 +314,7 @@ SENSORS: tuple[Sensor, ...] = (
         domain="binary_sensor",
     ),
     Sensor("plugged_in", "Plugged In", "mdi:power-plug", _plugged_in, device_class="plug", domain="binary_sensor"),
-    Sensor("iec_status", "IEC Status", "mdi:ev-station", _iec_status, device_class="enum"),
+    Sensor("iec_status", "IEC Status", "mdi:ev-station", _iec_status, device_class="enum", options=IEC_LETTERS),
     Sensor(
         "car_battery",
         "Car Battery",
@@ -340,6 +350,7 @@ SENSORS: tuple[Sensor, ...] = (
         _live_updates,
         _live_update_attributes,
         device_class="enum",
+        options=PUSH_STATES,
         diagnostic=True,
         always_available=True,
     ),
@@ -365,22 +376,38 @@ SENSORS: tuple[Sensor, ...] = (
 )
 
 
-def entity_id(slug: str, key: str, domain: str = "sensor") -> str:
-    return f"{domain}.evse_{slug}_{key}"
+@dataclass(frozen=True)
+class Entity:
+    """One entity of one charger as plain data: the set_state path and MQTT discovery each show it their way."""
+
+    slug: str
+    chargepoint_id: str
+    charger_name: str
+    key: str
+    name: str
+    icon: str
+    state: Any  # None: unknown
+    attributes: dict[str, Any]
+    domain: str = "sensor"
+    unit: str | None = None
+    device_class: str | None = None
+    state_class: str | None = None
+    diagnostic: bool = False
+    options: tuple[str, ...] = ()
+    available: bool = True  # False: no reading to show (never read, or too long ago)
+
+    @property
+    def entity_id(self) -> str:
+        return entity_id(self.slug, self.key, self.domain)
+
+    @property
+    def friendly_name(self) -> str:
+        return f"{self.charger_name} {self.name}"
 
 
-def build_entities(view: ChargerView) -> list[EntityState]:
+def build_entities(view: ChargerView) -> list[Entity]:
     """Every entity of one charger, with the full attribute set (so stale attributes never linger)."""
     return [_entity(view, sensor) for sensor in SENSORS]
-
-
-def _identity(charger_name: str, name: str, icon: str, chargepoint_id: str) -> dict[str, Any]:
-    return {
-        "friendly_name": f"{charger_name} {name}",
-        "icon": icon,
-        "chargepoint_id": chargepoint_id,
-        "attribution": ATTRIBUTION,
-    }
 
 
 def charger_entity(
@@ -392,29 +419,57 @@ def charger_entity(
     icon: str,
     state: Any,
     attributes: dict[str, Any],
-) -> EntityState:
-    """A charger's entity made elsewhere (smart charging), with the attributes all of them carry."""
-    return EntityState(entity_id(slug, key), state, _identity(charger_name, name, icon, chargepoint_id) | attributes)
+) -> Entity:
+    """A charger's entity made elsewhere (smart charging)."""
+    return Entity(slug, chargepoint_id, charger_name, key, name, icon, state, attributes)
 
 
-def _entity(view: ChargerView, sensor: Sensor) -> EntityState:
-    attributes = _identity(view.name, sensor.name, sensor.icon, view.chargepoint_id)
+def as_state(entity: Entity) -> EntityState:
+    """The set_state form: what Home Assistant would take from an integration's entity goes in attributes."""
+    described = {
+        "friendly_name": entity.friendly_name,
+        "icon": entity.icon,
+        "chargepoint_id": entity.chargepoint_id,
+        "attribution": ATTRIBUTION,
+        "unit_of_measurement": entity.unit,
+        "device_class": entity.device_class,
+        "state_class": entity.state_class,
+        "entity_category": "diagnostic" if entity.diagnostic else None,
+        "options": list(entity.options) if entity.options else None,
+    }
+    attributes = {key: value for key, value in described.items() if value is not None} | entity.attributes
+    if not entity.available:
+        return EntityState(entity.entity_id, UNAVAILABLE, attributes)
+    return EntityState(entity.entity_id, "unknown" if entity.state is None else entity.state, attributes)
+
+
+def _entity(view: ChargerView, sensor: Sensor) -> Entity:
     unit = sensor.unit_of(view) if sensor.unit_of is not None and view.available else sensor.unit
-    for key, value in (
-        ("unit_of_measurement", unit),
-        ("device_class", sensor.device_class),
-        ("state_class", sensor.state_class),
-        ("entity_category", "diagnostic" if sensor.diagnostic else None),
-    ):
-        if value is not None:
-            attributes[key] = value
-    entity = entity_id(view.slug, sensor.key, sensor.domain)
-    if sensor.always_available:
-        state = sensor.state(view)
-        return EntityState(entity, "unknown" if state is None else state, attributes | sensor.attributes(view))
-    if not view.available:
-        return EntityState(entity, UNAVAILABLE, attributes | {"stale": view.stale})
-    attributes |= sensor.attributes(view)
-    attributes["stale"] = view.stale
-    state = sensor.state(view)
-    return EntityState(entity, "unknown" if state is None else state, attributes)
+    available = sensor.always_available or view.available
+    state = sensor.state(view) if available else None
+    if not available:
+        attributes = {"stale": view.stale}
+    else:
+        attributes = sensor.attributes(view)
+        if not sensor.always_available:
+            attributes["stale"] = view.stale
+    options = sensor.options
+    if options and state is not None and state not in options:
+        options = (*options, str(state))
+    return Entity(
+        view.slug,
+        view.chargepoint_id,
+        view.name,
+        sensor.key,
+        sensor.name,
+        sensor.icon,
+        state,
+        attributes,
+        sensor.domain,
+        unit,
+        sensor.device_class,
+        sensor.state_class,
+        sensor.diagnostic,
+        options,
+        available,
+    )

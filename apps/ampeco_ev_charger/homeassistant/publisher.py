@@ -1,7 +1,7 @@
 """Showing the chargers in Home Assistant with `set_state`, and telling it what happened with events.
 
 The default publishing path: every entity is written as a state of its own (no device, no unique id).
-Only what changed since the last write is written again.
+Only what changed since the last write is written again. The events are the same in every mode.
 """
 
 from collections.abc import Callable
@@ -11,27 +11,17 @@ from ..runtime.commands import CommandResult
 from ..runtime.credential_watch import TokenExpiring
 from ..runtime.lifecycle import Transition
 from ..runtime.view import ChargerView
-from .entities import build_entities
+from .entities import Entity, as_state, build_entities
 from .events import COMMAND_RESULT, TOKEN_EXPIRING, command_result_event, token_expiring_event, transition_event
-from .hass import EntityState, HomeAssistant
+from .hass import HomeAssistant
 
 
-class StatePublisher:
+class EventAnnouncer:
+    """What happened, as Home Assistant events for automations: sessions, command results, token warnings."""
+
     def __init__(self, ha: HomeAssistant, clock: Callable[[], float]) -> None:
         self.ha = ha
         self.clock = clock
-        self._published: dict[str, tuple[Any, dict[str, Any]]] = {}
-
-    async def show(self, view: ChargerView) -> None:
-        for entity in build_entities(view):
-            await self.show_entity(entity)
-
-    async def show_entity(self, entity: EntityState) -> None:
-        """Write one entity, unless Home Assistant already has exactly this."""
-        written = (entity.state, entity.attributes)
-        if self._published.get(entity.entity_id) != written:
-            await self.ha.set_state(entity)
-            self._published[entity.entity_id] = written
 
     async def announce(self, chargepoint_id: str, transition: Transition) -> None:
         await self.ha.fire(*transition_event(chargepoint_id, transition))
@@ -41,3 +31,27 @@ class StatePublisher:
 
     async def warn(self, warning: TokenExpiring) -> None:
         await self.ha.fire(TOKEN_EXPIRING, token_expiring_event(warning, self.clock()))
+
+
+class StatePublisher(EventAnnouncer):
+    def __init__(self, ha: HomeAssistant, clock: Callable[[], float]) -> None:
+        super().__init__(ha, clock)
+        self._published: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+    async def start(self) -> None:
+        """Nothing to prepare: states are written as they come."""
+
+    async def stop(self) -> None:
+        """Nothing to take down: Home Assistant forgets these states when it restarts."""
+
+    async def show(self, view: ChargerView) -> None:
+        for entity in build_entities(view):
+            await self.show_entity(entity)
+
+    async def show_entity(self, entity: Entity) -> None:
+        """Write one entity, unless Home Assistant already has exactly this."""
+        state = as_state(entity)
+        written = (state.state, state.attributes)
+        if self._published.get(state.entity_id) != written:
+            await self.ha.set_state(state)
+            self._published[state.entity_id] = written

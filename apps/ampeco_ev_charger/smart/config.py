@@ -50,6 +50,8 @@ class SmartConfig:
     min_change_interval: float = 300.0
     # A cap below the charger's own maximum (a weak house connection, a 16 A car).
     max_current: int | None = None
+    # The mode is the app's own select (MQTT discovery), which `mode_entity` names.
+    mode_select: bool = False
 
     @property
     def entities(self) -> tuple[str, ...]:
@@ -61,10 +63,15 @@ class SmartConfig:
         return self.voltage * self.phases
 
 
-def parse_smart_config(value: object, key: str, warnings: list[str]) -> SmartConfig | None:
-    """Validate one charger's `smart_charging` (`key` is its apps.yaml path); None when it is not set."""
+def parse_smart_config(
+    value: object, key: str, warnings: list[str], own_select: str | None = None
+) -> SmartConfig | None:
+    """Validate one charger's `smart_charging` (`key` is its apps.yaml path); None when it is not set.
+    `own_select`: the select the app offers for the mode (with MQTT), used unless `mode_entity` names another."""
     if value is None:
         return None
+    if value is True and own_select is not None:
+        value = {}
     if not isinstance(value, Mapping):
         raise ConfigError(key, "must be a mapping with at least `mode_entity: input_select.ev_mode`")
     warnings.extend(f"unknown key `{key}.{name}` ignored" for name in sorted(set(map(str, value)) - KEYS))
@@ -72,11 +79,12 @@ def parse_smart_config(value: object, key: str, warnings: list[str]) -> SmartCon
     def entity_of(name: str) -> str | None:
         return entity(value.get(name), f"{key}.{name}", ENTITY_KEYS[name])
 
-    mode_entity = entity_of("mode_entity")
+    mode_entity = entity_of("mode_entity") or own_select
     if mode_entity is None:
         raise ConfigError(f"{key}.mode_entity", "is missing: name the input_select that chooses the mode")
     return SmartConfig(
         mode_entity=mode_entity,
+        mode_select=mode_entity == own_select,
         grid_power_entity=entity_of("grid_power_entity"),
         battery_power_entity=entity_of("battery_power_entity"),
         price_entity=entity_of("price_entity"),

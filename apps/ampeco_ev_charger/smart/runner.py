@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from ..const import SET_MAX_CURRENT, START
-from ..homeassistant.entities import charger_entity
-from ..homeassistant.hass import HA_TIMEOUT, EntityState, HomeAssistant
+from ..homeassistant.entities import Entity, charger_entity
+from ..homeassistant.hass import HA_TIMEOUT, HomeAssistant
 from ..runtime.account import Account
 from ..runtime.charger import Charger
 from ..runtime.commands import Command, Outcome, SetMaxCurrent, StartCharging, StopCharging
@@ -25,7 +25,7 @@ from . import ICON, KEY, Action, ChargerState, SmartConfig, SmartMemory, decide,
 ORIGIN = "smart_charging"
 WAKE_TOLERANCE = 0.5  # seconds: a wake-up time this close to the one already set is left as it is
 Run = Callable[[Command, str], Awaitable[Outcome]]
-Show = Callable[[EntityState], Awaitable[None]]
+Show = Callable[[Entity], Awaitable[None]]
 
 
 class SmartRunner:

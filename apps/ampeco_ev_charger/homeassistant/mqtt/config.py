@@ -1,0 +1,49 @@
+"""apps.yaml's `mqtt:` -> MqttConfig, or a ConfigError naming the key.
+
+`mqtt: true` takes every default; without `mqtt:` the app keeps to `set_state`.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ...const import DOMAIN
+from ...validate import ConfigError, text
+
+KEYS = frozenset({"namespace", "discovery_prefix", "base_topic", "appdaemon_status_topic"})
+_TOPIC = re.compile(r"[^\s#+]+(/[^\s#+]+)*")
+
+
+@dataclass(frozen=True)
+class MqttConfig:
+    namespace: str = "mqtt"  # AppDaemon's MQTT plugin (`namespace:` under `plugins:` in appdaemon.yaml)
+    discovery_prefix: str = "homeassistant"
+    base_topic: str = DOMAIN  # where the states and commands live
+    # AppDaemon's birth and will: None reads it from AppDaemon's MQTT plugin (its default is
+    # appdaemon_mqtt_client/status).
+    appdaemon_status_topic: str | None = None
+
+
+def parse_mqtt_config(value: object, app_name: str, warnings: list[str]) -> MqttConfig | None:
+    """`app_name` (AppDaemon's name of this app) keeps two apps of this kind apart on one broker."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        value = {}
+    if not isinstance(value, Mapping):
+        raise ConfigError("mqtt", "must be true, or a mapping like `namespace: mqtt`")
+    warnings.extend(f"unknown key `mqtt.{name}` ignored" for name in sorted(set(map(str, value)) - KEYS))
+    default_base = f"{DOMAIN}/{re.sub(r'[^a-z0-9_]', '_', app_name.lower())}" if app_name else DOMAIN
+    return MqttConfig(
+        namespace=text(value.get("namespace"), "mqtt.namespace") or "mqtt",
+        discovery_prefix=_topic(value.get("discovery_prefix"), "mqtt.discovery_prefix") or "homeassistant",
+        base_topic=_topic(value.get("base_topic"), "mqtt.base_topic") or default_base,
+        appdaemon_status_topic=_topic(value.get("appdaemon_status_topic"), "mqtt.appdaemon_status_topic"),
+    )
+
+
+def _topic(value: object, key: str) -> str | None:
+    topic = text(value, key)
+    if topic is not None and not _TOPIC.fullmatch(topic):
+        raise ConfigError(key, f"must be an MQTT topic without wildcards, spaces or empty levels; got {topic!r}")
+    return topic
