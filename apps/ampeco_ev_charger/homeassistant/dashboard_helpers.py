@@ -1,33 +1,21 @@
 """A charger's dashboard controls: an input_boolean to charge or not, an input_number for the current limit.
 
-AppDaemon cannot create switch entities, so the user creates these two helpers and names them in the
-config. A change of a helper becomes a command; and the app sets the helpers to match the charger (a session
-started from the phone turns the boolean on). Its own change comes back as an echo, which can never act: a
-command is only sent when the helper and the charger disagree.
+AppDaemon cannot create switch entities, so without MQTT the user creates these two helpers and names them
+in the config (with `mqtt:` the charger's device has a real switch and number). A change of a helper becomes
+a command; and the app sets the helpers to match the charger (a session started from the phone turns the
+boolean on). Its own change comes back as an echo, which can never act: a command is only sent when the
+helper and the charger disagree.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from ..ampeco import as_amps
-from ..const import DOMAIN, SET_MAX_CURRENT, START, STOP
 from ..runtime.charger import Charger
-from ..runtime.commands import (
-    Command,
-    CommandRefused,
-    Outcome,
-    SetMaxCurrent,
-    StartCharging,
-    StopCharging,
-    whole_amps,
-)
 from ..runtime.logbook import Logbook
 from ..runtime.timers import cancel_and_wait
+from .controls import Controls, Refuse, Run
 from .hass import HA_TIMEOUT, HomeAssistant
-
-ORIGIN = "dashboard"
-Run = Callable[[Command, str], Awaitable[Outcome]]
-Refuse = Callable[[CommandRefused, str], Awaitable[Outcome]]
 
 
 class DashboardHelpers:
@@ -43,8 +31,7 @@ class DashboardHelpers:
         self.charger = charger
         self.ha = ha
         self.logbook = logbook
-        self.run = run
-        self.refuse = refuse
+        self.controls = Controls(charger, ha, logbook, run, refuse)
         self.confirming = confirming
         self.switch = charger.config.charging_switch
         self.number = charger.config.current_limit
@@ -62,40 +49,21 @@ class DashboardHelpers:
     async def _on_switch(self, new: str) -> None:
         if new not in ("on", "off") or (new == "on") == (self.charger.session_id is not None):
             return  # nothing to do (an echo of the app's own change, or a session already as asked)
-        self.logbook(f"{self.charger.label}: {self.switch} turned {new}: {START if new == 'on' else STOP}")
-        try:
-            command = await self._start() if new == "on" else StopCharging(self.charger.id)
-        except CommandRefused as refusal:
-            outcome = await self.refuse(refusal, ORIGIN)
-        else:
-            outcome = await self.run(command, ORIGIN)
-        if not outcome.success:
-            assert self.switch is not None
-            await self._set(self.switch, "off" if new == "on" else "on")
-            await self._tell(f"{'Charging did not start' if new == 'on' else 'Charging did not stop'}: {outcome.error}")
-
-    async def _start(self) -> StartCharging:
-        """A start at the number helper's current, when there is one."""
-        amps = as_amps(await self._read(self.number)) if self.number else None
-        return StartCharging(self.charger.id, None if amps is None else whole_amps(START, self.charger.id, amps))
+        assert self.switch is not None
+        # A start at the number helper's current, when there is one.
+        amps = as_amps(await self._read(self.number)) if self.number and new == "on" else None
+        switch = self.switch
+        await self.controls.charge(new == "on", switch, amps, lambda: self._set(switch, "off" if new == "on" else "on"))
 
     async def _on_number(self, new: str) -> None:
-        amps = as_amps(new)
-        limit = self.charger.current_limit
-        if amps is None or amps == limit:
-            return
         assert self.number is not None
-        self.logbook(f"{self.charger.label}: {self.number} set to {new}: {SET_MAX_CURRENT}")
-        try:
-            command = SetMaxCurrent(self.charger.id, whole_amps(SET_MAX_CURRENT, self.charger.id, amps))
-        except CommandRefused as refusal:
-            outcome = await self.refuse(refusal, ORIGIN)
-        else:
-            outcome = await self.run(command, ORIGIN)
-        if not outcome.success:
+        number, limit = self.number, self.charger.current_limit
+
+        async def undo() -> None:
             if limit is not None:
-                await self._set(self.number, limit)
-            await self._tell(f"The current limit was not changed: {outcome.error}")
+                await self._set(number, limit)
+
+        await self.controls.limit(new, number, undo)
 
     def reflect(self) -> None:
         """Show the charger on the helpers, in the background: a slow Home Assistant must never hold up
@@ -140,15 +108,3 @@ class DashboardHelpers:
             self.logbook.once(
                 f"helper:{entity_id}", f"{self.charger.label}: cannot set {entity_id}: {reason}", "WARNING"
             )
-
-    async def _tell(self, message: str) -> None:
-        """A dashboard user pressed something and it failed: say why where they look."""
-        data = {
-            "title": f"{self.charger.label}",
-            "message": message,
-            "notification_id": f"{DOMAIN}_{self.charger.config.slug}",
-        }
-        try:
-            await asyncio.wait_for(self.ha.call("persistent_notification/create", data), HA_TIMEOUT)
-        except Exception as err:
-            self.logbook.once("notify", f"cannot create a notification: {err or type(err).__name__}", "WARNING")
