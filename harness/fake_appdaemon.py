@@ -42,6 +42,7 @@ class FakeAppDaemon:
         self.logs: list[tuple[str, str]] = []
         self.watchers: dict[str, list[tuple[Callable[..., Awaitable[None]], dict[str, Any]]]] = {}
         self.services: list[tuple[str, dict[str, Any]]] = []
+        self.mqtt: Any = None  # a FakeMqttPlugin, when a test gives AppDaemon an MQTT plugin
         self._seq = itertools.count()
         self._sleeping: set[asyncio.Task[Any]] = set()  # tasks waiting for virtual time to pass
         self._dozed = asyncio.Event()  # set whenever a task starts such a wait
@@ -90,8 +91,13 @@ class FakeAppDaemon:
         assert replace, "the app must replace attributes, or stale ones linger"
         self.states[entity_id] = (state, dict(attributes or {}))
 
-    async def listen_event(self, callback: Callable[..., Awaitable[None]], event: str, **kwargs: Any) -> str:
-        self.listeners[event] = callback
+    async def listen_event(
+        self, callback: Callable[..., Awaitable[None]], event: str, namespace: str | None = None, **kwargs: Any
+    ) -> str:
+        if namespace is not None and self.mqtt is not None and namespace == self.mqtt.namespace:
+            self.mqtt.listen(callback, kwargs)
+        else:
+            self.listeners[event] = callback
         return f"listener-{event}"
 
     async def fire_event(self, event: str, **data: Any) -> None:
@@ -110,17 +116,31 @@ class FakeAppDaemon:
         state, attributes = self.states[entity_id]
         return {"state": state, "attributes": dict(attributes)} if attribute == "all" else state
 
+    async def remove_entity(self, entity_id: str, namespace: str | None = None) -> None:
+        self.states.pop(entity_id, None)
+
+    def get_plugin_object(self, namespace: str) -> Any:
+        """AppDaemon's plugin of a namespace: the MQTT one when given; no Home Assistant plugin, as in a standalone
+        AppDaemon (set_state keeps all)."""
+        return self.mqtt if self.mqtt is not None and namespace == self.mqtt.namespace else None
+
     def get_timezone(self) -> Any:
         return pytz.timezone(self.time_zone)
 
-    async def call_service(self, service: str, **data: Any) -> None:
-        """input_boolean/turn_on|off and input_number/set_value change the helper as Home Assistant would."""
+    async def call_service(self, service: str, namespace: str | None = None, **data: Any) -> Any:
+        """input_boolean/turn_on|off and input_number/set_value change the helper as Home Assistant would;
+        mqtt/... go to the MQTT plugin of that namespace (AppDaemon raises for a namespace without it)."""
+        if namespace is not None:
+            if self.mqtt is None or namespace != self.mqtt.namespace:
+                raise ValueError(f"DomainException: namespace {namespace!r} has no service {service!r}")
+            return await self.mqtt.call(service.split("/", 1)[1], data)
         self.services.append((service, data))
         entity_id = data.get("entity_id", "")
         if service in ("input_boolean/turn_on", "input_boolean/turn_off"):
             await self._change(entity_id, service.rsplit("_", 1)[1])
         elif service == "input_number/set_value":
             await self._change(entity_id, str(float(data["value"])))
+        return None
 
     async def _change(self, entity_id: str, state: str) -> None:
         old = self.states.get(entity_id, (None, {}))
@@ -189,6 +209,23 @@ class FakeAppDaemon:
             await self.advance(max(0.0, due - self.clock))
         await listener
         await self.settle()
+
+    async def run_until(self, what: str, done: Callable[[], bool], *, patience: float = 600, wait: float = 10) -> None:
+        """Wait (`wait` real seconds at most) until `done()`, for messages on their way through the broker;
+        while the app waits for virtual time (a command watching for its effect), the clock moves on, up to
+        `patience` virtual seconds."""
+        loop = asyncio.get_running_loop()
+        deadline, until = loop.time() + wait, self.clock + patience
+        while not done():
+            await self.settle()
+            if done():
+                return
+            if loop.time() > deadline:
+                raise TimeoutError(f"timed out after {wait:g} s waiting for {what}")
+            if self._sleeping and self.timers and (due := min(t.due for t in self.timers.values())) <= until:
+                await self.advance(max(0.0, due - self.clock))
+            else:
+                await asyncio.sleep(0.02)
 
     def state(self, entity_id: str) -> Any:
         """An entity's state; a sensor's with a unit read as a number (Home Assistant keeps states as text)."""

@@ -27,7 +27,8 @@ def make_app(fake: FakeAppDaemon, args: dict[str, Any], config_dir: Path) -> Amp
     """The app class as AppDaemon would hold it, with only the faked surface wired in; `config_dir` stands for
     AppDaemon's configuration folder (where secrets.yaml is)."""
     app = AmpecoEvCharger.__new__(AmpecoEvCharger)
-    app.AD = SimpleNamespace(config_dir=config_dir)  # type: ignore[assignment]
+    app.AD = SimpleNamespace(config_dir=config_dir, plugins=fake)  # type: ignore[assignment]
+    app.namespace = "default"
     app.args = {"name": "ampeco_ev_charger", "module": "ampeco_ev_charger.app", "class": "AmpecoEvCharger", **args}
     for name in (
         "run_in",
@@ -41,6 +42,7 @@ def make_app(fake: FakeAppDaemon, args: dict[str, Any], config_dir: Path) -> Amp
         "call_service",
         "get_timezone",
         "sleep",
+        "remove_entity",
     ):
         setattr(app, name, getattr(fake, name))
     return app

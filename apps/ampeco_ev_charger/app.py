@@ -19,8 +19,10 @@ from .appdaemon_api import AsyncAppDaemon
 from .assembly import Assembly
 from .config import parse_config
 from .homeassistant.events import COMMAND_EVENTS, CONFIG_ERROR
-from .homeassistant.hass import EntityState
-from .runtime.logbook import Logbook
+from .homeassistant.hass import HA_TIMEOUT, EntityState
+from .homeassistant.mqtt.broker import MqttUnavailable, OnConnected, OnMessage, topic_matches
+from .homeassistant.mqtt.discovery import Availability
+from .runtime.logbook import Logbook, one_line
 from .runtime.store import Store
 from .runtime.timers import Job
 from .validate import ConfigError
@@ -30,6 +32,7 @@ class AmpecoEvCharger(ADAPI):
     _assembly: Assembly | None = None
     _http: aiohttp.ClientSession | None = None
     _host: "_AppDaemonHost | None" = None
+    _brokers: "dict[str, _AppDaemonBroker]"
 
     @property
     def _ad(self) -> AsyncAppDaemon:
@@ -47,11 +50,14 @@ class AmpecoEvCharger(ADAPI):
             self.log(warning, level="WARNING")
         state_file = Path(config.state_file) if config.state_file else self.config_dir / f"{self.name}.state.json"
         self._http = aiohttp.ClientSession()
+        self._brokers = {}
         self._host = host = _AppDaemonHost(self._ad, self._on_timer, self._on_state)
         logbook = Logbook(host.log, config.secrets)
         # AppDaemon's secrets.yaml, where a replaced token is looked for (AppDaemon itself reads it only at start).
         secrets = self.config_dir / "secrets.yaml"
-        self._assembly = Assembly(config, host, host, logbook, self._http, Store(state_file), secrets=secrets)
+        self._assembly = Assembly(
+            config, host, host, logbook, self._http, Store(state_file), brokers=self._broker, secrets=secrets
+        )
         for event in COMMAND_EVENTS:
             await self._ad.listen_event(self._on_command, event)
         self.log(f"AMPECO EV charger app {__version__} starting")
@@ -77,6 +83,22 @@ class AmpecoEvCharger(ADAPI):
     async def _on_state(self, entity: str, _attribute: str, _old: Any, new: Any, **_kwargs: Any) -> None:
         for callback in self._host.watchers.get(entity, []) if self._host is not None else []:
             await callback(new)
+
+    def _broker(self, namespace: str) -> "_AppDaemonBroker":
+        broker = self._brokers.get(namespace)
+        if broker is None:
+            broker = self._brokers[namespace] = _AppDaemonBroker(self._ad, namespace, self._on_mqtt, self._on_mqtt_up)
+        return broker
+
+    async def _on_mqtt(self, _event: str, data: dict[str, Any], **kwargs: Any) -> None:
+        broker = self._brokers.get(kwargs.get("mqtt", ""))
+        if broker is not None and isinstance(data.get("topic"), str):
+            await broker.deliver(data["topic"], str(data.get("payload", "")))
+
+    async def _on_mqtt_up(self, _event: str, _data: dict[str, Any], **kwargs: Any) -> None:
+        broker = self._brokers.get(kwargs.get("mqtt", ""))
+        if broker is not None:
+            await broker.reconnected()
 
 
 class _AppDaemonHost:
@@ -113,14 +135,37 @@ class _AppDaemonHost:
         await self._app.sleep(seconds)
 
     async def set_state(self, entity: EntityState) -> None:
-        # Home Assistant keeps states as text; AppDaemon's HTTP layer drops a state of 0 (it equals False).
-        await self._app.set_state(
-            entity.entity_id,
-            state=str(entity.state),
-            attributes=entity.attributes,
-            replace=True,
-            check_existence=False,
-        )
+        """Home Assistant keeps states as text. AppDaemon 4.5's set_state drops attributes that are 0, false or
+        null (and sends true as "true"), so the state goes through AppDaemon's own authenticated session to
+        Home Assistant as it is; without one (no Home Assistant plugin) through set_state, which then keeps all."""
+        http = self._home_assistant()
+        if http is None:
+            await self._app.set_state(
+                entity.entity_id,
+                state=str(entity.state),
+                attributes=entity.attributes,
+                replace=True,
+                check_existence=False,
+            )
+            return
+        session, url = http
+        body = {"state": str(entity.state), "attributes": entity.attributes}
+        timeout = aiohttp.ClientTimeout(total=HA_TIMEOUT)
+        async with session.post(f"{url}/api/states/{entity.entity_id}", json=body, timeout=timeout) as response:
+            if response.status >= 400:
+                raise RuntimeError(f"Home Assistant answered HTTP {response.status} to the state of {entity.entity_id}")
+
+    def _home_assistant(self) -> tuple[aiohttp.ClientSession, str] | None:
+        """AppDaemon's Home Assistant plugin's session (it carries the token) and address, while connected."""
+        plugin = self._app.AD.plugins.get_plugin_object(self._app.namespace)
+        session, config = getattr(plugin, "session", None), getattr(plugin, "config", None)
+        url = getattr(config, "ha_url", None)
+        if not isinstance(session, aiohttp.ClientSession) or session.closed or url is None:
+            return None
+        return session, str(url).rstrip("/")
+
+    async def remove(self, entity_id: str) -> None:
+        await self._app.remove_entity(entity_id)
 
     async def fire(self, event: str, data: dict[str, Any]) -> None:
         await self._app.fire_event(event, **data)
@@ -147,3 +192,89 @@ class _AppDaemonHost:
 
     async def call(self, service: str, data: dict[str, Any]) -> None:
         await self._app.call_service(service, **data)
+
+
+class _AppDaemonBroker:
+    """AppDaemon's MQTT plugin of one namespace. The app's namespace stays Home Assistant's: an app whose own
+    namespace is the MQTT plugin's is stopped for good by a broker outage (AppDaemon 4.5)."""
+
+    def __init__(
+        self,
+        app: AsyncAppDaemon,
+        namespace: str,
+        on_message: Callable[..., Awaitable[None]],
+        on_connected: Callable[..., Awaitable[None]],
+    ) -> None:
+        self._app = app
+        self.namespace = namespace
+        self._on_message = on_message  # the app's own methods: AppDaemon calls back into the app
+        self._on_connected = on_connected
+        self._subscriptions: dict[str, OnMessage] = {}
+        self._reconnected: list[OnConnected] = []
+        self._listening = False
+
+    async def publish(self, topic: str, payload: str, *, retain: bool) -> None:
+        result = await self._service("publish", topic=topic, payload=payload, retain=retain, qos=1)
+        code = getattr(result, "rc", None)
+        if isinstance(result, str) or (isinstance(code, int) and code != 0):
+            raise MqttUnavailable(f"the message was refused ({result})")
+
+    async def subscribe(self, topic: str, on_message: OnMessage) -> None:
+        if not self._listening:
+            subscriptions = self._subscriptions
+
+            def wanted(topic: object) -> bool:  # a plain function: AppDaemon copies the filters it is given
+                return isinstance(topic, str) and any(topic_matches(s, topic) for s in subscriptions)
+
+            await self._app.listen_event(
+                self._on_message, "MQTT_MESSAGE", namespace=self.namespace, topic=wanted, mqtt=self.namespace
+            )
+            self._listening = True
+        self._subscriptions[topic] = on_message
+        await self._service("subscribe", topic=topic)
+
+    async def unsubscribe(self, topic: str) -> None:
+        if self._subscriptions.pop(topic, None) is not None:
+            await self._service("unsubscribe", topic=topic)
+
+    async def on_connected(self, callback: OnConnected) -> None:
+        if not self._reconnected:
+            await self._app.listen_event(
+                self._on_connected,
+                "MQTT_MESSAGE",
+                namespace=self.namespace,
+                state="Connected",
+                topic=None,
+                mqtt=self.namespace,  # not in the event's data, so handed to the callback: which plugin it was
+            )
+        self._reconnected.append(callback)
+
+    def status(self) -> Availability | None:
+        """The plugin's birth and will topic, when they are one topic (AppDaemon's default)."""
+        plugin = self._app.AD.plugins.get_plugin_object(self.namespace)
+        config = getattr(plugin, "config", None)
+        topic, birth = getattr(config, "will_topic", None), getattr(config, "birth_topic", None)
+        online, offline = getattr(config, "birth_payload", None), getattr(config, "will_payload", None)
+        if not (isinstance(topic, str) and topic == birth and isinstance(online, str) and isinstance(offline, str)):
+            return None
+        return Availability(topic, online, offline)
+
+    async def deliver(self, topic: str, payload: str) -> None:
+        for subscription, on_message in list(self._subscriptions.items()):
+            if topic_matches(subscription, topic):
+                await on_message(topic, payload)
+
+    async def reconnected(self) -> None:
+        for callback in self._reconnected:
+            await callback()
+
+    async def _service(self, service: str, **data: Any) -> Any:
+        try:
+            result = await self._app.call_service(f"mqtt/{service}", namespace=self.namespace, **data)
+        except Exception as err:  # no such namespace or service: AppDaemon has no MQTT plugin there
+            raise MqttUnavailable(
+                f"AppDaemon has no MQTT plugin in namespace {self.namespace!r}: {one_line(err)}"
+            ) from err
+        if service == "publish" and result is None:
+            raise MqttUnavailable("AppDaemon's MQTT plugin is not connected to the broker")
+        return result

@@ -14,6 +14,8 @@ TimerCallback = Callable[..., Awaitable[None]]
 class AsyncAppDaemon(Protocol):
     args: dict[str, Any]
     name: str
+    namespace: str
+    AD: Any  # AppDaemon itself: its plugins, where its own connections to Home Assistant and MQTT are
 
     async def run_in(self, callback: TimerCallback, delay: float, **kwargs: Any) -> str: ...
 
@@ -29,6 +31,8 @@ class AsyncAppDaemon(Protocol):
         check_existence: bool = True,
         **kwargs: Any,
     ) -> Any: ...
+
+    async def remove_entity(self, entity_id: str, **kwargs: Any) -> None: ...
 
     async def listen_event(self, callback: Callable[..., Awaitable[None]], event: str, **kwargs: Any) -> str: ...
 

@@ -41,11 +41,21 @@ class Controls:
         self.run = run
         self.refuse = refuse
 
-    async def charge(self, on: bool, by: str, amps: float | None = None, undo: Undo = _nothing) -> Outcome:
-        """Start (at `amps`, when given) or stop, as `by` (the control, for the log) asked. On failure the control
-        is set back (`undo`) before the user is told why."""
+    async def charge(self, on: bool, by: str, amps: float | None = None, undo: Undo = _nothing) -> Outcome | None:
+        """Start (at `amps`, when given) or stop, as `by` (the control's entity id) asked; None when a session
+        is already as asked (an echo of the app's own change). On failure the control is set back (`undo`)
+        before the user is told why."""
+        if on == (self.charger.session_id is not None):
+            return None
+        return await self._switch(on, f"{by} turned {'on' if on else 'off'}", amps, undo)
+
+    async def stop(self, by: str) -> Outcome:
+        """A stop button: always answered (without a session, the answer says there is none)."""
+        return await self._switch(False, f"{by} pressed", None, _nothing)
+
+    async def _switch(self, on: bool, what: str, amps: float | None, undo: Undo) -> Outcome:
         charger = self.charger
-        self.logbook(f"{charger.label}: {by} turned {'on' if on else 'off'}: {START if on else STOP}")
+        self.logbook(f"{charger.label}: {what}: {START if on else STOP}")
         outcome = await self._send(
             lambda: (
                 StartCharging(charger.id, None if amps is None else whole_amps(START, charger.id, amps))
@@ -72,9 +82,6 @@ class Controls:
             await undo()
             await self.tell(f"The current limit was not changed: {outcome.error}")
         return outcome
-
-    async def stop(self, by: str) -> Outcome:
-        return await self.charge(False, by)
 
     async def refresh(self, by: str) -> Outcome:
         self.logbook(f"{self.charger.label}: {by} pressed: {UPDATE}")

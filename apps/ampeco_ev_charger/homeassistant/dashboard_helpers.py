@@ -48,7 +48,7 @@ class DashboardHelpers:
 
     async def _on_switch(self, new: str) -> None:
         if new not in ("on", "off") or (new == "on") == (self.charger.session_id is not None):
-            return  # nothing to do (an echo of the app's own change, or a session already as asked)
+            return  # nothing to do: not even the number helper is read
         assert self.switch is not None
         # A start at the number helper's current, when there is one.
         amps = as_amps(await self._read(self.number)) if self.number and new == "on" else None

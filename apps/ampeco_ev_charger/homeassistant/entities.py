@@ -395,6 +395,7 @@ class Entity:
     diagnostic: bool = False
     options: tuple[str, ...] = ()
     available: bool = True  # False: no reading to show (never read, or too long ago)
+    always_available: bool = False  # describes the app, not a reading: shown even when the cloud cannot be read
 
     @property
     def entity_id(self) -> str:
@@ -420,8 +421,8 @@ def charger_entity(
     state: Any,
     attributes: dict[str, Any],
 ) -> Entity:
-    """A charger's entity made elsewhere (smart charging)."""
-    return Entity(slug, chargepoint_id, charger_name, key, name, icon, state, attributes)
+    """A charger's entity made elsewhere (smart charging's decision, shown whatever the cloud does)."""
+    return Entity(slug, chargepoint_id, charger_name, key, name, icon, state, attributes, always_available=True)
 
 
 def as_state(entity: Entity) -> EntityState:
@@ -472,4 +473,5 @@ def _entity(view: ChargerView, sensor: Sensor) -> Entity:
         sensor.diagnostic,
         options,
         available,
+        sensor.always_available,
     )

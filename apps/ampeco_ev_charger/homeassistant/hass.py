@@ -21,6 +21,9 @@ class HomeAssistant(Protocol):
     async def set_state(self, entity: EntityState) -> None:
         """Create or replace one entity, attributes included (none of the old ones kept)."""
 
+    async def remove(self, entity_id: str) -> None:
+        """Remove an entity written with `set_state` (until something writes it again)."""
+
     async def fire(self, event: str, data: dict[str, Any]) -> None: ...
 
     async def watch(self, entity_id: str, callback: Callable[[str], Awaitable[None]]) -> None:

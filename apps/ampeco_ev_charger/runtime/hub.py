@@ -136,7 +136,7 @@ class Hub:
             self._executors.update({charger.id: executor for charger in chargers})
         self.watch = CredentialWatch(self.accounts, scheduler, logbook)
         self._listeners: dict[str, list[RoundListener]] = {}
-        self._memorised: dict[str, list[Memorised]] = {}
+        self._memorised: dict[str | None, list[Memorised]] = {}  # None: the app's own, not a charger's
         self._save_lock = asyncio.Lock()
         self._last_saved = -math.inf
         self._stopped = False
@@ -152,12 +152,13 @@ class Hub:
         charging follow it); it must not block: slow work goes to the background."""
         self._listeners.setdefault(chargepoint_id, []).append(listener)
 
-    def memorise(self, chargepoint_id: str, part: Memorised) -> None:
-        """Keep `part` in the memory file with the charger's own (restored by `start`)."""
+    def memorise(self, chargepoint_id: str | None, part: Memorised) -> None:
+        """Keep `part` in the memory file with the charger's own, or the app's (None); restored by `recall`."""
         self._memorised.setdefault(chargepoint_id, []).append(part)
 
-    async def start(self) -> None:
-        """Show what the last run saw (if anything) at once, then read every account at once."""
+    async def recall(self) -> None:
+        """Take up what the last run saved: what was learnt of tenants and tokens, each charger's last reading
+        and sessions, and every memorised part."""
         data, problem = await asyncio.to_thread(self.store.load)
         if problem:
             self.logbook(problem, "WARNING")
@@ -175,6 +176,12 @@ class Hub:
             charger.restore(entry)
             for part in self._memorised.get(charger.id, []):
                 part.load(entry.get(part.key) if isinstance(entry, dict) else None)
+        own = _dict(data.get("app"))
+        for part in self._memorised.get(None, []):
+            part.load(own.get(part.key))
+
+    async def start(self) -> None:
+        """Show what the last run saw (if anything) at once, then read every account at once."""
         for account in self.accounts:
             account.recall()
             await self.pollers[account].start()
@@ -298,6 +305,7 @@ class Hub:
                 "chargers": {c.id: self._snapshot(c) for c in self.chargers.values()},
                 "tenants": {host: tenant.to_dict() for host, tenant in self.tenants.items()},
                 "accounts": {_account_key(a): a.credentials.snapshot() for a in self.accounts},
+                "app": {part.key: part.dump() for part in self._memorised.get(None, [])},
             }
             try:
                 await asyncio.to_thread(self.store.save, snapshot)

@@ -11,7 +11,7 @@ from ...const import DOMAIN
 from ...validate import ConfigError, text
 
 KEYS = frozenset({"namespace", "discovery_prefix", "base_topic", "appdaemon_status_topic"})
-_TOPIC = re.compile(r"[^\s#+]+(/[^\s#+]+)*")
+_TOPIC = re.compile(r"[^\s#+/]+(/[^\s#+/]+)*")
 
 
 @dataclass(frozen=True)

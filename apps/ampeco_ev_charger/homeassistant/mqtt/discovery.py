@@ -1,0 +1,276 @@
+"""MQTT discovery as plain data: the topics, and the payloads that make each charger a Home Assistant device.
+
+One device-based discovery message per charger (`{prefix}/device/{id}/config`, Home Assistant 2024.11 and
+later) lists all its components; an empty retained message there removes the device and its entities.
+Each entity's state and attributes travel together as one retained JSON message, so attributes keep their
+types (0, false and null included) and `last_reset` can come with the state.
+
+Pinned to Home Assistant 2025.4: `object_id` picks each entity id there. Home Assistant 2025.10 deprecated it
+for `default_entity_id` (a full entity id), and `object_id` stops working in 2026.4; 2025.4 drops
+`default_entity_id` without a word. Both are sent, so the ids are the same on either side of that change (and
+once an entity is in the registry, its id stays whatever the keys say).
+"""
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ... import __version__
+from ...ampeco import as_amps
+from ...const import DOMAIN, MAX_CURRENT_A, MIN_CURRENT_A, entity_id
+from ...runtime.view import ChargerView
+from ..entities import Entity
+
+ONLINE, OFFLINE = "online", "offline"
+PRESS = "PRESS"
+ORIGIN = {"name": "AMPECO EV charger for AppDaemon", "sw_version": __version__}
+STATE = "{{ value_json.state }}"
+ATTRIBUTES = "{{ value_json.attributes | tojson }}"
+LAST_RESET = "{{ value_json.attributes.last_reset or '' }}"  # empty: no session yet, nothing to reset
+
+
+@dataclass(frozen=True)
+class Availability:
+    """A topic that says whether something is there: the app, AppDaemon, a charger's reading."""
+
+    topic: str
+    online: str = ONLINE
+    offline: str = OFFLINE
+
+    def config(self) -> dict[str, str]:
+        return {"topic": self.topic, "payload_available": self.online, "payload_not_available": self.offline}
+
+
+@dataclass(frozen=True)
+class Topics:
+    prefix: str  # Home Assistant's discovery prefix
+    base: str  # the app's own topics
+
+    @property
+    def app_status(self) -> str:
+        return f"{self.base}/status"
+
+    @property
+    def commands(self) -> str:
+        """Every control's command topic, as one subscription."""
+        return f"{self.base}/+/+/set"
+
+    @property
+    def home_assistant_status(self) -> str:
+        return f"{self.prefix}/status"
+
+    def availability(self, slug: str) -> str:
+        return f"{self.base}/{slug}/availability"
+
+    def state(self, slug: str, key: str) -> str:
+        return f"{self.base}/{slug}/{key}"
+
+    def command(self, slug: str, key: str) -> str:
+        return f"{self.state(slug, key)}/set"
+
+    def device(self, device_id: str) -> str:
+        return f"{self.prefix}/device/{device_id}/config"
+
+    def parse_command(self, topic: str) -> tuple[str, str] | None:
+        """(slug, key) of a command topic, else None."""
+        parts = topic.removeprefix(f"{self.base}/").split("/")
+        if not topic.startswith(f"{self.base}/") or len(parts) != 3 or parts[2] != "set":
+            return None
+        return parts[0], parts[1]
+
+
+@dataclass(frozen=True)
+class Control:
+    """A control of a charger's device (a switch, a number, a button, a select)."""
+
+    key: str
+    domain: str
+    name: str
+    icon: str
+    state: Callable[[ChargerView], Any] = lambda _view: None
+    needs_reading: bool = True  # unavailable while the charger cannot be read
+    config: Callable[[ChargerView], dict[str, Any]] = lambda _view: {}
+    stateless: bool = False  # a button: nothing to show
+
+
+def _limit_range(view: ChargerView) -> dict[str, Any]:
+    low, high = view.charge_point.current_range if view.charge_point is not None else (None, None)
+    low_a, high_a = as_amps(low), as_amps(high)
+    minimum = max(MIN_CURRENT_A, int(low_a) if low_a is not None else MIN_CURRENT_A)
+    maximum = min(MAX_CURRENT_A, int(high_a) if high_a is not None else MAX_CURRENT_A)
+    return {
+        "min": minimum,
+        "max": max(minimum, maximum),
+        "step": 1,
+        "mode": "slider",
+        "unit_of_measurement": "A",
+        "device_class": "current",
+    }
+
+
+def _charging(view: ChargerView) -> str | None:
+    if not view.available:
+        return None
+    return "on" if view.session is not None else "off"
+
+
+def _limit(view: ChargerView) -> float | None:
+    return as_amps(view.charge_point.max_current_a) if view.available and view.charge_point is not None else None
+
+
+SWITCH = {"payload_on": "on", "payload_off": "off", "state_on": "on", "state_off": "off"}
+CONTROLS: tuple[Control, ...] = (
+    Control("charge", "switch", "Charge", "mdi:ev-station", _charging, config=lambda _view: SWITCH),
+    Control("current_limit", "number", "Current Limit", "mdi:current-ac", _limit, config=_limit_range),
+    Control("stop_charging", "button", "Stop Charging", "mdi:stop-circle-outline", stateless=True),
+    Control("refresh", "button", "Refresh", "mdi:refresh", needs_reading=False, stateless=True),
+)
+
+
+@dataclass
+class Device:
+    """A device's discovery message: the device, and its components by key."""
+
+    device_id: str
+    info: dict[str, Any]
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def payload(self) -> str:
+        body = {"device": self.info, "origin": ORIGIN, "components": self.components}
+        return json.dumps(body, separators=(",", ":"), sort_keys=True)
+
+
+def charger_device(view: ChargerView, via: str) -> Device:
+    cp, evse = view.charge_point, view.evse
+    info: dict[str, Any] = {
+        "identifiers": [charger_device_id(view.slug)],
+        "name": view.name,
+        "manufacturer": "AMPECO",
+        "model": _model(evse.max_power_kw if evse else None, evse.connectors if evse else ()),
+        "serial_number": view.chargepoint_id,
+        "via_device": via,
+    }
+    if cp is not None and cp.firmware_version:
+        info["sw_version"] = cp.firmware_version
+    return Device(charger_device_id(view.slug), info)
+
+
+def _model(max_power_kw: float | None, connectors: tuple[str, ...]) -> str:
+    """The API names no model: what it says of the hardware, e.g. "22 kW type2 charge point"."""
+    parts = [f"{max_power_kw:g} kW" if max_power_kw else "", " ".join(connectors), "charge point"]
+    return " ".join(part for part in parts if part)
+
+
+def charger_device_id(slug: str) -> str:
+    return f"{DOMAIN}_{slug}"
+
+
+def account_device_id(first_slug: str) -> str:
+    return f"{DOMAIN}_account_{first_slug}"
+
+
+def account_device(first_slug: str, host: str) -> Device:
+    name = host.split("://", 1)[-1]
+    info = {"identifiers": [account_device_id(first_slug)], "name": f"AMPECO account {name}", "manufacturer": "AMPECO"}
+    return Device(account_device_id(first_slug), info | {"model": "Driver account"})
+
+
+def entity_component(
+    entity: Entity, topics: Topics, availability: list[Availability], options: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """One sensor or binary sensor; `options` are every state an enum sensor has shown so far."""
+    config = _common(entity.domain, entity.slug, entity.key, entity.name, entity.icon, availability)
+    config |= {"state_topic": topics.state(entity.slug, entity.key), "value_template": STATE}
+    config |= {"json_attributes_topic": topics.state(entity.slug, entity.key), "json_attributes_template": ATTRIBUTES}
+    for key, value in (
+        ("unit_of_measurement", entity.unit),
+        ("device_class", entity.device_class),
+        ("state_class", entity.state_class),
+        ("entity_category", "diagnostic" if entity.diagnostic else None),
+        ("options", list(options or entity.options) or None),
+        ("last_reset_value_template", LAST_RESET if entity.state_class == "total" else None),
+    ):
+        if value is not None:
+            config[key] = value
+    if entity.domain == "binary_sensor":
+        config |= {"payload_on": "on", "payload_off": "off"}
+    return config
+
+
+def control_component(
+    control: Control, view: ChargerView, topics: Topics, availability: list[Availability]
+) -> dict[str, Any]:
+    config = _common(control.domain, view.slug, control.key, control.name, control.icon, availability)
+    config["command_topic"] = topics.command(view.slug, control.key)
+    if control.stateless:
+        config["payload_press"] = PRESS
+    else:
+        config |= {"state_topic": topics.state(view.slug, control.key), "value_template": STATE}
+    return config | control.config(view)
+
+
+def select_component(
+    slug: str, key: str, name: str, options: tuple[str, ...], topics: Topics, availability: list[Availability]
+) -> dict[str, Any]:
+    config = _common("select", slug, key, name, "mdi:car-electric", availability)
+    return config | {
+        "command_topic": topics.command(slug, key),
+        "state_topic": topics.state(slug, key),
+        "value_template": STATE,
+        "options": list(options),
+    }
+
+
+def account_component(first_slug: str, topics: Topics, availability: list[Availability]) -> dict[str, Any]:
+    """The account's cloud connection: on while its last request to the AMPECO cloud worked."""
+    key = "cloud_connection"
+    config = {
+        "platform": "binary_sensor",
+        "name": "Cloud Connection",
+        "unique_id": f"{account_device_id(first_slug)}_{key}",
+        "object_id": f"ampeco_account_{first_slug}_{key}",
+        "default_entity_id": f"binary_sensor.ampeco_account_{first_slug}_{key}",
+        "device_class": "connectivity",
+        "entity_category": "diagnostic",
+        "state_topic": account_state_topic(topics, first_slug),
+        "value_template": STATE,
+        "json_attributes_topic": account_state_topic(topics, first_slug),
+        "json_attributes_template": ATTRIBUTES,
+        "payload_on": "on",
+        "payload_off": "off",
+    }
+    return config | _availability(availability)
+
+
+def account_state_topic(topics: Topics, first_slug: str) -> str:
+    return f"{topics.base}/account_{first_slug}/cloud_connection"
+
+
+def tombstone(domain: str) -> dict[str, Any]:
+    """A component that must not be there (smart charging was turned off): Home Assistant removes it."""
+    return {"platform": domain}
+
+
+def state_payload(state: Any, attributes: Mapping[str, Any] | None = None) -> str:
+    """An entity's state with its attributes, as one JSON message (None: unknown)."""
+    body: dict[str, Any] = {"state": state}
+    if attributes is not None:
+        body["attributes"] = dict(attributes)
+    return json.dumps(body, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def _common(domain: str, slug: str, key: str, name: str, icon: str, availability: list[Availability]) -> dict[str, Any]:
+    full_id = entity_id(slug, key, domain)
+    return {
+        "platform": domain,
+        "name": name,
+        "icon": icon,
+        "unique_id": f"{DOMAIN}_{slug}_{key}",
+        "object_id": full_id.split(".", 1)[1],
+        "default_entity_id": full_id,
+    } | _availability(availability)
+
+
+def _availability(availability: list[Availability]) -> dict[str, Any]:
+    return {"availability": [a.config() for a in availability], "availability_mode": "all"}

@@ -1,0 +1,91 @@
+"""The `mqtt:` section and the pure parts of MQTT discovery: topics, wildcards, configs."""
+
+import json
+
+import pytest
+
+from ampeco_ev_charger.config import parse_config
+from ampeco_ev_charger.homeassistant.entities import Entity
+from ampeco_ev_charger.homeassistant.mqtt.broker import topic_matches
+from ampeco_ev_charger.homeassistant.mqtt.discovery import Availability, Topics, entity_component, state_payload
+from ampeco_ev_charger.validate import ConfigError
+
+BASE = {"name": "garage_ev", "auth_token": "t0k3n", "chargepoint_id": "ACE0549935"}
+
+
+def test_mqtt_true_takes_every_default_and_keeps_two_apps_apart_by_name():
+    mqtt = parse_config(BASE | {"mqtt": True}).mqtt
+    assert mqtt is not None
+    assert (mqtt.namespace, mqtt.discovery_prefix, mqtt.base_topic) == (
+        "mqtt",
+        "homeassistant",
+        "ampeco_ev_charger/garage_ev",
+    )
+    assert mqtt.appdaemon_status_topic is None  # read from AppDaemon's plugin
+    assert parse_config(BASE).mqtt is None  # set_state stays the default
+
+
+@pytest.mark.parametrize("topic", ["ev/#", "ev/+/x", "ev//x", "ev x"])
+def test_topics_with_wildcards_or_empty_levels_are_refused(topic):
+    with pytest.raises(ConfigError) as err:
+        parse_config(BASE | {"mqtt": {"base_topic": topic}})
+    assert err.value.key == "mqtt.base_topic"
+
+
+def test_with_mqtt_smart_charging_needs_no_mode_entity_of_its_own():
+    smart = parse_config(BASE | {"mqtt": True, "smart_charging": True}).chargers[0].smart
+    assert smart is not None and smart.mode_select and smart.mode_entity == "select.evse_ace0549935_smart_charging_mode"
+    theirs = parse_config(BASE | {"mqtt": True, "smart_charging": {"mode_entity": "input_select.ev"}}).chargers[0].smart
+    assert theirs is not None and not theirs.mode_select
+    with pytest.raises(ConfigError):  # without MQTT there is no select of the app's own
+        parse_config(BASE | {"smart_charging": True})
+
+
+def test_wildcards_as_mqtt_has_them():
+    assert topic_matches("a/+/+/set", "a/x/y/set") and not topic_matches("a/+/+/set", "a/x/set")
+    assert topic_matches("a/#", "a") and topic_matches("a/#", "a/b/c") and topic_matches("#", "x")
+    assert not topic_matches("a/b", "a/b/c") and not topic_matches("a/b/c", "a/b")
+
+
+def test_command_topics_name_their_charger_and_control():
+    topics = Topics("homeassistant", "ampeco_ev_charger/app")
+    assert topics.parse_command("ampeco_ev_charger/app/ace0549935/charge/set") == ("ace0549935", "charge")
+    assert topics.parse_command("ampeco_ev_charger/app/ace0549935/charge") is None
+    assert topics.parse_command("elsewhere/ace0549935/charge/set") is None
+
+
+def test_states_carry_their_attributes_typed_and_none_is_unknown():
+    payload = json.loads(state_payload(None, {"stale": False, "retry_count": 0, "last_error": None, "ok": True}))
+    assert payload == {"state": None, "attributes": {"stale": False, "retry_count": 0, "last_error": None, "ok": True}}
+
+
+def test_a_total_gets_its_last_reset_from_the_attributes_and_nothing_else_does():
+    cost = Entity(
+        "s",
+        "CP",
+        "Garage",
+        "session_cost",
+        "Session Cost",
+        "mdi:cash",
+        1.5,
+        {},
+        unit="DKK",
+        device_class="monetary",
+        state_class="total",
+    )
+    energy = Entity(
+        "s",
+        "CP",
+        "Garage",
+        "total_energy",
+        "Total Energy",
+        "mdi:counter",
+        3.0,
+        {},
+        unit="kWh",
+        device_class="energy",
+        state_class="total_increasing",
+    )
+    topics, availability = Topics("homeassistant", "b"), [Availability("b/status")]
+    assert "last_reset" in entity_component(cost, topics, availability)["last_reset_value_template"]
+    assert "last_reset_value_template" not in entity_component(energy, topics, availability)
