@@ -4,7 +4,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 RUN := PYTHONPATH=apps $(VENV)/bin/python
 
-.PHONY: demo test test-fast lint benchmark home-assistant echo-server chromium clean
+.PHONY: demo test test-fast lint benchmark home-assistant echo-server mosquitto chromium clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ home-assistant: $(STAMP)
 echo-server: $(STAMP)
 	$(RUN) -m demo.echo --install --optional
 
+# Debian's mosquitto, the MQTT broker of the MQTT discovery tests and the demo, installed when this runs as root;
+# otherwise (and not installed) those tests are skipped, saying so, and the demo runs without MQTT.
+mosquitto: $(STAMP)
+	$(RUN) -m demo.mosquitto --install --optional
+
 # Debian's chromium for the dashboard screenshot test, when this runs as root; otherwise that test is skipped.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -26,10 +31,10 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
 	  else echo "chromium is not installed: the screenshot test will be skipped (apt-get install chromium)"; fi; }
 
-demo: $(STAMP) echo-server
+demo: $(STAMP) echo-server mosquitto
 	$(RUN) -m demo
 
-test: $(STAMP) home-assistant echo-server chromium
+test: $(STAMP) home-assistant echo-server mosquitto chromium
 	$(VENV)/bin/python -m pytest
 
 test-fast: $(STAMP)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import homeassistant as ha
 from .processes import REPO
-from .stack import CHARGERS, running
+from .stack import Stack, running
 
 
 def _free(port: int) -> bool:
@@ -36,12 +36,15 @@ def main() -> None:
     parser.add_argument("--ha-port", type=int, default=8123)
     parser.add_argument("--appdaemon-port", type=int, default=5050)
     parser.add_argument("--simulator-port", type=int, default=8089)
+    parser.add_argument("--mqtt-port", type=int, default=18830, help="the demo's own MQTT broker (mosquitto)")
+    parser.add_argument("--no-mqtt", action="store_true", help="the set_state path with dashboard helpers")
     parser.add_argument("--dir", type=Path, default=REPO / "build" / "demo", help="where configs and logs go")
     args = parser.parse_args()
     for name, port in (
         ("--ha-port", args.ha_port),
         ("--appdaemon-port", args.appdaemon_port),
         ("--simulator-port", args.simulator_port),
+        ("--mqtt-port", args.mqtt_port),
     ):
         if not _free(port):
             sys.exit(f"Port {port} on 127.0.0.1 is in use; choose another with {name}.")
@@ -51,8 +54,11 @@ def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     print("Starting the simulator, Home Assistant and AppDaemon ...", flush=True)
-    with running(args.dir, args.ha_port, args.appdaemon_port, args.simulator_port) as stack:
-        _welcome(stack.ha_url, stack.simulator_url, stack.ad_port, args.dir, stack.ready_s)
+    mqtt = False if args.no_mqtt else None  # with MQTT where mosquitto is installed
+    with running(
+        args.dir, args.ha_port, args.appdaemon_port, args.simulator_port, mqtt=mqtt, mqtt_port=args.mqtt_port
+    ) as stack:
+        _welcome(stack, args.dir)
         while not stop.wait(1):
             for process in (stack.ha, stack.ad):
                 if not process.alive():
@@ -62,18 +68,24 @@ def main() -> None:
     print("Demo stopped.")
 
 
-def _welcome(ha_url: str, sim: str, ad_port: int, folder: Path, seconds: float) -> None:
-    names = " and ".join(f'"{c["name"]}" ({c["chargepoint_id"]})' for c in CHARGERS)
+def _welcome(stack: Stack, folder: Path) -> None:
+    names = " and ".join(f'"{c["name"]}" ({c["chargepoint_id"]})' for c in stack.chargers)
+    devices = (
+        f"\n  Devices (MQTT):   {stack.ha_url}/config/devices/dashboard   broker: 127.0.0.1:{stack.broker.port}"
+        if stack.broker is not None
+        else ""
+    )
+    toggle = "its Charge switch" if stack.mqtt else "its toggle"
     print(
         f"""
-The demo is running (started in {seconds:.0f} s): two simulated chargers, {names}.
+The demo is running (started in {stack.ready_s:.0f} s): two simulated chargers, {names}.
 
-  Home Assistant:   {ha_url}/lovelace/ev      user: {ha.USERNAME}   password: {ha.PASSWORD}
-  AppDaemon:        http://127.0.0.1:{ad_port}/aui/index.html
-  AMPECO simulator: {sim}/_sim/state
+  Home Assistant:   {stack.ha_url}/lovelace/ev      user: {ha.USERNAME}   password: {ha.PASSWORD}{devices}
+  AppDaemon:        http://127.0.0.1:{stack.ad_port}/aui/index.html
+  AMPECO simulator: {stack.simulator_url}/_sim/state
   configs and logs: {folder}
 
-On the dashboard, press "Start Driveway" (or turn on its toggle) and watch the session run; "Stop
+On the dashboard, press "Start Driveway" (or turn on {toggle}) and watch the session run; "Stop
 Driveway" ends it. "Garage" has smart charging: press its "Plug in car" (the simulator's button, standing
 in for you at the charger), choose "now" in its "Smart charging mode", and the app starts the session.
 

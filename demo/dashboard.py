@@ -10,7 +10,9 @@ import yaml
 from ampeco_ev_charger.config import slugify
 
 
-def _charger_cards(chargepoint_id: str, name: str, controls: bool, smart: bool) -> list[dict[str, Any]]:
+def _charger_cards(chargepoint_id: str, name: str, controls: str, smart: str | None) -> list[dict[str, Any]]:
+    """`controls`: "helpers" (input_boolean, input_number), "device" (MQTT's switch and number) or "";
+    `smart`: the entity choosing the smart charging mode, if any."""
     slug = slugify(chargepoint_id)
     sensor, binary = f"sensor.evse_{slug}", f"binary_sensor.evse_{slug}"
     rows: list[Any] = [
@@ -24,14 +26,19 @@ def _charger_cards(chargepoint_id: str, name: str, controls: bool, smart: bool) 
         {"entity": f"{binary}_problem", "name": "Problem"},
         {"entity": f"{sensor}_live_updates", "name": "Live updates", "secondary_info": "last-changed"},
     ]
-    if controls:
+    if controls == "helpers":
         rows += [
             {"entity": f"input_boolean.ev_charging_{slug}", "name": "Charge (toggle)"},
             {"entity": f"input_number.ev_current_{slug}", "name": "Current limit"},
         ]
+    elif controls == "device":
+        rows += [
+            {"entity": f"switch.evse_{slug}_charge", "name": "Charge"},
+            {"entity": f"number.evse_{slug}_current_limit", "name": "Current limit"},
+        ]
     if smart:
         rows += [
-            {"entity": f"input_select.ev_mode_{slug}", "name": "Smart charging mode"},
+            {"entity": smart, "name": "Smart charging mode"},
             {
                 "entity": f"{sensor}_smart_charging",
                 "name": "Smart charging",
@@ -82,12 +89,24 @@ def _button(name: str, icon: str, action: str) -> dict[str, Any]:
     }
 
 
-def dashboard(chargers: list[dict[str, Any]]) -> str:
+def _mode_entity(charger: dict[str, Any]) -> str | None:
+    smart = charger.get("smart_charging")
+    if smart is True:  # with MQTT: the app's own select
+        return f"select.evse_{slugify(charger['chargepoint_id'])}_smart_charging_mode"
+    return smart["mode_entity"] if isinstance(smart, dict) else None
+
+
+def dashboard(chargers: list[dict[str, Any]], mqtt: bool) -> str:
     """ui-lovelace.yaml: one column per charger."""
     cards = [
         card
         for c in chargers
-        for card in _charger_cards(c["chargepoint_id"], c["name"], "charging_switch" in c, "smart_charging" in c)
+        for card in _charger_cards(
+            c["chargepoint_id"],
+            c["name"],
+            "helpers" if "charging_switch" in c else "device" if mqtt else "",
+            _mode_entity(c),
+        )
     ]
     return yaml.safe_dump(
         {
@@ -130,7 +149,7 @@ def package(chargers: list[dict[str, Any]], simulator_url: str) -> str:
             "initial": "off",
         }
         for c in chargers
-        if "smart_charging" in c
+        if isinstance(c.get("smart_charging"), dict)
     }
     return yaml.safe_dump(
         {

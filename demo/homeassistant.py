@@ -28,8 +28,9 @@ from .processes import REPO, Process, wait_for
 
 VENV = REPO / ".venv-ha"
 # Home Assistant 2025.4.4 is the newest release that installs on Python 3.13.0; its frontend release is the
-# one its frontend manifest names (without it Home Assistant starts in recovery mode).
-REQUIREMENTS = ["homeassistant==2025.4.4", "home-assistant-frontend==20250411.0"]
+# one its frontend manifest names (without it Home Assistant starts in recovery mode); paho-mqtt is what its
+# MQTT integration's manifest asks for.
+REQUIREMENTS = ["homeassistant==2025.4.4", "home-assistant-frontend==20250411.0", "paho-mqtt==2.1.0"]
 # Requirements without a wheel for Python 3.13: built from source (gcc and the Python headers are enough).
 NO_WHEEL = "ciso8601,lru-dict,pymicro-vad,pyspeex-noise,PyTurboJPEG,fnvhash,PyRIC"
 USERNAME, PASSWORD = "demo", "ampeco-demo"
@@ -184,6 +185,21 @@ class HomeAssistantApi:
                 raise TimeoutError(f"{entity_id} is {state and state['state']!r} after {timeout:g} s")
             await asyncio.sleep(0.25)
 
+    async def wait_attributes(
+        self, entity_id: str, predicate: Callable[[dict[str, Any]], bool], timeout: float = 30
+    ) -> dict[str, Any]:
+        """The entity's whole state once its attributes satisfy `predicate` (bounded)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = await self.state(entity_id)
+            if state is not None and predicate(state["attributes"]):
+                return state
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{entity_id}'s attributes are {state and state['attributes']!r} after {timeout:g} s"
+                )
+            await asyncio.sleep(0.25)
+
     async def states(self) -> dict[str, dict[str, Any]]:
         return {s["entity_id"]: s for s in await self.request("GET", "/api/states")}
 
@@ -235,6 +251,20 @@ class HomeAssistantApi:
         )
         self.token = tokens["access_token"]
         return Tokens(tokens["access_token"], tokens["refresh_token"], await self._long_lived_token())
+
+    async def connect_mqtt(self, port: int) -> None:
+        """The MQTT integration on the broker at 127.0.0.1:`port`, through its config flow as the UI runs it (an
+        entry left from an earlier run, maybe on another port, is replaced)."""
+        async with self.websocket() as ws:
+            entries = await ws.call({"type": "config_entries/get", "domain": "mqtt"})
+        for entry in entries:
+            await self.request("DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}")
+        flow = await self.request("POST", "/api/config/config_entries/flow", json={"handler": "mqtt"})
+        done = await self.request(
+            "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", json={"broker": "127.0.0.1", "port": port}
+        )
+        if done.get("type") != "create_entry":
+            raise RuntimeError(f"the MQTT integration was not set up: {done}")
 
     async def _tokens(self, form: dict[str, str]) -> dict[str, Any]:
         return await self.request("POST", "/auth/token", data=form)

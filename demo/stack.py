@@ -11,21 +11,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ampeco_ev_charger.config import slugify
+from ampeco_ev_charger.config import SMART_MODE_KEY, slugify
 from ampeco_ev_charger.const import entity_id
 from ampeco_ev_charger.homeassistant.entities import SENSORS
+from ampeco_ev_charger.homeassistant.mqtt.discovery import CONTROLS
 from ampeco_ev_charger.smart import KEY as SMART_KEY
 
 from . import appdaemon as ad
-from . import echo
+from . import echo, mosquitto
 from . import homeassistant as ha
 from .dashboard import dashboard, package
 from .homeassistant import HomeAssistantApi, Tokens
 from .processes import Process, free_port, http_json, simulator
 
 TOKEN = "demo-token"
-# Driveway has the dashboard helpers; Garage has smart charging with a mode select (off at first).
-CHARGERS: list[dict[str, Any]] = [
+# Without MQTT: Driveway has the dashboard helpers; Garage has smart charging with a mode select (off at first).
+HELPER_CHARGERS: list[dict[str, Any]] = [
     {
         "chargepoint_id": "ACE0549935",
         "name": "Driveway",
@@ -38,11 +39,26 @@ CHARGERS: list[dict[str, Any]] = [
         "smart_charging": {"mode_entity": "input_select.ev_mode_qng0c18010"},
     },
 ]
-# Every entity the app makes for these chargers: the stack is up once all of them are in Home Assistant.
-ENTITIES = frozenset(
-    {entity_id(slugify(c["chargepoint_id"]), s.key, s.domain) for c in CHARGERS for s in SENSORS}
-    | {entity_id(slugify(c["chargepoint_id"]), SMART_KEY) for c in CHARGERS if "smart_charging" in c}
-)
+# With MQTT: the devices have a switch, a number and buttons; Garage's smart charging mode is the app's select.
+MQTT_CHARGERS: list[dict[str, Any]] = [
+    {"chargepoint_id": "ACE0549935", "name": "Driveway"},
+    {"chargepoint_id": "QNG0C18010", "name": "Garage", "smart_charging": True},
+]
+
+
+def entities(chargers: list[dict[str, Any]], mqtt: bool) -> frozenset[str]:
+    """Every entity the app makes for these chargers: the stack is up once all of them are in Home Assistant."""
+    made = set()
+    for c in chargers:
+        slug = slugify(c["chargepoint_id"])
+        made |= {entity_id(slug, s.key, s.domain) for s in SENSORS}
+        made |= {entity_id(slug, SMART_KEY)} if "smart_charging" in c else set()
+        if mqtt:
+            made |= {entity_id(slug, control.key, control.domain) for control in CONTROLS}
+            made |= {entity_id(slug, SMART_MODE_KEY, "select")} if c.get("smart_charging") is True else set()
+    if mqtt:
+        made.add(f"binary_sensor.ampeco_account_{slugify(chargers[0]['chargepoint_id'])}_cloud_connection")
+    return frozenset(made)
 
 
 @dataclass
@@ -54,8 +70,14 @@ class Stack:
     tokens: Tokens
     ha: Process
     ad: Process
+    chargers: list[dict[str, Any]]
     echo_url: str | None = None  # the live-update server, when Node.js was there to run it
+    broker: mosquitto.Mosquitto | None = None  # the MQTT broker, when the app runs with MQTT discovery
     ready_s: float = 0.0  # seconds from the start until the app's entities were in Home Assistant
+
+    @property
+    def mqtt(self) -> bool:
+        return self.broker is not None
 
     @property
     def ha_url(self) -> str:
@@ -66,11 +88,16 @@ class Stack:
         return HomeAssistantApi(self.ha_url, self.tokens.long_lived)
 
     def wait_for_entities(self, timeout: float = 60) -> None:
-        """Until every entity of the app is in Home Assistant (bounded)."""
+        """Until every entity of the app is in Home Assistant with a reading (bounded)."""
+        wanted = entities(self.chargers, self.mqtt)
+
+        async def shown() -> bool:
+            states = await self.api.states()
+            return all(e in states and states[e]["state"] != "unavailable" for e in wanted)
 
         async def probe() -> None:
             # Another process's API: nothing to wait on but its answers (bounded below).
-            while not set(await self.api.states()) >= ENTITIES:  # noqa: ASYNC110
+            while not await shown():  # noqa: ASYNC110
                 await asyncio.sleep(0.25)
 
         asyncio.run(asyncio.wait_for(probe(), timeout))
@@ -105,17 +132,44 @@ def live_updates(folder: Path, simulator_url: str) -> Iterator[str | None]:
 
 
 @contextlib.contextmanager
+def broker(folder: Path, mqtt: bool | None, port: int | None) -> Iterator[mosquitto.Mosquitto | None]:
+    """Mosquitto for MQTT discovery: wanted (True), never (False), or where it is installed (None)."""
+    if mqtt is False or (mqtt is None and mosquitto.binary() is None):
+        if mqtt is None:
+            print(f"This demo runs without MQTT (dashboard helpers instead of devices): {mosquitto.NO_BROKER}")
+        yield None
+        return
+    server = mosquitto.mosquitto(folder / "mosquitto", port)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
 def running(
-    folder: Path, ha_port: int | None = None, ad_port: int | None = None, simulator_port: int | None = None
+    folder: Path,
+    ha_port: int | None = None,
+    ad_port: int | None = None,
+    simulator_port: int | None = None,
+    *,
+    mqtt: bool | None = None,
+    mqtt_port: int | None = None,
 ) -> Iterator[Stack]:
-    """Start everything (Home Assistant must be installed: `python -m demo.homeassistant --install`)."""
+    """Start everything (Home Assistant must be installed: `python -m demo.homeassistant --install`); with
+    MQTT (`mqtt`: True, False, or None for "where mosquitto is installed") the chargers are devices."""
     folder.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     ha_port, ad_port = ha_port or free_port(), ad_port or free_port()
     config = folder / "homeassistant"
     fresh = not (config / ".storage" / "onboarding").exists()
-    with simulator(folder, TOKEN, simulator_port) as sim_url, live_updates(folder, sim_url) as echo_url:
-        ha.write_config(config, ha_port, dashboard(CHARGERS), package(CHARGERS, sim_url))
+    with (
+        simulator(folder, TOKEN, simulator_port) as sim_url,
+        live_updates(folder, sim_url) as echo_url,
+        broker(folder, mqtt, mqtt_port) as server,
+    ):
+        chargers = MQTT_CHARGERS if server is not None else HELPER_CHARGERS
+        ha.write_config(config, ha_port, dashboard(chargers, server is not None), package(chargers, sim_url))
         ha_process = ha.start(config, folder / "homeassistant.log")
         try:
             url = f"http://127.0.0.1:{ha_port}"
@@ -123,15 +177,23 @@ def running(
             api = ha.HomeAssistantApi(url)
             tokens = asyncio.run(api.onboard() if fresh else api.login())
             plugin = f"plugins:\n  HASS:\n    type: hass\n    ha_url: {url}\n    token: !secret ha_token\n"
+            options: dict[str, Any] = {}
+            if server is not None:
+                asyncio.run(api.connect_mqtt(server.port))
+                plugin += (
+                    f"  MQTT:\n    type: mqtt\n    namespace: mqtt\n    client_host: 127.0.0.1\n"
+                    f"    client_port: {server.port}\n    client_topics: NONE\n"
+                )
+                options["mqtt"] = True
             ad.install(
                 folder / "appdaemon",
                 ad_port,
-                ad.apps_yaml(sim_url, CHARGERS),
+                ad.apps_yaml(sim_url, chargers, **options),
                 {"ampeco_token": TOKEN, "ha_token": tokens.long_lived},
                 extra_yaml=plugin,
             )
             ad_process = ad.start(folder / "appdaemon", folder / "appdaemon.log")
-            stack = Stack(folder, sim_url, ha_port, ad_port, tokens, ha_process, ad_process, echo_url)
+            stack = Stack(folder, sim_url, ha_port, ad_port, tokens, ha_process, ad_process, chargers, echo_url, server)
             try:
                 stack.wait_for_entities(timeout=120)
                 stack.ready_s = time.monotonic() - started

@@ -179,12 +179,26 @@ class _AppDaemonHost:
         self.watchers.setdefault(entity_id, []).append(callback)
 
     async def read(self, entity_id: str) -> str | None:
-        state = await self._app.get_state(entity_id)
-        return None if state is None else str(state)
+        state = await self.read_all(entity_id)
+        return None if state is None or state.get("state") is None else str(state["state"])
 
     async def read_all(self, entity_id: str) -> Mapping[str, Any] | None:
+        """AppDaemon's copy of the state, else Home Assistant's own: AppDaemon 4.5 leaves entities made after it
+        connected out of its copy until its next full refresh (10 min), MQTT entities among them."""
         state = await self._app.get_state(entity_id, attribute="all")
-        return state if isinstance(state, Mapping) else None
+        if isinstance(state, Mapping):
+            return state
+        http = self._home_assistant()
+        if http is None:
+            return None
+        session, url = http
+        timeout = aiohttp.ClientTimeout(total=HA_TIMEOUT)
+        async with session.get(f"{url}/api/states/{entity_id}", timeout=timeout) as response:
+            if response.status == 404:
+                return None
+            response.raise_for_status()
+            found = await response.json()
+        return found if isinstance(found, Mapping) else None
 
     def timezone(self) -> tzinfo:
         zone = self._app.get_timezone()  # a pytz zone in AppDaemon 4.5, though documented as a name

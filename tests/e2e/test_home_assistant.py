@@ -18,6 +18,8 @@ from demo import homeassistant as ha
 from demo.processes import REPO, http_json
 from harness.stack import CP1, CP2
 
+from . import attributes
+
 ARTIFACTS = REPO / "build" / "artifacts"
 SENSORS = {  # key: (unit, device_class, state_class)
     "charger_status": (None, None, None),
@@ -26,7 +28,7 @@ SENSORS = {  # key: (unit, device_class, state_class)
     "charging_current": ("A", "current", "measurement"),
     "charging_energy": ("kWh", "energy", "total_increasing"),
     "charging_duration": ("min", "duration", None),
-    "evse_status": (None, None, None),
+    "evse_status": (None, "enum", None),
     "polling_interval": ("s", "duration", None),
     "max_current": ("A", "current", None),
     "last_month_energy": ("kWh", "energy", None),
@@ -56,7 +58,7 @@ def _requirements() -> None:
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[stack.Stack]:
     _requirements()
-    with stack.running(tmp_path / "demo") as running:
+    with stack.running(tmp_path / "demo", mqtt=False) as running:
         yield running
 
 
@@ -91,6 +93,45 @@ async def test_every_entity_is_in_home_assistant_with_its_units_and_classes(demo
         assert states[f"sensor.evse_{slug}_charging_session"]["state"] == "0.0"
         assert states[f"sensor.evse_{slug}_max_current"]["state"] == "16"
     assert states["sensor.evse_ace0549935_charger_status"]["attributes"]["friendly_name"] == "Driveway Charger Status"
+
+
+@pytest.mark.timeout(180)
+async def test_attributes_keep_their_types_through_set_state(demo: stack.Stack):
+    """AppDaemon 4.5.13's set_state would drop 0, false and null and send true as "true"."""
+    await typed_attributes(demo)
+
+
+async def typed_attributes(demo: stack.Stack) -> None:
+    """Every documented attribute of every entity, read from Home Assistant, when it is 0, false, null and true."""
+    api = demo.api
+    await api.wait_state("sensor.evse_ace0549935_polling_interval", lambda s: s == "30")
+    states = await api.states()
+    checked = [attributes.check(states, cp.lower(), demo.mqtt) for cp in (CP1, CP2)]
+    seen = {(e, name): value for found in checked for e, name, value in found}
+    poll = "sensor.evse_ace0549935_polling_interval"
+    assert seen[(poll, "retry_count")] == 0 and seen[(poll, "is_charging")] is False
+    assert seen[(poll, "last_error")] is None and seen[("binary_sensor.evse_ace0549935_problem", "reason")] is None
+    assert seen[("sensor.evse_ace0549935_max_current", "stale")] is False
+    assert seen[("sensor.evse_ace0549935_charger_status", "smart_charging_enabled")] is False
+    if not demo.mqtt:  # through MQTT, Home Assistant's own last_reset is absent until a session began
+        assert seen[("sensor.evse_qng0c18010_session_cost", "last_reset")] is None
+    # The cloud fails: the readings stay, marked stale (true), and the poll counts its retries.
+    http_json("POST", f"{demo.simulator_url}/_sim/faults", {"kind": "status", "status": 500, "path": "charge-points"})
+    try:
+        await api.fire("ampeco_ev_charger_update_data", {"chargepoint_id": CP1})
+        stale = await api.wait_state("sensor.evse_ace0549935_max_current", lambda s: s == "16", timeout=5)
+        deadline = time.monotonic() + 30
+        while stale["attributes"].get("stale") is not True and time.monotonic() < deadline:
+            await asyncio.sleep(0.25)
+            stale = await api.state("sensor.evse_ace0549935_max_current") or stale
+        assert stale["attributes"]["stale"] is True
+        failing = await api.states()
+        attributes.check(failing, "ace0549935", demo.mqtt)
+        poll_state = failing[poll]["attributes"]
+        assert isinstance(poll_state["retry_count"], int) and poll_state["retry_count"] >= 1
+        assert "500" in poll_state["last_error"]
+    finally:
+        http_json("DELETE", f"{demo.simulator_url}/_sim/faults")
 
 
 @pytest.mark.timeout(180)

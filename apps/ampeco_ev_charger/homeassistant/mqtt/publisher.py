@@ -179,9 +179,9 @@ class MqttPublisher(EventAnnouncer):
             (topics.availability(slug), ONLINE if view.available else OFFLINE),
         ]
         messages += [
-            (topics.state(slug, entity.key), state_payload(entity.state, entity.attributes))
-            for entity in self._entities[slug].values()
-            if entity.available
+            (topics.state(slug, e.key), state_payload(e.state, {"chargepoint_id": e.chargepoint_id} | e.attributes))
+            for e in self._entities[slug].values()
+            if e.available
         ]
         if view.available:
             messages += [
