@@ -197,3 +197,6 @@ async def test_the_device_page_in_a_real_browser(demo: stack.Stack):
     text = await browser.screenshot(demo.ha_url, demo.tokens, page, png, ["Driveway", "Charge", "Current Limit"])
     assert "AMPECO" in text and "Stop Charging" in text and "Refresh" in text
     assert png.stat().st_size > 20_000
+    board = ARTIFACTS / "dashboard-mqtt.png"
+    text = await browser.screenshot(demo.ha_url, demo.tokens, "/lovelace/ev", board, ["Driveway", "Garage", "kWh"])
+    assert "Charge" in text and "Current limit" in text and "Smart charging mode" in text  # the devices' controls

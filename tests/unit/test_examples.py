@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
+from ampeco_ev_charger.config import parse_config
 from ampeco_ev_charger.homeassistant.entities import SENSORS
 from ampeco_ev_charger.homeassistant.events import (
     COMMAND_EVENTS,
@@ -107,3 +108,16 @@ def test_every_test_the_readme_names_exists():
     for module, test in sorted(named):
         texts = [path.read_text() for path in (REPO / "tests").rglob(f"{module}.py")]
         assert any(f"def {test}(" in text for text in texts), f"{module}::{test}"
+
+
+@pytest.mark.parametrize("mqtt", [False, True])
+def test_the_apps_yaml_example_is_a_valid_configuration(mqtt):
+    """What the install steps tell users to copy, with the token from secrets.yaml (and MQTT turned on)."""
+    text = (REPO / "apps" / "ampeco_ev_charger" / "apps.yaml.example").read_text()
+    if mqtt:
+        text = text.replace("# mqtt: true", "mqtt: true")
+    Loader.add_constructor("!secret", lambda loader, node: "eyJ0eXAi.from-secrets")
+    ((name, args),) = yaml.load(text, Loader=Loader).items()
+    config = parse_config({**args, "name": name})
+    assert config.chargers[0].chargepoint_id == "QNG0C18010" and not config.warnings
+    assert (config.mqtt is not None) == mqtt
