@@ -252,13 +252,17 @@ class HomeAssistantApi:
         self.token = tokens["access_token"]
         return Tokens(tokens["access_token"], tokens["refresh_token"], await self._long_lived_token())
 
-    async def connect_mqtt(self, port: int) -> None:
-        """The MQTT integration on the broker at 127.0.0.1:`port`, through its config flow as the UI runs it (an
-        entry left from an earlier run, maybe on another port, is replaced)."""
+    async def disconnect_mqtt(self) -> None:
+        """No MQTT integration (an entry an earlier run left goes, with its devices and entities)."""
         async with self.websocket() as ws:
             entries = await ws.call({"type": "config_entries/get", "domain": "mqtt"})
         for entry in entries:
             await self.request("DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}")
+
+    async def connect_mqtt(self, port: int) -> None:
+        """The MQTT integration on the broker at 127.0.0.1:`port`, through its config flow as the UI runs it (an
+        entry left from an earlier run, maybe on another port, is replaced)."""
+        await self.disconnect_mqtt()
         flow = await self.request("POST", "/api/config/config_entries/flow", json={"handler": "mqtt"})
         done = await self.request(
             "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", json={"broker": "127.0.0.1", "port": port}

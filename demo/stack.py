@@ -178,7 +178,9 @@ def running(
             tokens = asyncio.run(api.onboard() if fresh else api.login())
             plugin = f"plugins:\n  HASS:\n    type: hass\n    ha_url: {url}\n    token: !secret ha_token\n"
             options: dict[str, Any] = {}
-            if server is not None:
+            if server is None:
+                asyncio.run(api.disconnect_mqtt())
+            else:
                 asyncio.run(api.connect_mqtt(server.port))
                 plugin += (
                     f"  MQTT:\n    type: mqtt\n    namespace: mqtt\n    client_host: 127.0.0.1\n"

@@ -281,9 +281,11 @@ async def test_mqtt_off_without_the_plugin_says_how_to_remove_the_devices(tmp_pa
         await s.stop()
         s.fake.mqtt = None  # the MQTT plugin was taken out of appdaemon.yaml too
         await s.start()
-        (warning,) = [line for line in s.fake.lines("WARNING") if "still in Home Assistant" in line]
+        (warning,) = [line for line in s.fake.lines("WARNING") if "still be in Home Assistant" in line]
         assert "Settings > Devices & services > MQTT" in warning
         assert ha.device(device_id(SLUG1)) is not None
+        await s.restart()
+        assert sum("still be in Home Assistant" in line for line in s.fake.lines("WARNING")) == 1  # said once
 
 
 async def test_a_broker_restart_without_persistence_gets_everything_again(tmp_path, broker):

@@ -225,7 +225,7 @@ class MqttPublisher(EventAnnouncer):
     def _cannot(self, err: MqttUnavailable) -> None:
         self.logbook.once(
             LOG_KEY,
-            f"cannot publish to MQTT through AppDaemon's `{self.mqtt.namespace}` plugin: {one_line(err)}; "
+            f"cannot publish to MQTT through AppDaemon's `{self.mqtt.namespace}` plugin: {err}; "
             "trying again with every update",
             "WARNING",
         )

@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 
 from ...runtime.hub import Memorised
-from ...runtime.logbook import Logbook, one_line
+from ...runtime.logbook import Logbook
 from ...runtime.timers import Scheduler
 from ..hass import HA_TIMEOUT, HomeAssistant
 from .broker import Broker, MqttUnavailable
@@ -80,7 +80,7 @@ class Retirement:
         try:
             gone = await self.retained.clear(self.brokers(namespace))
         except MqttUnavailable as err:
-            self._left(namespace, one_line(err))
+            self._left(namespace, str(err))
             return
         self.logbook(f"MQTT is off: removed {sum(t.endswith('/config') for t in gone)} device(s) it had made")
         await self._until_removed()
@@ -89,12 +89,13 @@ class Retirement:
         """Nothing runs after start."""
 
     def _left(self, namespace: str, reason: str) -> None:
+        """Said once: the topics are forgotten, the devices are the user's to delete now."""
         self.logbook(
-            f"the devices made through MQTT are still in Home Assistant and cannot be removed through AppDaemon's "
-            f"`{namespace}` plugin ({reason}): add `mqtt:` back to remove them on the next start, or delete them "
-            "under Settings > Devices & services > MQTT",
+            f"the devices made through MQTT may still be in Home Assistant and cannot be removed through "
+            f"AppDaemon's `{namespace}` plugin ({reason}): delete them under Settings > Devices & services > MQTT",
             "WARNING",
         )
+        self.retained.topics.clear()
 
     async def _until_removed(self) -> None:
         for _ in range(int(REMOVAL_PATIENCE / REMOVAL_CHECK)):
