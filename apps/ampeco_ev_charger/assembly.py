@@ -60,7 +60,7 @@ class Assembly:
             )
             retirement: list[Part] = []
         else:
-            self.publisher = StatePublisher(ha, scheduler.now)
+            self.publisher = StatePublisher(ha, scheduler.now, logbook)
             first_ids = [entity_id(c.slug, "charger_status") for c in config.chargers]
             retirement = [Retirement(retained, brokers, ha, logbook, scheduler, first_ids)]
         self.hub = hub = Hub(config, scheduler, logbook, http, store, self.publisher, secrets=secrets, rand=rand)

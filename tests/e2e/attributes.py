@@ -20,8 +20,7 @@ DOCUMENTED: dict[str, dict[str, tuple[type, ...]]] = {
     "polling_interval": {
         "is_charging": (bool,),
         "retry_count": (int,),
-        "next_poll": TEXT_OR_NULL,
-        "last_update": TEXT_OR_NULL,
+        "last_good_reading": TEXT_OR_NULL,
         "last_error": TEXT_OR_NULL,
     },
     "max_current": {"allowed_min_current": NUMBER_OR_NULL, "allowed_max_current": NUMBER_OR_NULL},

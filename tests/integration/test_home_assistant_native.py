@@ -174,3 +174,20 @@ async def test_a_number_helper_home_assistant_cannot_read_does_not_hold_up_the_s
         assert s.requests("app/session/start")[0].body == {"evseId": "148964"}
         warnings = [line for line in s.fake.lines("WARNING") if NUMBER in line]
         assert len(warnings) == 1 and "no answer from Home Assistant" in warnings[0]  # one line per episode
+
+
+async def test_a_sessions_start_and_end_are_in_home_assistants_logbook(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start()
+        result = await s.send("start_charging", chargepoint_id=CP1)
+        await s.fake.advance(120)
+        await s.send("stop_charging", chargepoint_id=CP1)
+        await s.fake.advance(60)
+        entries = [data for service, data in s.fake.services if service == "logbook/log"]
+        assert [e["message"].split(":")[0] for e in entries] == [
+            f"started charging (session {result['session_id']})",
+            f"ended charging (session {result['session_id']})",
+        ]
+        assert entries[1]["message"].endswith("min") and " kWh in " in entries[1]["message"]
+        assert {e["name"] for e in entries} == {"NT2 nr. 264"}
+        assert {e["entity_id"] for e in entries} == {binary(SLUG1, "charging")}

@@ -104,11 +104,11 @@ def _charger_attributes(view: ChargerView) -> dict[str, Any]:
 
 
 def _poll_attributes(view: ChargerView) -> dict[str, Any]:
+    """Nothing here changes on a poll that brings no news: Home Assistant's recorder writes a row per change."""
     return {
         "is_charging": view.poll.is_charging,
         "retry_count": view.poll.retry_count,
-        "next_poll": iso_time(view.poll.next_poll),
-        "last_update": iso_time(view.last_success),
+        "last_good_reading": iso_time(view.last_success) if view.stale else None,
         "last_error": view.poll.error or view.problem,
     }
 

@@ -45,6 +45,18 @@ def transition_event(chargepoint_id: str, transition: Transition) -> tuple[str, 
             return SESSION_ENDED, {"chargepoint_id": chargepoint_id, **_ended(summary)}
 
 
+def logbook_message(transition: Transition) -> str | None:
+    """What Home Assistant's logbook says after the charger's name, for a session's start and end."""
+    match transition:
+        case SessionStarted(session=summary):
+            return f"started charging (session {summary.id})"
+        case SessionEnded(session=summary):
+            energy = "" if summary.energy_kwh is None else f": {summary.energy_kwh:.2f} kWh"
+            duration = "" if summary.duration_min is None else f" in {summary.duration_min:.0f} min"
+            return f"ended charging (session {summary.id}){energy}{duration}"
+    return None
+
+
 def command_result_event(result: CommandResult) -> dict[str, Any]:
     """The data of one command_result event: absent keys rather than nulls, as documented."""
     data: dict[str, Any] = {

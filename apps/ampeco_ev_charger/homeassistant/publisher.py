@@ -4,27 +4,54 @@ The default publishing path: every entity is written as a state of its own (no d
 Only what changed since the last write is written again. The events are the same in every mode.
 """
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from ..const import entity_id
 from ..runtime.commands import CommandResult
 from ..runtime.credential_watch import TokenExpiring
 from ..runtime.lifecycle import Transition
+from ..runtime.logbook import Logbook, one_line
 from ..runtime.view import ChargerView
 from .entities import Entity, as_state, build_entities
-from .events import COMMAND_RESULT, TOKEN_EXPIRING, command_result_event, token_expiring_event, transition_event
-from .hass import HomeAssistant
+from .events import (
+    COMMAND_RESULT,
+    TOKEN_EXPIRING,
+    command_result_event,
+    logbook_message,
+    token_expiring_event,
+    transition_event,
+)
+from .hass import HA_TIMEOUT, HomeAssistant
 
 
 class EventAnnouncer:
-    """What happened, as Home Assistant events for automations: sessions, command results, token warnings."""
+    """What happened, as Home Assistant events for automations (sessions, command results, token warnings),
+    and a session's start and end in Home Assistant's logbook, where people look back."""
 
-    def __init__(self, ha: HomeAssistant, clock: Callable[[], float]) -> None:
+    def __init__(self, ha: HomeAssistant, clock: Callable[[], float], logbook: Logbook) -> None:
         self.ha = ha
         self.clock = clock
+        self.logbook = logbook
+        self._names: dict[str, tuple[str, str]] = {}  # chargepoint id: (slug, name), as last shown
+
+    def remember(self, view: ChargerView) -> None:
+        self._names[view.chargepoint_id] = (view.slug, view.name)
 
     async def announce(self, chargepoint_id: str, transition: Transition) -> None:
         await self.ha.fire(*transition_event(chargepoint_id, transition))
+        message = logbook_message(transition)
+        if message is None or chargepoint_id not in self._names:
+            return
+        slug, name = self._names[chargepoint_id]
+        entry = {"name": name, "message": message, "entity_id": entity_id(slug, "charging", "binary_sensor")}
+        try:
+            await asyncio.wait_for(self.ha.call("logbook/log", entry), HA_TIMEOUT)
+        except Exception as err:  # no logbook in this Home Assistant: the events still tell
+            self.logbook.once("ha-logbook", f"cannot write to Home Assistant's logbook: {one_line(err)}", "WARNING")
+        else:
+            self.logbook.forget("ha-logbook")
 
     async def answer(self, result: CommandResult) -> None:
         await self.ha.fire(COMMAND_RESULT, command_result_event(result))
@@ -34,8 +61,8 @@ class EventAnnouncer:
 
 
 class StatePublisher(EventAnnouncer):
-    def __init__(self, ha: HomeAssistant, clock: Callable[[], float]) -> None:
-        super().__init__(ha, clock)
+    def __init__(self, ha: HomeAssistant, clock: Callable[[], float], logbook: Logbook) -> None:
+        super().__init__(ha, clock, logbook)
         self._published: dict[str, tuple[Any, dict[str, Any]]] = {}
 
     async def start(self) -> None:
@@ -45,6 +72,7 @@ class StatePublisher(EventAnnouncer):
         """Nothing to take down: Home Assistant forgets these states when it restarts."""
 
     async def show(self, view: ChargerView) -> None:
+        self.remember(view)
         for entity in build_entities(view):
             await self.show_entity(entity)
 

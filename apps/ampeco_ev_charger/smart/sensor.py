@@ -40,5 +40,4 @@ def sensor_state(decision: Decision) -> tuple[str, dict[str, Any]]:
         "delivered_kwh": None if delivered is None else round(delivered, 3),
         "target_kwh": target,
         "progress_percent": None if delivered is None or not target else min(100, round(100 * delivered / target)),
-        "decided_at": iso_time(decision.now, tz),
     }

@@ -276,7 +276,6 @@ def test_the_sensor_shows_the_mode_the_reason_the_plan_and_the_progress():
         "delivered_kwh": 5.0,
         "target_kwh": 20.0,
         "progress_percent": 25,
-        "decided_at": "2025-06-17T18:00:00+02:00",
     }
 
 

@@ -66,10 +66,9 @@ class MqttPublisher(EventAnnouncer):
         save: Callable[[], Awaitable[None]],
         retained: RetainedTopics,
     ) -> None:
-        super().__init__(ha, clock)
+        super().__init__(ha, clock, logbook)
         self.mqtt = mqtt
         self.broker = broker
-        self.logbook = logbook
         self.save = save
         self.topics = Topics(mqtt.discovery_prefix, mqtt.base_topic)
         self.retained = retained
@@ -122,6 +121,7 @@ class MqttPublisher(EventAnnouncer):
     async def show(self, view: ChargerView) -> None:
         if view.charge_point is None and view.poll.error is None:
             return  # the very first reading is under way: the device is made with its name and model
+        self.remember(view)
         self._views[view.slug] = view
         self._entities[view.slug].update((e.key, e) for e in build_entities(view))
         await self._flush(view.slug)
