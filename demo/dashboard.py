@@ -1,4 +1,5 @@
-"""The demo's Home Assistant side: a dashboard for both chargers, scripts behind its buttons, the helpers
+"""The demo's Home Assistant side: a dashboard for both chargers with their history, the Energy dashboard's
+configuration, scripts behind its buttons, the helpers
 of the dashboard controls, buttons that stand in for the driver (plug the simulated car in and out, start
 from the vendor's phone app: the simulator's control API via `rest_command`), and an automation on
 `session_ended` (which the end-to-end tests watch)."""
@@ -96,8 +97,65 @@ def _mode_entity(charger: dict[str, Any]) -> str | None:
     return smart["mode_entity"] if isinstance(smart, dict) else None
 
 
+def _history_cards(chargers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What people would rather look at than read: power and current over the last hours, energy per day."""
+    slugs = [(slugify(c["chargepoint_id"]), c["name"]) for c in chargers]
+    return [
+        {
+            "type": "vertical-stack",
+            "cards": [
+                {
+                    "type": "history-graph",
+                    "title": "Charging power and current",
+                    "hours_to_show": 3,
+                    "entities": [
+                        {"entity": f"sensor.evse_{slug}_{key}", "name": f"{name} {label}"}
+                        for slug, name in slugs
+                        for key, label in (("charging_power", "power"), ("charging_current", "current"))
+                    ],
+                },
+                {
+                    "type": "statistics-graph",
+                    "title": "Energy per day",
+                    "period": "day",
+                    "days_to_show": 7,
+                    "chart_type": "bar",
+                    "stat_types": ["change"],
+                    "entities": [{"entity": f"sensor.evse_{slug}_total_energy", "name": name} for slug, name in slugs],
+                },
+            ],
+        }
+    ]
+
+
+def energy_prefs(chargers: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Energy dashboard as its settings page saves it: each charger an individual device; and, since Home
+    Assistant takes a cost entity only with a consumption source, each charger's meter also a grid
+    consumption with the cost of its sessions (this demo has no house meter)."""
+    meters = [(f"sensor.evse_{slugify(c['chargepoint_id'])}", c["name"]) for c in chargers]
+    return {
+        "energy_sources": [
+            {
+                "type": "grid",
+                "flow_from": [
+                    {
+                        "stat_energy_from": f"{prefix}_total_energy",
+                        "stat_cost": f"{prefix}_session_cost",
+                        "entity_energy_price": None,
+                        "number_energy_price": None,
+                    }
+                    for prefix, _name in meters
+                ],
+                "flow_to": [],
+                "cost_adjustment_day": 0,
+            }
+        ],
+        "device_consumption": [{"stat_consumption": f"{prefix}_total_energy", "name": name} for prefix, name in meters],
+    }
+
+
 def dashboard(chargers: list[dict[str, Any]], mqtt: bool) -> str:
-    """ui-lovelace.yaml: one column per charger."""
+    """ui-lovelace.yaml: one column per charger, and one of history."""
     cards = [
         card
         for c in chargers
@@ -107,7 +165,7 @@ def dashboard(chargers: list[dict[str, Any]], mqtt: bool) -> str:
             "helpers" if "charging_switch" in c else "device" if mqtt else "",
             _mode_entity(c),
         )
-    ]
+    ] + _history_cards(chargers)
     return yaml.safe_dump(
         {
             "title": "AMPECO demo",

@@ -99,7 +99,8 @@ def install(venv: Path = VENV) -> Path:
 
 
 def write_config(config: Path, port: int, dashboard_yaml: str, packages: str = "") -> None:
-    """A minimal configuration: what the demo and the tests use, nothing of `default_config`."""
+    """The parts of `default_config` a home charger is looked at with (the recorder in SQLite in the demo's
+    folder, history, logbook, energy), without those that need a network or hardware this machine lacks."""
     config.mkdir(parents=True, exist_ok=True)
     (config / "configuration.yaml").write_text(
         textwrap.dedent(f"""\
@@ -118,6 +119,12 @@ def write_config(config: Path, port: int, dashboard_yaml: str, packages: str = "
           server_host: 127.0.0.1
           server_port: {port}
         frontend:
+        config:
+        recorder:
+          purge_keep_days: 30
+        history:
+        logbook:
+        energy:
         lovelace:
           mode: yaml
         logger:
@@ -251,6 +258,11 @@ class HomeAssistantApi:
         )
         self.token = tokens["access_token"]
         return Tokens(tokens["access_token"], tokens["refresh_token"], await self._long_lived_token())
+
+    async def save_energy_prefs(self, prefs: dict[str, Any]) -> None:
+        """The Energy dashboard's configuration, as its settings page saves it."""
+        async with self.websocket() as ws:
+            await ws.call({"type": "energy/save_prefs", **prefs})
 
     async def disconnect_mqtt(self) -> None:
         """No MQTT integration (an entry an earlier run left goes, with its devices and entities)."""

@@ -20,7 +20,7 @@ from ampeco_ev_charger.smart import KEY as SMART_KEY
 from . import appdaemon as ad
 from . import echo, mosquitto
 from . import homeassistant as ha
-from .dashboard import dashboard, package
+from .dashboard import dashboard, energy_prefs, package
 from .homeassistant import HomeAssistantApi, Tokens
 from .processes import Process, free_port, http_json, simulator
 
@@ -198,6 +198,7 @@ def running(
             stack = Stack(folder, sim_url, ha_port, ad_port, tokens, ha_process, ad_process, chargers, echo_url, server)
             try:
                 stack.wait_for_entities(timeout=120)
+                asyncio.run(stack.api.save_energy_prefs(energy_prefs(chargers)))
                 stack.ready_s = time.monotonic() - started
                 yield stack
             finally:

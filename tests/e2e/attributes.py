@@ -29,9 +29,6 @@ DOCUMENTED: dict[str, dict[str, tuple[type, ...]]] = {
     "energy_price": {"tariff": TEXT_OR_NULL},
     "live_updates": {
         "reason": TEXT_OR_NULL,
-        "events_received": (int,),
-        "last_event": TEXT_OR_NULL,
-        "last_event_at": TEXT_OR_NULL,
         "since": TEXT_OR_NULL,
     },
     "problem": {"reason": TEXT_OR_NULL},

@@ -260,8 +260,6 @@ async def test_a_session_started_from_the_phone_shows_in_home_assistant_within_s
     took = time.monotonic() - pressed
     print(f"a session started from the phone showed in Home Assistant after {took:.1f} s")
     assert took < 5 and state["state"] == sim_state(demo)["chargers"][CP1]["session"]["id"]
-    live = (await api.state("sensor.evse_ace0549935_live_updates"))["attributes"]
-    assert live["last_event"] in ("SessionChanged", "PersonalEVSEStatusChange")
 
 
 @pytest.mark.timeout(240)

@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from ..const import entity_id
 from ..runtime.commands import CommandResult
 from ..runtime.credential_watch import TokenExpiring
 from ..runtime.lifecycle import Transition
@@ -34,18 +33,18 @@ class EventAnnouncer:
         self.ha = ha
         self.clock = clock
         self.logbook = logbook
-        self._names: dict[str, tuple[str, str]] = {}  # chargepoint id: (slug, name), as last shown
+        self._names: dict[str, str] = {}  # chargepoint id: the charger's name, as last shown
 
     def remember(self, view: ChargerView) -> None:
-        self._names[view.chargepoint_id] = (view.slug, view.name)
+        self._names[view.chargepoint_id] = view.name
 
     async def announce(self, chargepoint_id: str, transition: Transition) -> None:
         await self.ha.fire(*transition_event(chargepoint_id, transition))
         message = logbook_message(transition)
         if message is None or chargepoint_id not in self._names:
             return
-        slug, name = self._names[chargepoint_id]
-        entry = {"name": name, "message": message, "entity_id": entity_id(slug, "charging", "binary_sensor")}
+        # Without entity_id: AppDaemon makes it a service target, which logbook.log refuses.
+        entry = {"name": self._names[chargepoint_id], "message": message}
         try:
             await asyncio.wait_for(self.ha.call("logbook/log", entry), HA_TIMEOUT)
         except Exception as err:  # no logbook in this Home Assistant: the events still tell

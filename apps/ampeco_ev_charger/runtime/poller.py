@@ -6,6 +6,7 @@ every second or few; while the cloud fails, a reading turns `unavailable` the mo
 at the next poll.
 """
 
+import functools
 import random
 from collections.abc import Awaitable, Callable
 
@@ -36,6 +37,9 @@ class Poller:
         self.on_expiry = on_expiry
         self.rand = rand
         self.delay = 0.0
+        # The cadence shown: the delay without the few fast polls that watch for a command's effect (they would
+        # make the sensor, and Home Assistant's database, change every few seconds for nothing new).
+        self.cadence = 0.0
         self._timer = Timer(scheduler, self._poll)
         self._expiry = Timer(scheduler, self._expired)
         self._confirming: list[tuple[float, Charger, Callable[[], bool]]] = []  # (since, charger, done)
@@ -59,7 +63,7 @@ class Poller:
         account = self.account
         credentials = account.credentials
         return PollStatus(
-            self.delay,
+            self.cadence,
             self.next_poll,
             charger.activity is Activity.CHARGING,
             account.failures,
@@ -97,15 +101,17 @@ class Poller:
         now, account = self.scheduler.now(), self.account
         self._confirming = [e for e in self._confirming if now - e[0] < CONFIRM_WITHIN and not e[2]()]
         confirming = now - max(e[0] for e in self._confirming) if self._confirming else None
-        return self.policy.delay(
+        delay = functools.partial(
+            self.policy.delay,
             activity=max(c.activity for c in account.chargers),
             quiet_rounds=account.quiet_rounds,
-            confirming=confirming,
             failures=account.failures,
             error=account.error,
             rand=self.rand(),
             relaxed=self.relaxed,
         )
+        self.cadence = delay(confirming=None)
+        return delay(confirming=confirming)
 
     async def _arm(self, delay: float) -> None:
         if not self._closed:

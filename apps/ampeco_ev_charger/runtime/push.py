@@ -188,8 +188,7 @@ class PushSource:
     # --- what happens ------------------------------------------------------------------------------------
 
     def _heard(self, event: Event) -> None:
-        status = self.status
-        self.status = PushStatus(status.state, status.reason, status.events + 1, event.name, self.wall(), status.since)
+        """Each event is only a reason to read (its data is not known); the DEBUG log names it."""
         self.logbook(f"{self.account.labels}: live update {event.name}", "DEBUG")
         if self._read is None or self._read.done():
             self._read = asyncio.ensure_future(self._read_soon())
@@ -222,7 +221,7 @@ class PushSource:
         if (status.state, status.reason) == (state, reason):
             return
         since = self.wall() if state != status.state else status.since
-        self.status = PushStatus(state, reason, status.events, status.last_event, status.last_event_at, since)
+        self.status = PushStatus(state, reason, since)
         if self.poller.relaxed != self.healthy:
             await self.poller.relax(self.healthy)
         await self.on_change()

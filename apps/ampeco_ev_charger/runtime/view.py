@@ -16,9 +16,6 @@ class PushStatus:
 
     state: str  # off, connecting, subscribed, failed
     reason: str | None = None
-    events: int = 0
-    last_event: str | None = None
-    last_event_at: float | None = None
     since: float | None = None  # when the current state began
 
 

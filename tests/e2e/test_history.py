@@ -1,0 +1,129 @@
+"""What Home Assistant remembers of a charging session: the recorder's history, long-term statistics, the
+logbook and the Energy dashboard, in the demo's Home Assistant (recorder, history, logbook and energy on, as
+in `default_config`), with the app as `make demo` runs it.
+
+Statistics are compiled on Home Assistant's five-minute schedule: one test waits for one compile (bounded).
+"""
+
+import asyncio
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from demo import homeassistant as ha
+from demo.processes import http_json
+from demo import mosquitto, stack
+from harness.stack import CP1
+
+from .test_home_assistant import EVENTS, _requirements, events_until
+
+POWER, ENERGY, COST = (f"sensor.evse_{CP1.lower()}_{key}" for key in ("charging_power", "total_energy", "session_cost"))
+COMPILE_PATIENCE = 330  # seconds: the next five-minute mark, and the compile 10 s after it
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[stack.Stack]:
+    _requirements()
+    with stack.running(tmp_path / "demo", mqtt=None if mosquitto.binary() else False) as running:
+        yield running
+
+
+def iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat()
+
+
+async def history(api: ha.HomeAssistantApi, since: float, entities: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every row the recorder wrote for `entities` since `since`: state changes and attribute changes alike."""
+    path = f"/api/history/period/{quote(iso(since))}"
+    query = f"filter_entity_id={','.join(entities)}&significant_changes_only=0"
+    rows = await api.request("GET", f"{path}?{query}")
+    return {states[0]["entity_id"]: states for states in rows if states}
+
+
+async def compiled(ws: ha.Websocket) -> None:
+    """Until Home Assistant has compiled its next five-minute statistics."""
+    await ws.subscribe("recorder_5min_statistics_generated")
+    await ws.next_event(COMPILE_PATIENCE)
+
+
+@pytest.mark.timeout(COMPILE_PATIENCE + 240)
+async def test_a_session_in_history_statistics_logbook_and_the_energy_dashboard(demo: stack.Stack):
+    api, since = demo.api, time.time()
+    async with api.websocket() as ws:
+        for event in EVENTS:
+            await ws.subscribe(event)
+        await api.fire("ampeco_ev_charger_start_charging", {"chargepoint_id": CP1})
+        started = (await events_until(ws, "ampeco_ev_charger_session_started"))[-1]["data"]
+        await api.wait_state(POWER, lambda s: s not in ("unknown", "unavailable") and float(s) > 10_000, timeout=60)
+        for _ in range(3):  # a few readings of the session's power
+            await asyncio.sleep(4)
+            await api.fire("ampeco_ev_charger_update_data", {"chargepoint_id": CP1})
+        await asyncio.sleep(4)
+        await api.fire("ampeco_ev_charger_stop_charging", {"chargepoint_id": CP1})
+        ended = (await events_until(ws, "ampeco_ev_charger_session_ended"))[-1]["data"]
+    session = started["session_id"]
+    assert ended["session_id"] == session and ended["energy_kwh"] > 0
+    await api.wait_state(POWER, lambda s: s == "0", timeout=60)
+    await asyncio.sleep(6)  # the recorder commits every 5 s
+
+    # The history API has the session's power curve: up, a few readings, back to 0.
+    curve = [row["state"] for row in (await history(api, since, [POWER]))[POWER]]
+    readings = [float(state) for state in curve if state not in ("unknown", "unavailable")]
+    assert max(readings) > 10_000 and readings[-1] == 0 and len([r for r in readings if r > 0]) >= 2, curve
+
+    # The logbook says when the session started and ended.
+    logbook = await api.request("GET", f"/api/logbook/{quote(iso(since))}")
+    messages = [entry.get("message", "") for entry in logbook if entry.get("name") == "Driveway"]
+    assert f"started charging (session {session})" in messages, messages
+    assert any(m.startswith(f"ended charging (session {session}): ") for m in messages), messages
+
+    async with api.websocket() as ws:
+        # Long-term statistics: the meter and the cost as sums, the power as a mean.
+        listed = {s["statistic_id"]: s for s in await ws.call({"type": "recorder/list_statistic_ids"})}
+        assert (listed[ENERGY]["has_sum"], listed[ENERGY]["statistics_unit_of_measurement"]) == (True, "kWh")
+        assert (listed[COST]["has_sum"], listed[COST]["statistics_unit_of_measurement"]) == (True, "DKK")
+        assert (listed[POWER]["has_mean"], listed[POWER]["statistics_unit_of_measurement"]) == (True, "W")
+        await compiled(ws)
+        stats = await ws.call(
+            {
+                "type": "recorder/statistics_during_period",
+                "start_time": iso(since - 600),
+                "statistic_ids": [ENERGY, COST, POWER],
+                "period": "5minute",
+                "types": ["sum", "mean", "max", "state"],
+            }
+        )
+        # the sum up to the compiled period's end: the whole session, unless it ended in the last seconds before it
+        assert 0 < stats[ENERGY][-1]["sum"] <= ended["energy_kwh"] + 0.002
+        assert stats[COST][-1]["sum"] > 0
+        assert max(row["max"] for row in stats[POWER]) > 10_000
+        # Nothing for Home Assistant to warn about, in the recorder or the Energy dashboard.
+        problems = await ws.call({"type": "recorder/validate_statistics"})
+        assert not {k: v for k, v in problems.items() if "evse_" in k}, problems
+        energy = await ws.call({"type": "energy/validate"})
+        issues = [
+            (issue["type"], entity)
+            for group in energy["energy_sources"] + energy["device_consumption"]
+            for issue in group
+            for entity, _value in issue["affected_entities"]
+        ]
+        # Garage never had a session: its cost is unknown, so Home Assistant has no statistics of it yet.
+        assert issues in ([], [("statistics_not_defined", "sensor.evse_qng0c18010_session_cost")]), issues
+        prefs = await ws.call({"type": "energy/get_prefs"})
+    assert ENERGY in [d["stat_consumption"] for d in prefs["device_consumption"]]
+    assert COST in [f["stat_cost"] for source in prefs["energy_sources"] for f in source["flow_from"]]
+
+    # An idle charger writes no row per poll: Garage was read with every poll of its account (which had a car
+    # plugged in and a session), and only what changed became a row.
+    polls = [
+        r for r in http_json("GET", f"{demo.simulator_url}/_sim/requests")["requests"] if "charge-points" in r["path"]
+    ]
+    garage = [e for e in stack.entities(demo.chargers, demo.mqtt) if "qng0c18010" in e]
+    written = {entity: len(states) for entity, states in (await history(api, since, garage)).items()}
+    print(f"{len(polls)} polls; rows written for the idle charger's entities: {written}")
+    assert len(polls) >= 10 and max(written.values()) <= len(polls) / 3, (len(polls), written)
