@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .processes import REPO, Process, free_port, http_json, wait_for
+from .processes import REPO, Process, Restartable, free_port, http_json, wait_for
 
 PACKAGE = Path(__file__).parent / "echo_server"  # package.json and its lock
 PREFIX = REPO / "build" / "echo-server"
@@ -48,7 +48,7 @@ def install() -> Path:
 
 
 @dataclass
-class EchoServer:
+class EchoServer(Restartable):
     """A running laravel-echo-server; `url` is what the tenant's settings name as `broadcast.url`."""
 
     folder: Path
@@ -89,15 +89,6 @@ class EchoServer:
         process = self.process
         wait_for("laravel-echo-server to be ready", lambda: _ready(process, start), timeout=30)
         return self
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.stop()
-            self.process = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
 
     def channels(self) -> dict[str, Any]:
         """The channels someone listens on now: `{name: {"subscription_count": n, ...}}`."""

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .processes import Process, free_port, wait_for
+from .processes import Process, Restartable, free_port, wait_for
 
 NO_BROKER = (
     "MQTT discovery needs the Mosquitto broker, which was not found (apt-get install mosquitto; "
@@ -45,7 +45,7 @@ def install() -> str:
 
 
 @dataclass
-class Mosquitto:
+class Mosquitto(Restartable):
     folder: Path
     port: int
     process: Process | None = None
@@ -64,15 +64,6 @@ class Mosquitto:
         process = self.process
         wait_for("mosquitto to listen", lambda: _listening(process, self.port), timeout=15, every=0.05)
         return self
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.stop()
-            self.process = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
 
 
 def _listening(process: Process, port: int) -> bool:

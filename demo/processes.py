@@ -83,6 +83,24 @@ class Process:
         return self.popen.returncode
 
 
+class Restartable:
+    """A server the demo and the tests start (its `start`), stop and start again."""
+
+    process: Process | None
+
+    def start(self) -> "Restartable":
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
 @contextlib.contextmanager
 def simulator(tmp: Path, token: str, port: int | None = None, *extra: str) -> Iterator[str]:
     """`python -m simulator` on loopback; yields its URL."""

@@ -1,6 +1,6 @@
 """What the app costs and how fast it reacts, measured against the simulator on loopback.
 
-    make benchmark                                   (all four, about 12 minutes; writes the README table)
+    make benchmark                                   (all five, about 13 minutes; writes the README table)
     .venv/bin/python tools/benchmark.py --quick      (idle weight over 1 minute instead of 10)
 
 1. Requests per account-hour in each state, next to the original integration's policy.
@@ -8,6 +8,7 @@
    50 ms); and how long a session started from the phone app takes to appear.
 3. Scale: 1 to 500 chargers in one app: a poll round's wall time, CPU per hour, peak RSS, requests in flight.
 4. Idle weight: CPU and RSS the app adds to a running AppDaemon with one idle charger.
+5. What Home Assistant stores: state changes (a recorder row each) per charger and hour, in each state.
 """
 
 import argparse
@@ -422,6 +423,48 @@ def plot(requests: list[dict[str, Any]], reaction: dict[str, list[float]], path:
 # --- report ----------------------------------------------------------------------------------------------
 
 
+# --- 5. rows Home Assistant's recorder writes ---------------------------------------------------------------
+
+
+async def _rows_in_state(state: str) -> tuple[int, int]:
+    """State changes written for one charger's entities in the first hour of `state` and in an hour of it
+    later on: Home Assistant's recorder writes one row per change (the app writes only what changed)."""
+    async with contextlib.AsyncExitStack() as scope:
+        tmp = Path(scope.enter_context(tempfile.TemporaryDirectory()))
+        s = await scope.enter_async_context(stack(tmp, chargers=1))
+        charger = s.model.chargers[CP1]
+        s.model.plug(charger, state != "idle")
+        if state in ("charging", "cloud failing (503)"):
+            charger.car_needs_wh = 10_000_000
+            s.model.start(charger)
+        written: list[str] = []
+        write = s.fake.set_state
+
+        async def counted(entity_id: str, *args: Any, **kwargs: Any) -> None:
+            written.append(entity_id)
+            await write(entity_id, *args, **kwargs)
+
+        s.fake.set_state = counted  # type: ignore[method-assign]
+        await s.start()
+        if state == "cloud failing (503)":
+            s.simulator.faults.add(Fault("status", status=503))
+        await s.fake.advance(HOUR)
+        first = len(written)
+        await s.fake.advance(5 * HOUR)
+        before = len(written)
+        await s.fake.advance(HOUR)
+        await s.stop()
+        return first, len(written) - before
+
+
+def measure_rows() -> list[dict[str, Any]]:
+    rows = []
+    for state in ORIGINAL:
+        first, steady = asyncio.run(_rows_in_state(state))
+        rows.append({"state": state, "first_hour": first, "steady_hour": steady})
+    return rows
+
+
 def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
 
@@ -432,6 +475,7 @@ def report(
     scale: list[dict[str, Any]],
     idle: dict[str, Any],
     limit: int,
+    stored: list[dict[str, Any]],
 ) -> str:
     lines = [
         "| state | chargers on the account | first hour | an hour later | original integration |",
@@ -481,6 +525,12 @@ def report(
             lines.append(
                 f"| {label}, {what} | {idle[f'cpu_{name}'] * per_hour:.1f} s | {idle[f'rss_{name}_kb'] / 1024:.1f} MB |"
             )
+    lines += [
+        "",
+        "| state changes (recorder rows) per charger | first hour | an hour later |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| {row['state']} | {row['first_hour']} | {row['steady_hour']} |" for row in stored]
     return "\n".join(lines)
 
 
@@ -524,18 +574,20 @@ def main() -> None:
         plot(results["requests"], results["reaction"], PLOT)
         return
     random.seed(20261125)
-    print("1/4 requests per hour ...", flush=True)
+    print("1/5 requests per hour ...", flush=True)
     requests = measure_requests()
-    print("2/4 reaction times ...", flush=True)
+    print("2/5 reaction times ...", flush=True)
     reaction = measure_reaction(8 if args.quick else 20)
-    print("3/4 scale ...", flush=True)
+    print("3/5 scale ...", flush=True)
     scale = measure_scale([int(n) for n in args.sizes.split(",")], args.limit)
     minutes = 1 if args.quick else args.idle_minutes
-    print(f"4/4 idle weight over {minutes:g} minutes ...", flush=True)
+    print(f"4/5 idle weight over {minutes:g} minutes ...", flush=True)
     idle = measure_idle_weight(minutes)
-    table = report(requests, reaction, scale, idle, args.limit)
+    print("5/5 what Home Assistant stores ...", flush=True)
+    stored = measure_rows()
+    table = report(requests, reaction, scale, idle, args.limit, stored)
     print(table)
-    results = {"requests": requests, "reaction": reaction, "scale": scale, "idle": idle}
+    results = {"requests": requests, "reaction": reaction, "scale": scale, "idle": idle, "stored": stored}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1))
     if args.write_readme:

@@ -16,8 +16,8 @@ from urllib.parse import quote
 import pytest
 
 from demo import homeassistant as ha
-from demo.processes import http_json
 from demo import mosquitto, stack
+from demo.processes import http_json
 from harness.stack import CP1
 
 from .test_home_assistant import EVENTS, _requirements, events_until

@@ -6,7 +6,7 @@ from ..ampeco import rounded
 from ..const import COMMANDS, DOMAIN
 from ..runtime.commands import CommandResult
 from ..runtime.credential_watch import TokenExpiring
-from ..runtime.lifecycle import SessionEnded, SessionStarted, SessionSummary, StatusChanged, Transition
+from ..runtime.lifecycle import SessionEnded, SessionStarted, SessionSummary, StatusChanged, Transition, delivered
 from ..times import iso_time
 
 # Home Assistant -> the app: one event type per command.
@@ -51,9 +51,7 @@ def logbook_message(transition: Transition) -> str | None:
         case SessionStarted(session=summary):
             return f"started charging (session {summary.id})"
         case SessionEnded(session=summary):
-            energy = "" if summary.energy_kwh is None else f": {summary.energy_kwh:.2f} kWh"
-            duration = "" if summary.duration_min is None else f" in {summary.duration_min:.0f} min"
-            return f"ended charging (session {summary.id}){energy}{duration}"
+            return f"ended charging (session {summary.id}): {delivered(summary, 2)}"
     return None
 
 

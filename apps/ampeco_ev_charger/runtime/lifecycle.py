@@ -223,10 +223,14 @@ def describe(transition: Transition) -> str:
         case SessionStarted(session=summary):
             return f"session {summary.id} started"
         case SessionEnded(session=summary):
-            energy = "unknown energy" if summary.energy_kwh is None else f"{summary.energy_kwh:.3f} kWh"
-            duration = "" if summary.duration_min is None else f" in {summary.duration_min:.0f} min"
-            return f"session {summary.id} ended: {energy}{duration}"
+            return f"session {summary.id} ended: {delivered(summary, 3)}"
     raise TypeError(f"not a transition: {transition!r}")
+
+
+def delivered(summary: SessionSummary, decimals: int) -> str:
+    """What a session delivered, in words: "7.400 kWh in 42 min"."""
+    energy = "unknown energy" if summary.energy_kwh is None else f"{summary.energy_kwh:.{decimals}f} kWh"
+    return energy if summary.duration_min is None else f"{energy} in {summary.duration_min:.0f} min"
 
 
 def with_final(summary: SessionSummary, session: Session) -> SessionSummary:
