@@ -141,6 +141,7 @@ async def test_the_energy_meter_sums_every_session_across_restarts(tmp_path):
 
 async def test_a_home_assistant_that_does_not_answer_never_holds_up_polling(tmp_path, mocker):
     mocker.patch("ampeco_ev_charger.homeassistant.dashboard_helpers.HA_TIMEOUT", 0.2)
+    mocker.patch("ampeco_ev_charger.homeassistant.publisher.HA_TIMEOUT", 0.2)  # the logbook's entries
 
     async def never_answers(service: str, **data: object) -> None:
         await asyncio.sleep(3600)  # e.g. Home Assistant still starting

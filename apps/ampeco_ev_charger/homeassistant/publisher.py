@@ -34,17 +34,28 @@ class EventAnnouncer:
         self.clock = clock
         self.logbook = logbook
         self._names: dict[str, str] = {}  # chargepoint id: the charger's name, as last shown
+        self._writing: set[asyncio.Future[None]] = set()  # logbook entries on their way
 
     def remember(self, view: ChargerView) -> None:
         self._names[view.chargepoint_id] = view.name
 
+    async def stop(self) -> None:
+        for task in self._writing:
+            task.cancel()
+        await asyncio.gather(*self._writing, return_exceptions=True)
+
     async def announce(self, chargepoint_id: str, transition: Transition) -> None:
         await self.ha.fire(*transition_event(chargepoint_id, transition))
         message = logbook_message(transition)
-        if message is None or chargepoint_id not in self._names:
-            return
+        if message is not None and chargepoint_id in self._names:
+            # In the background: a slow Home Assistant must never hold up a poll round.
+            task = asyncio.ensure_future(self._write_logbook(self._names[chargepoint_id], message))
+            self._writing.add(task)
+            task.add_done_callback(self._writing.discard)
+
+    async def _write_logbook(self, name: str, message: str) -> None:
         # Without entity_id: AppDaemon makes it a service target, which logbook.log refuses.
-        entry = {"name": self._names[chargepoint_id], "message": message}
+        entry = {"name": name, "message": message}
         try:
             await asyncio.wait_for(self.ha.call("logbook/log", entry), HA_TIMEOUT)
         except Exception as err:  # no logbook in this Home Assistant: the events still tell
@@ -66,9 +77,6 @@ class StatePublisher(EventAnnouncer):
 
     async def start(self) -> None:
         """Nothing to prepare: states are written as they come."""
-
-    async def stop(self) -> None:
-        """Nothing to take down: Home Assistant forgets these states when it restarts."""
 
     async def show(self, view: ChargerView) -> None:
         self.remember(view)

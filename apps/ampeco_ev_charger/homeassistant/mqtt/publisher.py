@@ -111,6 +111,7 @@ class MqttPublisher(EventAnnouncer):
 
     async def stop(self) -> None:
         """Entities turn unavailable while the app is not running (their last state stays in the broker)."""
+        await super().stop()
         try:
             await self.broker.publish(self.topics.app_status, OFFLINE, retain=True)
             await self.broker.unsubscribe(self.topics.commands)
