@@ -64,7 +64,6 @@ class Poller:
         credentials = account.credentials
         return PollStatus(
             self.cadence,
-            self.next_poll,
             charger.activity is Activity.CHARGING,
             account.failures,
             account.problem,

@@ -21,8 +21,7 @@ class PushStatus:
 
 @dataclass(frozen=True)
 class PollStatus:
-    delay: float
-    next_poll: float
+    delay: float  # the cadence: seconds between polls now
     is_charging: bool
     retry_count: int = 0
     error: str | None = None  # why the cloud cannot be read: the readings shown are stale
