@@ -398,29 +398,30 @@ def plot(requests: list[dict[str, Any]], reaction: dict[str, list[float]], path:
     left.invert_yaxis()
     left.set_xscale("log")
     left.set_xlabel("requests per account per hour (log scale), an hour into the state")
-    left.legend(loc="lower right")
+    left.legend(loc="upper right")
     left.grid(True, axis="x", color="#e6e6e6")
     keys = [
         ("start", "start event"),
         ("stop", "stop event"),
-        ("phone_fresh", "phone start,\ncar just plugged in"),
-        ("phone_later", "phone start,\nplugged in for an hour"),
+        ("phone_fresh", "phone start, car just plugged in"),
+        ("phone_later", "phone start, plugged in for an hour"),
+        ("phone_fresh_live", "the same, live updates"),
+        ("phone_later_live", "the same, an hour, live updates"),
     ]
-    xs = range(len(keys))
-    right.bar(
-        [x - 0.2 for x in xs], [statistics.median(reaction[k]) for k, _ in keys], 0.4, color="#2864c8", label="median"
+    ys = range(len(keys))
+    right.barh(
+        [y - 0.2 for y in ys], [statistics.median(reaction[k]) for k, _ in keys], 0.4, color="#2864c8", label="median"
     )
-    right.bar(
-        [x + 0.2 for x in xs], [_pct(reaction[k], 90) for k, _ in keys], 0.4, color="#8fb0e6", label="90th percentile"
+    right.barh(
+        [y + 0.2 for y in ys], [_pct(reaction[k], 90) for k, _ in keys], 0.4, color="#8fb0e6", label="90th percentile"
     )
-    right.set_xticks(list(xs), [label for _, label in keys], fontsize=8)
-    right.set_ylabel("seconds until the sensor shows it")
-    right.legend(loc="upper left")
-    right.grid(True, axis="y", color="#e6e6e6")
+    right.set_yticks(list(ys), [label for _, label in keys], fontsize=8)
+    right.invert_yaxis()
+    right.set_xscale("log")
+    right.set_xlabel("seconds until the sensor shows it (log scale)")
+    right.legend(loc="lower right")
+    right.grid(True, axis="x", color="#e6e6e6")
     figure.savefig(path)
-
-
-# --- report ----------------------------------------------------------------------------------------------
 
 
 # --- 5. rows Home Assistant's recorder writes ---------------------------------------------------------------
@@ -463,6 +464,9 @@ def measure_rows() -> list[dict[str, Any]]:
         first, steady = asyncio.run(_rows_in_state(state))
         rows.append({"state": state, "first_hour": first, "steady_hour": steady})
     return rows
+
+
+# --- report ----------------------------------------------------------------------------------------------
 
 
 def _pct(values: list[float], q: float) -> float:
