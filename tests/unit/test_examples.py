@@ -69,7 +69,7 @@ def known_entity(entity_id: str) -> bool:
 def test_the_dashboard_shows_only_entities_the_app_makes():
     dashboard = load(REPO / "examples" / "dashboard.yaml")
     cards = dashboard["views"][0]["cards"]
-    assert {card["type"] for card in cards} >= {"entities", "gauge", "history-graph"}
+    assert {card["type"] for card in cards} >= {"entities", "gauge", "history-graph", "statistics-graph"}
     entities = [e for e in strings(dashboard) if re.match(r"^[a-z_]+\.[a-z0-9_]+$", e) and "." in e]
     app_entities = [e for e in entities if e.startswith(("sensor.", "binary_sensor."))]
     assert app_entities and all(known_entity(e) for e in app_entities), app_entities
