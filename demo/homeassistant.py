@@ -183,28 +183,24 @@ class HomeAssistantApi:
 
     async def wait_state(self, entity_id: str, predicate: Callable[[str], bool], timeout: float = 30) -> dict[str, Any]:
         """The entity's whole state once its state satisfies `predicate` (bounded)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            state = await self.state(entity_id)
-            if state is not None and predicate(state["state"]):
-                return state
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{entity_id} is {state and state['state']!r} after {timeout:g} s")
-            await asyncio.sleep(0.25)
+        return await self._wait(entity_id, "state", predicate, timeout)
 
     async def wait_attributes(
         self, entity_id: str, predicate: Callable[[dict[str, Any]], bool], timeout: float = 30
     ) -> dict[str, Any]:
         """The entity's whole state once its attributes satisfy `predicate` (bounded)."""
+        return await self._wait(entity_id, "attributes", predicate, timeout)
+
+    async def _wait(
+        self, entity_id: str, part: str, predicate: Callable[[Any], bool], timeout: float
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             state = await self.state(entity_id)
-            if state is not None and predicate(state["attributes"]):
+            if state is not None and predicate(state[part]):
                 return state
             if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"{entity_id}'s attributes are {state and state['attributes']!r} after {timeout:g} s"
-                )
+                raise TimeoutError(f"{entity_id}'s {part} is {state and state[part]!r} after {timeout:g} s")
             await asyncio.sleep(0.25)
 
     async def states(self) -> dict[str, dict[str, Any]]:
