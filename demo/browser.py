@@ -107,7 +107,6 @@ async def screenshot(ha_url: str, tokens: Tokens, path: str, png: Path, expect: 
                 target = next(t for t in await answer.json() if t["type"] == "page")
             async with session.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as ws:
                 page = _Page(ws)
-                await page.goto(ha_url)
                 stored = {
                     "hassUrl": ha_url,
                     "clientId": f"{ha_url}/",
@@ -117,7 +116,14 @@ async def screenshot(ha_url: str, tokens: Tokens, path: str, png: Path, expect: 
                     "expires_in": 1800,
                     "expires": int(time.time() * 1000) + 1_800_000,
                 }
-                await page.evaluate(f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(stored))})")
+                # Before any script of the page runs, on every document of Home Assistant's origin: setting it
+                # after a load would race the frontend's redirect to its login page.
+                login = f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(stored))})"
+                await page.send("Page.enable")  # without it Chromium keeps the script but never runs it
+                await page.send(
+                    "Page.addScriptToEvaluateOnNewDocument",
+                    source=f"if (location.origin === {json.dumps(ha_url)}) {{ {login}; }}",
+                )
                 await page.goto(f"{ha_url}{path}")
                 text = await _until_shown(page, expect, timeout)
                 shot = await page.send("Page.captureScreenshot", format="png")
