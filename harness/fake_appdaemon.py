@@ -31,6 +31,24 @@ class Timer:
     kwargs: dict[str, Any] = field(compare=False)
 
 
+def app_tasks() -> list[asyncio.Task[Any]]:
+    """The app's tasks still running on this event loop."""
+    return [
+        t
+        for t in asyncio.all_tasks()
+        if not t.done() and "ampeco_ev_charger" in getattr(t.get_coro(), "cr_code", _NO_CODE).co_filename
+    ]
+
+
+@dataclass
+class HeldCall:
+    """The app's next write to Home Assistant, kept in flight until released (Home Assistant going away under it)."""
+
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    swallowed: int = 0  # cancellations it answered with None, as AppDaemon 4.5 does
+
+
 class FakeAppDaemon:
     def __init__(self, start: float = START, time_zone: str = "Europe/Copenhagen") -> None:
         self.clock = start
@@ -46,6 +64,7 @@ class FakeAppDaemon:
         self._seq = itertools.count()
         self._sleeping: set[asyncio.Task[Any]] = set()  # tasks waiting for virtual time to pass
         self._dozed = asyncio.Event()  # set whenever a task starts such a wait
+        self._held: HeldCall | None = None
 
     def now(self) -> float:
         return self.clock
@@ -89,7 +108,20 @@ class FakeAppDaemon:
         **kwargs: Any,
     ) -> None:
         assert replace, "the app must replace attributes, or stale ones linger"
+        if (held := self._held) is not None:
+            self._held = None
+            held.arrived.set()
+            try:
+                await held.released.wait()
+            except asyncio.CancelledError:  # AppDaemon 4.5's Home Assistant calls swallow it and answer None
+                held.swallowed += 1
+                return
         self.states[entity_id] = (state, dict(attributes or {}))
+
+    def hold_next_write(self) -> HeldCall:
+        """Keep the app's next set_state in flight, as when Home Assistant stops answering in the middle of it."""
+        self._held = HeldCall()
+        return self._held
 
     async def listen_event(
         self, callback: Callable[..., Awaitable[None]], event: str, namespace: str | None = None, **kwargs: Any
@@ -180,12 +212,10 @@ class FakeAppDaemon:
             await asyncio.sleep(0)
             pending = [
                 t
-                for t in asyncio.all_tasks()
+                for t in app_tasks()
                 if t is not asyncio.current_task()
-                and not t.done()
                 and t not in self._sleeping
                 and not t.get_name().startswith(LISTENER)  # listens for the app's whole life
-                and "ampeco_ev_charger" in getattr(t.get_coro(), "cr_code", _NO_CODE).co_filename
             ]
             if not pending or loop.time() >= deadline:
                 return

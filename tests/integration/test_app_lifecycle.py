@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from harness.fake_appdaemon import app_tasks
 from harness.stack import CP1, SLUG1, SLUG2, TOKEN, make_app, sensor, stack
 from simulator import Fault
 
@@ -59,8 +60,7 @@ async def test_terminate_leaves_nothing_running(tmp_path):
         await s.stop()
         assert http.closed
         assert s.fake.timers == {}
-        app_tasks = [t for t in asyncio.all_tasks() if "ampeco_ev_charger" in t.get_coro().cr_code.co_filename]
-        assert app_tasks == []
+        assert app_tasks() == []
 
 
 async def test_reload_in_the_middle_of_a_request(tmp_path):

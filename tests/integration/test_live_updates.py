@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pytest
 
 from demo import echo as echo_server
+from harness.fake_appdaemon import app_tasks
 from harness.live import echo_beside
 from harness.stack import CP1, SLUG1, TOKEN, Stack, sensor, stack
 from simulator import Echo
@@ -110,6 +111,23 @@ async def test_a_server_that_went_away_is_subscribed_to_again_once_back_and_said
     assert any("live updates flow again" in line for line in s.fake.lines("INFO"))
     s.model.start(s.model.chargers[CP1])
     assert await until("session_started", lambda: s.fake.fired(STARTED), timeout=5) < 3
+
+
+async def test_the_app_stops_while_a_write_to_home_assistant_is_cut_off_and_starts_again(live):
+    """Home Assistant restarting: AppDaemon stops the app while the channel's failure is on its way to Home
+    Assistant, and its call swallows the cancellation. The app must stop all the same (AppDaemon waits for it
+    without a limit, and never starts it again until it has stopped)."""
+    s = live.s
+    await started(live)
+    held = s.fake.hold_next_write()
+    await asyncio.to_thread(live.server.stop)
+    await asyncio.wait_for(held.arrived.wait(), 10)  # the channel's failure, in flight to Home Assistant
+    stopping = asyncio.ensure_future(s.stop())
+    await asyncio.wait({stopping}, timeout=10)  # waits, as AppDaemon does, without cancelling it
+    assert stopping.done(), "terminate() never returned"
+    assert held.swallowed == 1 and app_tasks() == []
+    await asyncio.to_thread(live.server.start)
+    await started(live)
 
 
 @pytest.mark.parametrize(("status", "reason"), [(401, "rejected the token (401)"), (403, "refused the channel")])

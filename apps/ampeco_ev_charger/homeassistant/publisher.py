@@ -12,6 +12,7 @@ from ..runtime.commands import CommandResult
 from ..runtime.credential_watch import TokenExpiring
 from ..runtime.lifecycle import Transition
 from ..runtime.logbook import Logbook, one_line
+from ..runtime.timers import cancel_and_wait
 from ..runtime.view import ChargerView
 from .entities import Entity, as_state, build_entities
 from .events import (
@@ -40,9 +41,8 @@ class EventAnnouncer:
         self._names[view.chargepoint_id] = view.name
 
     async def stop(self) -> None:
-        for task in self._writing:
-            task.cancel()
-        await asyncio.gather(*self._writing, return_exceptions=True)
+        for task in list(self._writing):
+            await cancel_and_wait(task)
 
     async def announce(self, chargepoint_id: str, transition: Transition) -> None:
         await self.ha.fire(*transition_event(chargepoint_id, transition))

@@ -1,7 +1,6 @@
 """Timers on the host's scheduler, and background tasks stopped cleanly (no task outlives the app)."""
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -51,9 +50,19 @@ class Timer:
         await self._job()
 
 
-async def cancel_and_wait(task: "asyncio.Future[Any] | None") -> None:
-    """Cancel a background task and wait until it has really ended."""
-    if task is not None and not task.done():
+async def cancel_and_wait(task: "asyncio.Future[Any] | None", *, tries: int = 20, wait: float = 0.5) -> None:
+    """Cancel a background task and wait until it has really ended, within `tries` x `wait` seconds.
+
+    Cancelled again while it runs on: AppDaemon 4.5's Home Assistant calls swallow a cancellation (they answer
+    None and the caller goes on), so one cancel can leave a task running for ever, and the app's `terminate`
+    with it (AppDaemon then never starts the app again after Home Assistant comes back).
+    """
+    if task is None or task.done():
+        return
+    for _ in range(tries):
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await asyncio.wait({task}, timeout=wait)
+        if task.done():
+            if not task.cancelled():
+                task.result()  # it failed on its way out: its error, as awaiting it would have raised
+            return
