@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from ampeco_ev_charger.config import slugify
+from ampeco_ev_charger.const import slugify
 
 
 def _charger_cards(chargepoint_id: str, name: str, controls: str, smart: str | None) -> list[dict[str, Any]]:

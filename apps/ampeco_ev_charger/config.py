@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .ampeco import ENERGY_UNITS, POWER_UNITS, ClientCredentials, Units, canonical_unit
-from .const import entity_id
+from .const import entity_id, slugify
 from .homeassistant.mqtt.config import MqttConfig, parse_mqtt_config
 from .smart import SmartConfig, parse_smart_config
 from .validate import ConfigError, entity, flag, number, text
@@ -120,11 +120,6 @@ class AppConfig:
         """Every credential given, to be redacted wherever text leaves the app."""
         found = [(c.auth_token, c.refresh_token, c.client.client_secret if c.client else None) for c in self.chargers]
         return tuple({secret for triple in found for secret in triple if secret})
-
-
-def slugify(chargepoint_id: str) -> str:
-    """Entity-id part: lower-cased, every character outside a-z0-9 replaced by `_`."""
-    return re.sub(r"[^a-z0-9]", "_", chargepoint_id.lower())
 
 
 def normalise_host(value: object, key: str) -> str:

@@ -1,5 +1,6 @@
 """Names and limits the whole app shares: the event domain, entity ids, the command names and the current range."""
 
+import re
 from typing import Final
 
 DOMAIN: Final = "ampeco_ev_charger"
@@ -14,6 +15,11 @@ COMMANDS: Final = (START, STOP, SET_MAX_CURRENT, UPDATE)
 # Whole amps any AC wallbox accepts; each charger's own allowed range narrows it further.
 MIN_CURRENT_A: Final = 6
 MAX_CURRENT_A: Final = 32
+
+
+def slugify(name: str) -> str:
+    """An entity-id or topic part: lower-cased, every character outside a-z0-9 replaced by `_`."""
+    return re.sub(r"[^a-z0-9]", "_", name.lower())
 
 
 def entity_id(slug: str, key: str, domain: str = "sensor") -> str:

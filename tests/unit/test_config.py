@@ -1,7 +1,8 @@
 import pytest
 
 from ampeco_ev_charger.ampeco.units import Units
-from ampeco_ev_charger.config import DEFAULT_API_HOST, parse_config, slugify
+from ampeco_ev_charger.config import DEFAULT_API_HOST, parse_config
+from ampeco_ev_charger.const import slugify
 from ampeco_ev_charger.validate import ConfigError
 
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-part"

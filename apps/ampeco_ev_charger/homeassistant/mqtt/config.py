@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ...const import DOMAIN
+from ...const import DOMAIN, slugify
 from ...validate import ConfigError, text
 
 KEYS = frozenset({"namespace", "discovery_prefix", "base_topic", "appdaemon_status_topic"})
@@ -33,11 +33,11 @@ def parse_mqtt_config(value: object, app_name: str, warnings: list[str]) -> Mqtt
     if not isinstance(value, Mapping):
         raise ConfigError("mqtt", "must be true, or a mapping like `namespace: mqtt`")
     warnings.extend(f"unknown key `mqtt.{name}` ignored" for name in sorted(set(map(str, value)) - KEYS))
-    default_base = f"{DOMAIN}/{re.sub(r'[^a-z0-9_]', '_', app_name.lower())}" if app_name else DOMAIN
+    defaults = MqttConfig(base_topic=f"{DOMAIN}/{slugify(app_name)}" if app_name else DOMAIN)
     return MqttConfig(
-        namespace=text(value.get("namespace"), "mqtt.namespace") or "mqtt",
-        discovery_prefix=_topic(value.get("discovery_prefix"), "mqtt.discovery_prefix") or "homeassistant",
-        base_topic=_topic(value.get("base_topic"), "mqtt.base_topic") or default_base,
+        namespace=text(value.get("namespace"), "mqtt.namespace") or defaults.namespace,
+        discovery_prefix=_topic(value.get("discovery_prefix"), "mqtt.discovery_prefix") or defaults.discovery_prefix,
+        base_topic=_topic(value.get("base_topic"), "mqtt.base_topic") or defaults.base_topic,
         appdaemon_status_topic=_topic(value.get("appdaemon_status_topic"), "mqtt.appdaemon_status_topic"),
     )
 
