@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ampeco_ev_charger.config import SMART_MODE_KEY, slugify
-from ampeco_ev_charger.const import entity_id
+from ampeco_ev_charger.config import SMART_MODE_KEY
+from ampeco_ev_charger.const import entity_id, slugify
 from ampeco_ev_charger.homeassistant.entities import SENSORS
-from ampeco_ev_charger.homeassistant.mqtt.discovery import CONTROLS
+from ampeco_ev_charger.homeassistant.mqtt.discovery import CONTROLS, account_entity_id
 from ampeco_ev_charger.smart import KEY as SMART_KEY
 
 from . import appdaemon as ad
@@ -57,7 +57,7 @@ def entities(chargers: list[dict[str, Any]], mqtt: bool) -> frozenset[str]:
             made |= {entity_id(slug, control.key, control.domain) for control in CONTROLS}
             made |= {entity_id(slug, SMART_MODE_KEY, "select")} if c.get("smart_charging") is True else set()
     if mqtt:
-        made.add(f"binary_sensor.ampeco_account_{slugify(chargers[0]['chargepoint_id'])}_cloud_connection")
+        made.add(account_entity_id(slugify(chargers[0]["chargepoint_id"])))
     return frozenset(made)
 
 

@@ -23,6 +23,7 @@ from ...runtime.view import ChargerView
 from ..entities import Entity
 
 ONLINE, OFFLINE = "online", "offline"
+ACCOUNT_KEY = "cloud_connection"  # the account device's one entity
 PRESS = "PRESS"
 ORIGIN = {"name": "AMPECO EV charger for AppDaemon", "sw_version": __version__}
 STATE = "{{ value_json.state }}"
@@ -222,15 +223,14 @@ def select_component(
     }
 
 
+def account_entity_id(first_slug: str) -> str:
+    return f"binary_sensor.ampeco_account_{first_slug}_{ACCOUNT_KEY}"
+
+
 def account_component(first_slug: str, topics: Topics, availability: list[Availability]) -> dict[str, Any]:
     """The account's cloud connection: on while its last request to the AMPECO cloud worked."""
-    key = "cloud_connection"
-    config = {
-        "platform": "binary_sensor",
-        "name": "Cloud Connection",
-        "unique_id": f"{account_device_id(first_slug)}_{key}",
-        "object_id": f"ampeco_account_{first_slug}_{key}",
-        "default_entity_id": f"binary_sensor.ampeco_account_{first_slug}_{key}",
+    unique_id = f"{account_device_id(first_slug)}_{ACCOUNT_KEY}"
+    config = _identity("Cloud Connection", unique_id, account_entity_id(first_slug)) | {
         "device_class": "connectivity",
         "entity_category": "diagnostic",
         "state_topic": account_state_topic(topics, first_slug),
@@ -244,7 +244,7 @@ def account_component(first_slug: str, topics: Topics, availability: list[Availa
 
 
 def account_state_topic(topics: Topics, first_slug: str) -> str:
-    return f"{topics.base}/account_{first_slug}/cloud_connection"
+    return f"{topics.base}/account_{first_slug}/{ACCOUNT_KEY}"
 
 
 def tombstone(domain: str) -> dict[str, Any]:
@@ -261,15 +261,20 @@ def state_payload(state: Any, attributes: Mapping[str, Any] | None = None) -> st
 
 
 def _common(domain: str, slug: str, key: str, name: str, icon: str, availability: list[Availability]) -> dict[str, Any]:
-    full_id = entity_id(slug, key, domain)
+    identity = _identity(name, f"{DOMAIN}_{slug}_{key}", entity_id(slug, key, domain))
+    return identity | {"icon": icon} | _availability(availability)
+
+
+def _identity(name: str, unique_id: str, full_id: str) -> dict[str, Any]:
+    """Who an entity is: its unique id, and its entity id as Home Assistant before and after 2025.10 reads it."""
+    domain, object_id = full_id.split(".", 1)
     return {
         "platform": domain,
         "name": name,
-        "icon": icon,
-        "unique_id": f"{DOMAIN}_{slug}_{key}",
-        "object_id": full_id.split(".", 1)[1],
+        "unique_id": unique_id,
+        "object_id": object_id,
         "default_entity_id": full_id,
-    } | _availability(availability)
+    }
 
 
 def _availability(availability: list[Availability]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from ..publisher import EventAnnouncer
 from .broker import Broker, MqttUnavailable
 from .config import MqttConfig
 from .discovery import (
+    ACCOUNT_KEY,
     CONTROLS,
     OFFLINE,
     ONLINE,
@@ -171,7 +172,7 @@ class MqttPublisher(EventAnnouncer):
         slug, topics = view.slug, self.topics
         first, host = self._accounts[slug]
         account = account_device(first, host)
-        account.components["cloud_connection"] = account_component(first, topics, self._status)
+        account.components[ACCOUNT_KEY] = account_component(first, topics, self._status)
         device = self._device(view, account.device_id)
         messages = [
             (topics.device(account.device_id), account.payload()),
@@ -252,17 +253,21 @@ class MqttPublisher(EventAnnouncer):
         if parsed is None or parsed[0] not in self.controls:
             return
         slug, key = parsed
-        controls = self.controls[slug]
-        if key == "charge" and payload in ("on", "off"):
-            await controls.charge(payload == "on", entity_id(slug, key, "switch"))
-        elif key == "current_limit":
-            await controls.limit(payload, entity_id(slug, key, "number"))
-        elif key == "stop_charging":
-            await controls.stop(entity_id(slug, key, "button"))
-        elif key == "refresh":
-            await controls.refresh(entity_id(slug, key, "button"))
-        elif key == SMART_MODE_KEY and slug in self.modes:
+        if key == SMART_MODE_KEY and slug in self.modes:
             await self._choose_mode(slug, payload)
+            return
+        control = next((c for c in CONTROLS if c.key == key), None)
+        if control is None:
+            return
+        controls, by = self.controls[slug], entity_id(slug, key, control.domain)
+        if key == "charge" and payload in ("on", "off"):
+            await controls.charge(payload == "on", by)
+        elif key == "current_limit":
+            await controls.limit(payload, by)
+        elif key == "stop_charging":
+            await controls.stop(by)
+        elif key == "refresh":
+            await controls.refresh(by)
 
     async def _choose_mode(self, slug: str, mode: str) -> None:
         if mode not in MODES or mode == self.modes[slug]:
