@@ -10,7 +10,6 @@ the other keys are handed to the callback.
 """
 
 import asyncio
-import contextlib
 import json
 import threading
 import time
@@ -22,6 +21,8 @@ from typing import Any
 
 from paho.mqtt.client import Client, MQTTMessage
 from paho.mqtt.enums import CallbackAPIVersion
+
+from ampeco_ev_charger.runtime.timers import cancel_and_wait
 
 Callback = Callable[..., Awaitable[None]]
 STATUS = "appdaemon_mqtt_client/status"
@@ -75,10 +76,7 @@ class FakeMqttPlugin:
 
     async def close(self) -> None:
         """A clean AppDaemon shutdown: the will's payload, then disconnect."""
-        if self._pump is not None:
-            self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pump
+        await cancel_and_wait(self._pump)
         self.client.publish(STATUS, "offline", retain=True).wait_for_publish(5)
         self.client.disconnect()
         self.client.loop_stop()

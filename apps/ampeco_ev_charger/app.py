@@ -27,6 +27,9 @@ from .runtime.store import Store
 from .runtime.timers import Job
 from .validate import ConfigError
 
+# Home Assistant's REST API through AppDaemon's own session (see `_AppDaemonHost.set_state`).
+HA_HTTP_TIMEOUT = aiohttp.ClientTimeout(total=HA_TIMEOUT)
+
 
 class AmpecoEvCharger(ADAPI):
     _assembly: Assembly | None = None
@@ -150,8 +153,7 @@ class _AppDaemonHost:
             return
         session, url = http
         body = {"state": str(entity.state), "attributes": entity.attributes}
-        timeout = aiohttp.ClientTimeout(total=HA_TIMEOUT)
-        async with session.post(f"{url}/api/states/{entity.entity_id}", json=body, timeout=timeout) as response:
+        async with session.post(f"{url}/api/states/{entity.entity_id}", json=body, timeout=HA_HTTP_TIMEOUT) as response:
             if response.status >= 400:
                 raise RuntimeError(f"Home Assistant answered HTTP {response.status} to the state of {entity.entity_id}")
 
@@ -192,8 +194,7 @@ class _AppDaemonHost:
         if http is None:
             return None
         session, url = http
-        timeout = aiohttp.ClientTimeout(total=HA_TIMEOUT)
-        async with session.get(f"{url}/api/states/{entity_id}", timeout=timeout) as response:
+        async with session.get(f"{url}/api/states/{entity_id}", timeout=HA_HTTP_TIMEOUT) as response:
             if response.status == 404:
                 return None
             response.raise_for_status()
