@@ -99,6 +99,8 @@ class Simulator:
         model.on_change = lambda account, name, data: echo.publish(
             echo.channel(model.auth.user_id(account)), name, data
         )
+        if self._publishing is not None:
+            self._publishing.cancel()  # a server named before: nothing goes there any more
         self._publishing = asyncio.ensure_future(echo.serve())
 
     async def close(self) -> None:
