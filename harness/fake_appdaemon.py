@@ -65,6 +65,7 @@ class FakeAppDaemon:
         self._sleeping: set[asyncio.Task[Any]] = set()  # tasks waiting for virtual time to pass
         self._dozed = asyncio.Event()  # set whenever a task starts such a wait
         self._held: HeldCall | None = None
+        self.writes = 0  # states written (Home Assistant's recorder stores a row for each)
 
     def now(self) -> float:
         return self.clock
@@ -117,6 +118,7 @@ class FakeAppDaemon:
                 held.swallowed += 1
                 return
         self.states[entity_id] = (state, dict(attributes or {}))
+        self.writes += 1
 
     def hold_next_write(self) -> HeldCall:
         """Keep the app's next set_state in flight, as when Home Assistant stops answering in the middle of it."""

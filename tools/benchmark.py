@@ -39,7 +39,7 @@ from demo import appdaemon as ad  # noqa: E402
 from demo.processes import free_port, http_json, simulator, wait_for  # noqa: E402
 from harness.fake_appdaemon import FakeAppDaemon  # noqa: E402
 from harness.live import echo_beside  # noqa: E402
-from harness.stack import CP1, SLUG1, TOKEN, make_app, sensor, stack  # noqa: E402
+from harness.stack import CP1, SLUG1, TOKEN, Stack, make_app, sensor, stack  # noqa: E402
 from simulator import Fault, Settings, Simulator, Timing, demo_model, running  # noqa: E402
 
 HOUR = 3600.0
@@ -58,9 +58,11 @@ LIVE = {
 # --- 1. requests -----------------------------------------------------------------------------------------
 
 
-async def _requests_in_state(state: str, chargers: int, live: str | None = None) -> tuple[float, float]:
-    """Requests to one account in the first hour of `state` and in an hour of it later on; `live`: live updates
-    "flowing" (a real laravel-echo-server), "down" (that server gone after the app subscribed), or off."""
+async def _hours_in_state(
+    state: str, chargers: int, count: "Callable[[Stack], int]", live: str | None = None
+) -> tuple[int, int]:
+    """`count` (requests, writes) in the first hour of `state` and in an hour of it later on; `live`: live
+    updates "flowing" (a real laravel-echo-server), "down" (that server gone after the app subscribed), or off."""
     async with contextlib.AsyncExitStack() as scope:
         tmp = Path(scope.enter_context(tempfile.TemporaryDirectory()))
         s = await scope.enter_async_context(stack(tmp, chargers=chargers))
@@ -81,12 +83,16 @@ async def _requests_in_state(state: str, chargers: int, live: str | None = None)
         if state == "cloud failing (503)":
             s.simulator.faults.add(Fault("status", status=503))
         await s.fake.advance(HOUR)
-        in_first_hour = len(s.requests())
+        in_first_hour = count(s)
         await s.fake.advance(5 * HOUR)
-        before = len(s.requests())
+        before = count(s)
         await s.fake.advance(HOUR)
         await s.stop()
-        return in_first_hour, len(s.requests()) - before
+        return in_first_hour, count(s) - before
+
+
+def _requests(s: Stack) -> int:
+    return len(s.requests())
 
 
 def _live(s: Any) -> object:
@@ -106,7 +112,7 @@ def measure_requests() -> list[dict[str, Any]]:
     for label, state, live in states:
         original = ORIGINAL[state]
         for chargers in (1, 2, 10):
-            first, steady = asyncio.run(_requests_in_state(state, chargers, live))
+            first, steady = asyncio.run(_hours_in_state(state, chargers, _requests, live))
             rows.append(
                 {
                     "state": label,
@@ -427,41 +433,12 @@ def plot(requests: list[dict[str, Any]], reaction: dict[str, list[float]], path:
 # --- 5. rows Home Assistant's recorder writes ---------------------------------------------------------------
 
 
-async def _rows_in_state(state: str) -> tuple[int, int]:
-    """State changes written for one charger's entities in the first hour of `state` and in an hour of it
-    later on: Home Assistant's recorder writes one row per change (the app writes only what changed)."""
-    async with contextlib.AsyncExitStack() as scope:
-        tmp = Path(scope.enter_context(tempfile.TemporaryDirectory()))
-        s = await scope.enter_async_context(stack(tmp, chargers=1))
-        charger = s.model.chargers[CP1]
-        s.model.plug(charger, state != "idle")
-        if state in ("charging", "cloud failing (503)"):
-            charger.car_needs_wh = 10_000_000
-            s.model.start(charger)
-        written: list[str] = []
-        write = s.fake.set_state
-
-        async def counted(entity_id: str, *args: Any, **kwargs: Any) -> None:
-            written.append(entity_id)
-            await write(entity_id, *args, **kwargs)
-
-        s.fake.set_state = counted  # type: ignore[method-assign]
-        await s.start()
-        if state == "cloud failing (503)":
-            s.simulator.faults.add(Fault("status", status=503))
-        await s.fake.advance(HOUR)
-        first = len(written)
-        await s.fake.advance(5 * HOUR)
-        before = len(written)
-        await s.fake.advance(HOUR)
-        await s.stop()
-        return first, len(written) - before
-
-
 def measure_rows() -> list[dict[str, Any]]:
     rows = []
     for state in ORIGINAL:
-        first, steady = asyncio.run(_rows_in_state(state))
+        # One charger's entities: Home Assistant's recorder writes one row per change (the app writes only
+        # what changed).
+        first, steady = asyncio.run(_hours_in_state(state, 1, lambda s: s.fake.writes))
         rows.append({"state": state, "first_hour": first, "steady_hour": steady})
     return rows
 
