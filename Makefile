@@ -4,7 +4,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 RUN := PYTHONPATH=apps $(VENV)/bin/python
 
-.PHONY: demo test test-fast lint benchmark home-assistant echo-server mosquitto chromium clean
+.PHONY: demo test test-fast lint docs benchmark home-assistant echo-server mosquitto chromium clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,12 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# The documentation site (mkdocs-material, mkdocs.yml) in build/site; --strict fails on a broken link or anchor.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
 benchmark: $(STAMP)
-	$(VENV)/bin/python tools/benchmark.py --write-readme
+	$(VENV)/bin/python tools/benchmark.py --write-docs
 
 clean:
 	rm -rf $(VENV) .venv-ha build .pytest_cache
