@@ -20,6 +20,7 @@ from ampeco_ev_charger.homeassistant.events import (
 
 REPO = Path(__file__).resolve().parents[2]
 BLUEPRINTS = sorted((REPO / "blueprints").rglob("*.yaml"))
+DOCUMENTATION = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
 EVENTS = set(COMMAND_EVENTS) | {COMMAND_RESULT, SESSION_STARTED, SESSION_ENDED, STATUS_CHANGED, TOKEN_EXPIRING}
 APP_ENTITY = re.compile(r"^(sensor|binary_sensor)\.evse_[a-z0-9_]+?_(?P<key>[a-z_]+)$")
 
@@ -94,16 +95,21 @@ def test_each_blueprint_is_complete_and_uses_the_contract(path: Path):
             assert known_entity(value), value
 
 
-def test_the_events_blueprints_and_readme_name_exist():
-    readme = (REPO / "README.md").read_text()
-    named = set(re.findall(r"ampeco_ev_charger_[a-z_]+", readme)) - {"ampeco_ev_charger_config_error"}
+def documentation() -> str:
+    """The README and every page of docs/."""
+    return "\n".join(path.read_text() for path in DOCUMENTATION)
+
+
+def test_the_events_the_documentation_names_exist():
+    # Whole names only: `ampeco_ev_charger_account_<slug>` is a device id with a placeholder, not an event.
+    whole = r"ampeco_ev_charger_[a-z_]*[a-z](?![a-z_<{])"
+    named = set(re.findall(whole, documentation())) - {"ampeco_ev_charger_config_error"}
     assert named <= EVENTS, named - EVENTS
 
 
-def test_every_test_the_readme_names_exists():
-    """The README's reliability and security rows point at tests: each must be there, under that name."""
-    readme = (REPO / "README.md").read_text()
-    named = set(re.findall(r"(test_\w+)::(test_\w+)", readme))
+def test_every_test_the_documentation_names_exists():
+    """The reliability and security rows point at tests: each must be there, under that name."""
+    named = set(re.findall(r"(test_\w+)::(test_\w+)", documentation()))
     assert len(named) > 30
     for module, test in sorted(named):
         texts = [path.read_text() for path in (REPO / "tests").rglob(f"{module}.py")]
