@@ -1,6 +1,7 @@
 """What the app costs and how fast it reacts, measured against the simulator on loopback.
 
-    make benchmark                                   (all five, about 13 minutes; writes the README table)
+    make benchmark                                   (all five, about 13 minutes; writes the tables and the plot
+                                                      into the documentation's performance page)
     .venv/bin/python tools/benchmark.py --quick      (idle weight over 1 minute instead of 10)
 
 1. Requests per account-hour in each state, next to the original integration's policy.
@@ -33,6 +34,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "build" / "benchmark.json"  # the last run's raw figures
 PLOT = REPO / "docs" / "benchmark.png"
+# The documentation page whose `benchmark:start` / `benchmark:end` markers hold the tables.
+PAGE = REPO / "docs" / "developers" / "performance.md"
 sys.path[:0] = [str(REPO / "apps"), str(REPO)]
 
 from demo import appdaemon as ad  # noqa: E402
@@ -527,14 +530,14 @@ def _machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
-def write_readme(table: str) -> None:
-    readme = REPO / "README.md"
-    text = readme.read_text()
+def write_docs(table: str) -> None:
+    """The tables between the performance page's markers; the rest of the page stays as written."""
+    text = PAGE.read_text()
     start, end = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
     block = f"{start}\nMeasured on {date.today().isoformat()} on {_machine()} with `make benchmark`:\n\n{table}\n{end}"
-    readme.write_text(head + block + tail)
+    PAGE.write_text(head + block + tail)
 
 
 def main() -> None:
@@ -543,7 +546,7 @@ def main() -> None:
     parser.add_argument("--idle-minutes", type=float, default=10)
     parser.add_argument("--limit", type=int, default=10, help="max_concurrent_requests for the scale test")
     parser.add_argument("--sizes", default="1,10,100,500")
-    parser.add_argument("--write-readme", action="store_true")
+    parser.add_argument("--write-docs", action="store_true", help=f"the tables into {PAGE.name}, and the plot")
     parser.add_argument("--scale-worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--plot-only", action="store_true", help=f"draw {PLOT.name} again from {RESULTS.name}")
     args = parser.parse_args()
@@ -571,8 +574,8 @@ def main() -> None:
     results = {"requests": requests, "reaction": reaction, "scale": scale, "idle": idle, "stored": stored}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1))
-    if args.write_readme:
-        write_readme(table)
+    if args.write_docs:
+        write_docs(table)
         plot(requests, reaction, PLOT)
 
 
