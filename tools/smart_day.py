@@ -1,4 +1,4 @@
-"""The simulated smart-charging day of the tests, as a plot and a table for the README.
+"""The simulated smart-charging day of the tests, as a plot and a table for the documentation.
 
     .venv/bin/python tools/smart_day.py [docs/smart-day.png]
 

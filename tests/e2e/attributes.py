@@ -1,7 +1,7 @@
-"""The attributes the README documents, with the JSON types Home Assistant must give them back in.
+"""The attributes docs/guide/entities.md lists, with the JSON types Home Assistant must give them back in.
 
 AppDaemon 4.5.13's set_state drops 0, false and null and sends true as "true"; the app carries them another way
-(see the README), and these checks read what arrived through Home Assistant's own REST API.
+(see the entities page), and these checks read what arrived through Home Assistant's own REST API.
 """
 
 from typing import Any

@@ -109,7 +109,7 @@ def test_a_bad_configuration_stops_only_this_app(stack: Stack):
 
 
 def test_a_token_replaced_in_secrets_yaml_is_taken_up_without_restarting_anything(stack: Stack):
-    """The README's step when a token ends or is revoked: put the new one in secrets.yaml. AppDaemon reads that
+    """The documented step when a token ends or is revoked: put the new one in secrets.yaml. AppDaemon reads that
     file only when it starts; the app reads it itself."""
     problem = "binary_sensor.evse_ace0549935_problem"
     http_json("DELETE", f"{stack.simulator_url}/_sim/tokens", {"token": TOKEN})  # logged out everywhere

@@ -109,7 +109,7 @@ async def test_a_token_replaced_in_secrets_yaml_is_taken_up_within_a_minute(tmp_
         reason = s.fake.attributes(PROBLEM)["reason"]
         assert "put a new token in secrets.yaml under `ampeco_token`: the app takes it up within a minute" in reason
 
-        secrets.write_text(f"ha_token: abc\nampeco_token: {new.access_token}\n")  # the README's step
+        secrets.write_text(f"ha_token: abc\nampeco_token: {new.access_token}\n")  # the documented step
         replaced = s.fake.clock
         while s.fake.state(PROBLEM) == "on" and s.fake.clock - replaced < 120:
             await s.fake.advance(5)

@@ -51,7 +51,7 @@ class Driver:
     """People at the chargers: plug in, start from the phone app, stop, pull the cable, at human pace.
 
     Nobody acts twice on one charger within PACE seconds, so every session lasts longer than the app's
-    longest poll interval (see the README's note on sessions shorter than one poll).
+    longest poll interval (see the known limitations: sessions shorter than one poll).
     """
 
     PACE = 310

@@ -1,4 +1,4 @@
-"""The simulated day of the issue, on a virtual clock (see day.py): the figures are in the README."""
+"""The simulated day of the issue, on a virtual clock (see day.py): the figures are in docs/guide/smart-charging.md."""
 
 import itertools
 from datetime import datetime, timedelta
