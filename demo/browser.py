@@ -1,4 +1,4 @@
-"""A headless Chromium (Debian's `chromium`) logged into Home Assistant, for a dashboard screenshot.
+"""A headless Chromium (Debian's `chromium`) for screenshots: Home Assistant logged in, or any page on loopback.
 
 Driven over the Chrome DevTools Protocol with aiohttp alone. It logs in the way the frontend remembers a
 login: the tokens of HA's own login flow go into the page's `localStorage` as `hassTokens`.
@@ -18,7 +18,7 @@ import aiohttp
 from .homeassistant import Tokens
 from .processes import Process
 
-# Everything a headless browser on a machine without internet must not try (see the README's e2e notes).
+# Everything a headless browser on a machine without internet must not try (the e2e tier runs offline).
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -88,16 +88,44 @@ class _Page:
 
 
 async def screenshot(ha_url: str, tokens: Tokens, path: str, png: Path, expect: list[str], timeout: float = 90) -> str:
-    """Open `path` logged in, wait until every text of `expect` shows (bounded), save a PNG; returns the
-    page's visible text."""
+    """Open Home Assistant's `path` logged in, wait until every text of `expect` shows (bounded), save a PNG;
+    returns the page's visible text."""
+    stored = {
+        "hassUrl": ha_url,
+        "clientId": f"{ha_url}/",
+        "access_token": tokens.access,
+        "refresh_token": tokens.refresh,
+        "token_type": "Bearer",
+        "expires_in": 1800,
+        "expires": int(time.time() * 1000) + 1_800_000,
+    }
+    # Before any script of the page runs, on every document of Home Assistant's origin: setting it after a load
+    # would race the frontend's redirect to its login page.
+    login = f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(stored))})"
+    before = f"if (location.origin === {json.dumps(ha_url)}) {{ {login}; }}"
+    return await capture(f"{ha_url}{path}", png, expect, timeout, before_scripts=before)
+
+
+async def capture(
+    url: str,
+    png: Path,
+    expect: list[str],
+    timeout: float = 90,
+    *,
+    before_scripts: str | None = None,
+    window: tuple[int, int] = (1280, 1400),
+) -> str:
+    """Open `url`, wait until every text of `expect` shows (bounded), save a PNG of the window; returns the
+    page's visible text. `before_scripts` runs on every new document before the page's own scripts."""
     browser = chromium()
     if browser is None:
         raise FileNotFoundError("chromium is not installed (Debian: apt-get install chromium)")
     profile = Path(tempfile.mkdtemp(prefix="ha-chromium-"))
+    width, height = window
     # In a process group of its own: a Chromium that does not stop in time is killed with its helpers.
     process = Process(
         "chromium",
-        [browser, *FLAGS, f"--user-data-dir={profile}", "--window-size=1280,1400", "about:blank"],
+        [browser, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}", "about:blank"],
         profile / "chromium.log",
     )
     try:
@@ -107,24 +135,10 @@ async def screenshot(ha_url: str, tokens: Tokens, path: str, png: Path, expect: 
                 target = next(t for t in await answer.json() if t["type"] == "page")
             async with session.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as ws:
                 page = _Page(ws)
-                stored = {
-                    "hassUrl": ha_url,
-                    "clientId": f"{ha_url}/",
-                    "access_token": tokens.access,
-                    "refresh_token": tokens.refresh,
-                    "token_type": "Bearer",
-                    "expires_in": 1800,
-                    "expires": int(time.time() * 1000) + 1_800_000,
-                }
-                # Before any script of the page runs, on every document of Home Assistant's origin: setting it
-                # after a load would race the frontend's redirect to its login page.
-                login = f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(stored))})"
-                await page.send("Page.enable")  # without it Chromium keeps the script but never runs it
-                await page.send(
-                    "Page.addScriptToEvaluateOnNewDocument",
-                    source=f"if (location.origin === {json.dumps(ha_url)}) {{ {login}; }}",
-                )
-                await page.goto(f"{ha_url}{path}")
+                await page.send("Page.enable")  # without it Chromium keeps a script for new documents but never runs it
+                if before_scripts is not None:
+                    await page.send("Page.addScriptToEvaluateOnNewDocument", source=before_scripts)
+                await page.goto(url)
                 text = await _until_shown(page, expect, timeout)
                 shot = await page.send("Page.captureScreenshot", format="png")
                 await asyncio.to_thread(_save, png, base64.b64decode(shot["data"]))
