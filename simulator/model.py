@@ -31,8 +31,13 @@ class SimSession:
     stopped_at: float | None = None
     stop_reason: str | None = None
     active_since: float | None = None
-    power_history: list[tuple[float, float]] = field(default_factory=list)  # (time, kW) once a minute
+    # (time, kW) as the cloud keeps it: one point a minute, each the average power until the next point, so the
+    # curve integrates to the energy delivered; a run of zeros shows as one zero.
+    power_history: list[tuple[float, float]] = field(default_factory=list)
     owner: str = ""  # the account that started it (a start can land on someone else's EVSE)
+    reimbursement_eligible: bool = False  # the charger's setting when the session started
+    minute_since: float | None = None  # the minute of the curve under way
+    minute_wh: float = 0.0
 
     @property
     def is_open(self) -> bool:
@@ -62,6 +67,7 @@ class SimCharger:
     after_session: bool = False  # a session ended while the cable stayed in: the EVSE shows finishing
     updated_at: float = 0.0
     last_month_energy_kwh: float = 37.221
+    reimbursement_eligible: bool = False  # sessions here count for an employer's reimbursement (the captures: no)
     available: bool = True  # False: the charger is offline, whatever its status says
     rebooting: bool = False
 
@@ -104,6 +110,17 @@ class Timing:
     preparing_s: float = 2.0  # starting -> active
     ramp_s: float = 5.0  # power from 0 to the target once active
     stopping_s: float = 1.0  # stopping -> finished
+
+
+def _close_minute(session: SimSession, end: float) -> None:
+    """The curve's point for the minute under way: its average power, at its start."""
+    since = session.minute_since
+    if since is None or end <= since:
+        return
+    kw = round(session.minute_wh * 3.6 / (end - since), 3)
+    if kw > 0 or (session.power_history and session.power_history[-1][1] > 0):
+        session.power_history.append((since, kw))
+    session.minute_since, session.minute_wh = end, 0.0
 
 
 class SimModel:
@@ -200,14 +217,19 @@ class SimModel:
             session.power_w = power if charger.car_needs_wh > 0 else 0.0
             if session.power_w == 0:
                 session.idle_s += end - start
-            if not session.power_history or end - session.power_history[-1][0] >= 60:
-                session.power_history.append((end, round(session.power_w / 1000, 3)))
+            session.minute_since = start if session.minute_since is None else session.minute_since
+            session.minute_wh += energy
+            if end - session.minute_since >= 60:
+                _close_minute(session, end)
         if session.status == "stopping" and end - session.status_since >= timing.stopping_s:
             self._finish(charger, end)
 
     def _finish(self, charger: SimCharger, at: float) -> None:
         session = charger.session
         assert session is not None
+        _close_minute(session, at)
+        if session.power_history and session.power_history[-1][1] > 0:
+            session.power_history.append((at, 0.0))  # the curve ends where the power did
         session.status, session.stopped_at, session.power_w = "finished", at, 0.0
         session.stop_reason = session.stop_reason or "remote"
         self.history.append((charger.id, session))
@@ -229,7 +251,12 @@ class SimModel:
         now = self.clock()
         owner = account or self.home_of(charger)
         charger.session = SimSession(
-            str(next(self._ids)), charger.identifier, started_at=now, status_since=now, owner=owner
+            str(next(self._ids)),
+            charger.identifier,
+            started_at=now,
+            status_since=now,
+            owner=owner,
+            reimbursement_eligible=charger.reimbursement_eligible,
         )
         charger.after_session = False
         self._changed(charger, "SessionChanged")

@@ -122,7 +122,7 @@ def session_json(charger: SimCharger, session: SimSession, now: float, variant: 
         "isSessionTimedOut": False,
         "stoppedAt": iso(session.stopped_at),
         "isPersonal": True,
-        "reimbursementEligibility": False,
+        "reimbursementEligibility": session.reimbursement_eligible,
         "canToggleReimbursementEligibility": False,
         "hasThirdPartyElectricityCostIntegrationEnabled": None,
         "nonBillableEnergy": 0,

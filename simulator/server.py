@@ -459,14 +459,22 @@ class Simulator:
 
     async def c_charger(self, request: web.Request) -> web.Response:
         """Change a charger: plugged, car_needs_kwh, faulted, status_override, power_unit, energy_unit,
-        available, rebooting."""
+        available, rebooting, reimbursement_eligible (for the sessions started from then on)."""
         charger = self._control_charger(request)
         body = await _body(request)
         if "plugged" in body:
             self.model.plug(charger, bool(body.pop("plugged")), body.pop("car_needs_kwh", None))
         if "car_needs_kwh" in body:
             charger.car_needs_wh = float(body.pop("car_needs_kwh")) * 1000
-        for name in ("faulted", "status_override", "power_unit", "energy_unit", "available", "rebooting"):
+        for name in (
+            "faulted",
+            "status_override",
+            "power_unit",
+            "energy_unit",
+            "available",
+            "rebooting",
+            "reimbursement_eligible",
+        ):
             if name in body:
                 setattr(charger, name, body.pop(name))
         if body:

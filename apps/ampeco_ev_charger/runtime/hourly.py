@@ -1,0 +1,114 @@
+"""A session's energy placed in the clock hours it was delivered.
+
+An employer who pays the hour's price, or an hourly statistic, needs to know when the energy flowed, not only
+how much. The session's power curve (`powerStats.history` of its details answer) says when and its metered
+energy says how much: the curve only shares the energy out, so its unit and its sampling do not matter and the
+hours always add up to what the meter measured. Each point's value holds until the next point, as in the
+captures (a curve integrated that way gives the session's `energy` to the Wh).
+"""
+
+import itertools
+import math
+import statistics
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from fractions import Fraction
+
+from ..ampeco.units import to_number
+from .session_log import parse_utc
+
+HOUR = timedelta(hours=1)
+
+
+def hourly_energy(
+    started_at: datetime, stopped_at: datetime, energy_kwh: float, curve: object = None
+) -> dict[datetime, float]:
+    """Hour start (aware, UTC) -> kWh delivered in that hour, in order, only hours that got energy.
+
+    The hours hold whole Wh that add up exactly to `energy_kwh` rounded to the Wh. `curve` is
+    `powerStats.history` as sent: `{value, timestamp}` points in any order, repeated or not. Where it tells
+    nothing (missing, one point, all zero, outside the session), the energy is spread evenly from start to
+    stop. Hours are UTC hours: the local clock's wherever the time zone is whole hours off UTC.
+    """
+    start, stop = _aware(started_at, "started_at"), _aware(stopped_at, "stopped_at")
+    if stop < start:
+        raise ValueError(f"the session stops ({stop.isoformat()}) before it starts ({start.isoformat()})")
+    if not math.isfinite(energy_kwh) or energy_kwh < 0:
+        raise ValueError(f"energy must be a finite number of kWh, not below 0: {energy_kwh!r}")
+    total_wh = round(energy_kwh * 1000)
+    if total_wh == 0:
+        return {}
+    weights = _curve_weights(start, stop, curve) or _spread(start, stop)
+    return {hour: wh / 1000 for hour, wh in _apportion(total_wh, weights).items() if wh}
+
+
+def _aware(moment: datetime, name: str) -> datetime:
+    if moment.utcoffset() is None:
+        raise ValueError(f"{name} must carry its time zone")
+    return moment.astimezone(timezone.utc)
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _spread(start: datetime, stop: datetime) -> dict[datetime, Fraction]:
+    """How much of each hour (in microseconds) lies between start and stop; all of it in the start's hour when
+    the session took no time."""
+    if start == stop:
+        return {_hour(start): Fraction(1)}
+    spread: dict[datetime, Fraction] = {}
+    hour = _hour(start)
+    while hour < stop:
+        overlap = min(stop, hour + HOUR) - max(start, hour)
+        if overlap > timedelta(0):
+            spread[hour] = Fraction(overlap // timedelta(microseconds=1))
+        hour += HOUR
+    return spread
+
+
+def _curve_weights(start: datetime, stop: datetime, curve: object) -> dict[datetime, Fraction] | None:
+    """Energy per hour by the curve (in the curve's own units), or None when it says nothing usable."""
+    points = _points(curve)
+    if len(points) < 2:
+        return None
+    moments = sorted(points)
+    typical_gap = timedelta(seconds=statistics.median((b - a).total_seconds() for a, b in itertools.pairwise(moments)))
+    weights: dict[datetime, Fraction] = {}
+    for index, moment in enumerate(moments):
+        power = points[moment]
+        until = moments[index + 1] if index + 1 < len(moments) else moment + typical_gap
+        begin, end = max(moment, start), min(until, stop)
+        if power <= 0 or end <= begin:
+            continue
+        for hour, share in _spread(begin, end).items():
+            weights[hour] = weights.get(hour, Fraction(0)) + power * share
+    return weights if any(weights.values()) else None
+
+
+def _points(curve: object) -> dict[datetime, Fraction]:
+    """Power at each distinct moment; repeated moments give their mean, unreadable points are left out and
+    negative power counts as none."""
+    if not isinstance(curve, list):
+        return {}
+    seen: dict[datetime, list[float]] = {}
+    for point in curve:
+        if not isinstance(point, Mapping):
+            continue
+        moment, value = parse_utc(point.get("timestamp")), to_number(point.get("value"))
+        if moment is not None and value is not None:
+            seen.setdefault(moment, []).append(max(0.0, value))
+    return {moment: Fraction(sum(values)) / len(values) for moment, values in seen.items()}
+
+
+def _apportion(total: int, weights: dict[datetime, Fraction]) -> dict[datetime, int]:
+    """`total` shared out in whole units in proportion to `weights` (largest remainders, earlier hours first
+    on a tie), so the parts add up to it exactly."""
+    whole = sum(weights.values(), Fraction(0))
+    quotas = {hour: total * weight / whole for hour, weight in sorted(weights.items())}
+    parts = {hour: math.floor(quota) for hour, quota in quotas.items()}
+    left = total - sum(parts.values())
+    by_remainder = sorted(quotas, key=lambda hour: (-(quotas[hour] - parts[hour]), hour))
+    for hour in by_remainder[:left]:
+        parts[hour] += 1
+    return parts
