@@ -12,6 +12,7 @@ import itertools
 from asyncio import FIRST_COMPLETED
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytz
@@ -66,6 +67,7 @@ class FakeAppDaemon:
         self._dozed = asyncio.Event()  # set whenever a task starts such a wait
         self._held: HeldCall | None = None
         self.writes = 0  # states written (Home Assistant's recorder stores a row for each)
+        self.delays: list[float] = []  # every delay handed to run_in, in order
 
     def now(self) -> float:
         return self.clock
@@ -73,6 +75,10 @@ class FakeAppDaemon:
     # --- the faked AppDaemon API ------------------------------------------------------------------------
 
     async def run_in(self, callback: Callable[..., Awaitable[None]], delay: float, **kwargs: Any) -> str:
+        """As AppDaemon 4.5.13's: the delay becomes a timedelta added to now, so a delay it cannot schedule
+        raises there (OverflowError for inf or past the year 9999, ValueError for NaN)."""
+        datetime.fromtimestamp(self.clock, timezone.utc) + timedelta(seconds=float(delay))
+        self.delays.append(float(delay))
         handle = f"timer-{next(self._seq)}"
         self.timers[handle] = Timer(self.clock + float(delay), next(self._seq), handle, callback, kwargs)
         return handle
