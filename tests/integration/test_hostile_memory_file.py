@@ -3,7 +3,6 @@ a wrong value in it costs only that value, a save that fails is shown and made a
 files a kill left behind (they hold tokens) are removed."""
 
 import json
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +43,7 @@ def directory(path: Path) -> None:
 
 
 def symlink_loop(path: Path) -> None:
-    os.symlink(path.name, path)  # a link to itself: every read fails (ELOOP)
+    path.symlink_to(path.name)  # a link to itself: every read fails (ELOOP)
 
 
 @pytest.mark.parametrize("unreadable", [directory, symlink_loop], ids=["a directory", "an I/O error"])
