@@ -235,17 +235,23 @@ class FakeAppDaemon:
     async def send(self, event: str, data: dict[str, Any] | None = None, *, patience: float = 600) -> None:
         """Home Assistant fires `event`: the app's listener runs to completion. While it waits for the cloud to
         show something (a start looking for its session), the virtual clock moves on, up to `patience`."""
-        listener = asyncio.ensure_future(self.listeners[event](event, dict(data or {}), __thread_id="MainThread"))
+        await self.send_many(event, [data or {}], patience=patience)
+
+    async def send_many(self, event: str, datas: list[dict[str, Any]], *, patience: float = 600) -> None:
+        """Home Assistant fires `event` once for each of `datas`, all at once (an automation in a loop): the
+        app's listeners run side by side to completion, the virtual clock moving on while they wait."""
+        callback = self.listeners[event]
+        listeners = [asyncio.ensure_future(callback(event, dict(data), __thread_id="MainThread")) for data in datas]
         until = self.clock + patience
         while True:
             await self.settle()
-            if listener.done() or not self._sleeping or not self.timers:
+            if all(listener.done() for listener in listeners) or not self._sleeping or not self.timers:
                 break
             due = min(t.due for t in self.timers.values())
             if due > until:
                 break
             await self.advance(max(0.0, due - self.clock))
-        await listener
+        await asyncio.gather(*listeners)
         await self.settle()
 
     async def run_until(self, what: str, done: Callable[[], bool], *, patience: float = 600, wait: float = 10) -> None:
