@@ -166,11 +166,11 @@ async def test_the_check_asks_for_the_token_at_a_terminal(simulator_url):
 
 def feed_fifo_late(path: Path, text: str, after: float) -> threading.Thread:
     """Whoever opens the FIFO for reading is given `text`, but only after `after` seconds (a reader that blocks
-    on it is held that long); gives up after a few seconds more without a reader."""
+    on it is held that long); gives up two seconds later without a reader."""
 
     def feed() -> None:
         time.sleep(after)
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 2
         while time.monotonic() < deadline:
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
@@ -198,12 +198,12 @@ async def test_a_fifo_as_secrets_yaml_never_holds_the_app_up(tmp_path):
     async with stack(tmp_path) as s:
         secrets = tmp_path / "secrets.yaml"
         os.mkfifo(secrets)
-        feeder = feed_fifo_late(secrets, f"ampeco_token: {TOKEN}\n", after=5)
+        feeder = feed_fifo_late(secrets, f"ampeco_token: {TOKEN}\n", after=3)
         began = time.monotonic()
         await s.start()
         took = time.monotonic() - began
         await s.fake.advance(3600)
-        await asyncio.to_thread(feeder.join, 15)
+        await asyncio.to_thread(feeder.join, 10)
         assert took < 2, f"the app took {took:.1f} s to start with a FIFO as secrets.yaml"
         assert s.fake.state(sensor(SLUG1, "evse_status")) == "preparing"
         assert len(replacement_off(s)) == 1, list(s.fake.lines("WARNING"))
