@@ -1,9 +1,10 @@
-"""Issue 19, any answer parses to a model or to the client's own error: huge numbers, deep nesting, values that
-are not objects where objects belong, a gzip bomb, and tokens whose end date is out of range. No exception
-escapes, polling goes on, and what is usable of an answer is used."""
+"""Issue 19, any answer parses to a model or to the client's own error: a huge number, deep nesting, a gzip bomb
+or an endless body, and tokens whose end date is out of range. No exception escapes, polling goes on, what is
+usable of an answer is used, and no answer costs more than a little memory."""
 
 import asyncio
 import base64
+import contextlib
 import json
 import resource
 from typing import Any
@@ -66,6 +67,34 @@ async def test_an_answer_nested_100000_deep_is_the_clients_payload_error_and_pol
         assert last_error(s) is None  # and polling went on
 
 
+def fresh_peak() -> int:
+    """The process's peak RSS in KiB, its high-water mark first set back to now (Linux), so that what an
+    earlier test used hides nothing."""
+    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as refs:  # noqa: PTH123
+        refs.write("5")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def grown_mb(peak: int) -> float:
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) / 1024
+
+
+@pytest.mark.timeout(120)
+async def test_an_endless_answer_is_refused_as_a_payload_error_without_reading_it_all(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start()
+        await s.fake.advance(30)
+        s.simulator.faults.add(Fault("endless", count=1, path=LIST, size=400 * 1024 * 1024))
+        peak = fresh_peak()
+        result = await s.send("update_data")  # a poll now
+        grown = grown_mb(peak)
+        assert grown <= 100, f"the process's peak RSS grew by {grown:.0f} MB"
+        assert result["success"] is False
+        error = last_error(s)
+        assert error is not None and not error.startswith("internal error"), error
+        assert s.fake.state(sensor(SLUG1, "evse_status")) == "preparing"  # the last reading stays
+
+
 @pytest.mark.timeout(180)
 async def test_a_gzip_bomb_is_refused_as_a_payload_error_without_inflating_it(tmp_path):
     async with stack(tmp_path) as s:
@@ -73,10 +102,10 @@ async def test_a_gzip_bomb_is_refused_as_a_payload_error_without_inflating_it(tm
         await s.fake.advance(30)
         await asyncio.to_thread(gzip_bomb, GIB, tmp_path)  # built before measuring
         s.simulator.faults.add(Fault("gzip_bomb", count=1, path=LIST, size=GIB, cache=str(tmp_path)))
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
+        peak = fresh_peak()
         result = await s.send("update_data")  # a poll now
-        grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) / 1024
-        assert grown_mb <= 100, f"the process's peak RSS grew by {grown_mb:.0f} MB"
+        grown = grown_mb(peak)
+        assert grown <= 100, f"the process's peak RSS grew by {grown:.0f} MB"
         assert result["success"] is False
         error = last_error(s)
         assert error is not None and not error.startswith("internal error"), error
