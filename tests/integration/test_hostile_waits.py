@@ -71,6 +71,7 @@ async def test_a_stop_while_a_rate_limit_holds_polls_back_sends_one_stop_and_suc
         assert result["success"] is True, result
         assert len(stops(s)) == 1
         await s.fake.advance(10)
+        s.model.advance()  # the cloud's side, to now (nothing asked it while polls were held back)
         assert s.model.chargers[CP1].session is None
 
 
