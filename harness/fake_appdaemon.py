@@ -12,6 +12,7 @@ import itertools
 from asyncio import FIRST_COMPLETED
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytz
@@ -66,6 +67,7 @@ class FakeAppDaemon:
         self._dozed = asyncio.Event()  # set whenever a task starts such a wait
         self._held: HeldCall | None = None
         self.writes = 0  # states written (Home Assistant's recorder stores a row for each)
+        self.delays: list[float] = []  # every delay handed to run_in, in order
 
     def now(self) -> float:
         return self.clock
@@ -73,6 +75,10 @@ class FakeAppDaemon:
     # --- the faked AppDaemon API ------------------------------------------------------------------------
 
     async def run_in(self, callback: Callable[..., Awaitable[None]], delay: float, **kwargs: Any) -> str:
+        """As AppDaemon 4.5.13's: the delay becomes a timedelta added to now, so a delay it cannot schedule
+        raises there (OverflowError for inf or past the year 9999, ValueError for NaN)."""
+        datetime.fromtimestamp(self.clock, timezone.utc) + timedelta(seconds=float(delay))
+        self.delays.append(float(delay))
         handle = f"timer-{next(self._seq)}"
         self.timers[handle] = Timer(self.clock + float(delay), next(self._seq), handle, callback, kwargs)
         return handle
@@ -229,17 +235,23 @@ class FakeAppDaemon:
     async def send(self, event: str, data: dict[str, Any] | None = None, *, patience: float = 600) -> None:
         """Home Assistant fires `event`: the app's listener runs to completion. While it waits for the cloud to
         show something (a start looking for its session), the virtual clock moves on, up to `patience`."""
-        listener = asyncio.ensure_future(self.listeners[event](event, dict(data or {}), __thread_id="MainThread"))
+        await self.send_many(event, [data or {}], patience=patience)
+
+    async def send_many(self, event: str, datas: list[dict[str, Any]], *, patience: float = 600) -> None:
+        """Home Assistant fires `event` once for each of `datas`, all at once (an automation in a loop): the
+        app's listeners run side by side to completion, the virtual clock moving on while they wait."""
+        callback = self.listeners[event]
+        listeners = [asyncio.ensure_future(callback(event, dict(data), __thread_id="MainThread")) for data in datas]
         until = self.clock + patience
         while True:
             await self.settle()
-            if listener.done() or not self._sleeping or not self.timers:
+            if all(listener.done() for listener in listeners) or not self._sleeping or not self.timers:
                 break
             due = min(t.due for t in self.timers.values())
             if due > until:
                 break
             await self.advance(max(0.0, due - self.clock))
-        await listener
+        await asyncio.gather(*listeners)
         await self.settle()
 
     async def run_until(self, what: str, done: Callable[[], bool], *, patience: float = 600, wait: float = 10) -> None:

@@ -30,6 +30,8 @@ def make_app(fake: FakeAppDaemon, args: dict[str, Any], config_dir: Path) -> Amp
     app.AD = SimpleNamespace(config_dir=config_dir, plugins=fake)  # type: ignore[assignment]
     app.namespace = "default"
     app.args = {"name": "ampeco_ev_charger", "module": "ampeco_ev_charger.app", "class": "AmpecoEvCharger", **args}
+    # ADAPI's `name` (the app's key in apps.yaml) comes from its configuration model, as AppDaemon sets it.
+    app._config_model = SimpleNamespace(name=app.args["name"])  # type: ignore[assignment]
     for name in (
         "run_in",
         "cancel_timer",

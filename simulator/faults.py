@@ -5,7 +5,20 @@ from typing import Any
 
 # Transforms alter a normal answer (they mimic a tenant's quirks or a glitch); the others replace it.
 TRANSFORMS = ("energy_backwards", "unknown_status", "strings", "nulls", "missing_fields")
-KINDS = ("status", "rate_limit", "slow", "malformed", "wrong_shape", "disconnect", "replay", *TRANSFORMS)
+# raw, gzip_bomb and endless are hostile answers: what a broken proxy or an attacker on the path could send.
+KINDS = (
+    "status",
+    "rate_limit",
+    "slow",
+    "malformed",
+    "wrong_shape",
+    "disconnect",
+    "replay",
+    "raw",
+    "gzip_bomb",
+    "endless",
+    *TRANSFORMS,
+)
 # Fields the `nulls` and `missing_fields` transforms take away.
 _TAKEN = {
     "charge_point": ("max_current_a", "last_month_energy_kwh", "status", "name"),
@@ -23,6 +36,10 @@ class Fault:
     slow: wait `delay` seconds, then answer normally (past the client's timeout, it times out).
     malformed: 200 with a body that is not JSON.   wrong_shape: 200 with JSON of the wrong shape.
     disconnect: drop the connection without an answer.   replay: answer `status` with `body` and `headers`.
+    raw: answer `status` with `body` as it is (text or bytes, JSON or not) and `headers`, gzip-encoded if `gzip`.
+    gzip_bomb: 200 with a gzip-encoded JSON body of about a megabyte that inflates to `size` bytes (built once,
+        kept in the folder `cache`).   endless: 200 with a JSON body that streams on until `size` bytes or the
+        client hangs up.
     energy_backwards: sessions report half their energy.   unknown_status: statuses become "Hibernating".
     strings: every number is sent as a string.   nulls / missing_fields: some fields null / left out.
     """
@@ -36,6 +53,9 @@ class Fault:
     delay: float = 0.0
     body: Any = None
     headers: dict[str, str] | None = None
+    gzip: bool = False
+    size: int = 1 << 30
+    cache: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

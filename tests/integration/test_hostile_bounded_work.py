@@ -1,0 +1,208 @@
+"""Issue 19, bounded work: a flood of commands or live-update events costs a handful of requests, and a
+live-update server that stalls, never asks for pings or refuses someone else's channel cannot keep the app's
+channel in a state that is not true.
+
+The live channel keeps real time (the event loop's clock). The flood of events goes through the real
+laravel-echo-server; the handshake tricks through a small websocket server of the test's own on 127.0.0.1.
+"""
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp import WSMsgType, web
+
+from harness.stack import CP1, SLUG1, Stack, sensor, stack
+from simulator import Echo
+
+from .test_live_updates import Live, live, started, until  # noqa: F401  (the live fixture)
+
+RESULT = "ampeco_ev_charger_command_result"
+LIST = "app/personal/charge-points"
+LIVE = sensor(SLUG1, "live_updates")
+
+
+async def test_a_flood_of_limits_makes_a_handful_of_requests_and_the_last_one_wins(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start()
+        amps = [16 if index % 2 == 0 else 10 for index in range(100)]
+        await s.fake.send_many(
+            "ampeco_ev_charger_set_max_current", [{"chargepoint_id": CP1, "max_current": a} for a in amps]
+        )
+        results = s.fake.fired(RESULT)
+        assert len(results) == 100 and all(r["command"] == "set_max_current" for r in results)
+        patches = s.requests(f"{LIST}/{CP1}", "PATCH")
+        assert len(patches) <= 5, f"{len(patches)} PATCH requests for 100 events"
+        refused = [r for r in results if not r["success"]]
+        assert all(r.get("reason") == "superseded" for r in refused), refused[:3]
+        assert s.model.chargers[CP1].max_current_a == amps[-1]
+        assert s.simulator.most_in_flight_per_account() == 1
+
+
+async def test_a_burst_of_100_live_events_makes_at_most_two_reads_the_first_at_once(live):  # noqa: F811
+    s = live.s
+    await started(live)
+    await asyncio.sleep(1.5)  # the reads of the subscription itself are over
+    reads: list[float] = []
+    seen = len(s.requests(LIST))
+
+    async def watch() -> None:
+        nonlocal seen
+        while True:
+            if len(s.requests(LIST)) > seen:
+                reads.extend([time.monotonic()] * (len(s.requests(LIST)) - seen))
+                seen = len(s.requests(LIST))
+            await asyncio.sleep(0.005)
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        first = time.monotonic()
+        for _ in range(100):
+            live.echo.publish(live.channel, "PersonalEVSEStatusChange", {"chargePointId": CP1, "evseId": "2317"})
+            await asyncio.sleep(0.01)
+        await until("the events delivered", lambda: len(live.echo.published) >= 100, timeout=10)
+        await asyncio.sleep(3)  # any read the burst still causes
+    finally:
+        watcher.cancel()
+    assert 1 <= len(reads) <= 2, f"{len(reads)} reads of the charge point list for a burst of 100 events"
+    assert reads[0] - first < 0.5, f"the first read came {reads[0] - first:.2f} s after the first event"
+
+
+Socket = Callable[[web.WebSocketResponse, int], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def socket_server(on_socket: Socket) -> AsyncIterator[tuple[str, list[web.WebSocketResponse]]]:
+    """A websocket server on 127.0.0.1 speaking as much Engine.IO as `on_socket` does (it is handed each
+    socket and how many came before it); also takes the simulator's event posts, and drops them."""
+    sockets: list[web.WebSocketResponse] = []
+
+    async def socket(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        sockets.append(ws)
+        await on_socket(ws, len(sockets) - 1)
+        return ws
+
+    async def events(_request: web.Request) -> web.Response:
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_get("/socket.io/", socket)
+    app.router.add_post("/apps/{app}/events", events)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", sockets
+    finally:
+        for ws in sockets:
+            await ws.close()
+        await runner.cleanup()
+
+
+def opening(ping_interval_ms: float = 25000) -> str:
+    return "0" + json.dumps({"sid": "s1", "upgrades": [], "pingInterval": ping_interval_ms, "pingTimeout": 60000})
+
+
+async def drain(ws: web.WebSocketResponse, answer: Callable[[str], str | None] = lambda _text: None) -> None:
+    """Read what the app sends until it goes, answering each text with `answer(text)` when that is not None."""
+    async for message in ws:
+        if message.type == WSMsgType.TEXT and (reply := answer(message.data)) is not None:
+            await ws.send_str(reply)
+
+
+async def live_from(s: Stack, url: str) -> None:
+    s.simulator.broadcast_to(Echo(url, "app", "key"))
+    await s.start(push=True)
+
+
+def live_state(s: Stack) -> str | None:
+    return s.fake.states.get(LIVE, (None,))[0]
+
+
+@pytest.mark.timeout(60)
+async def test_a_server_silent_after_its_opening_leaves_the_channel_failed_not_connecting(tmp_path):
+    async def stall(ws: web.WebSocketResponse, _index: int) -> None:
+        await ws.send_str(opening())  # then never the welcome (40)
+        await drain(ws)
+
+    async with socket_server(stall) as (url, sockets), stack(tmp_path) as s:
+        await live_from(s, url)
+        await until("a socket", lambda: sockets, timeout=10)
+        await until("the channel failed", lambda: live_state(s) == "failed", timeout=20)
+        states = set()
+        for _ in range(60):  # 3 s: reconnecting goes on, but the channel does not work
+            states.add(live_state(s))
+            await asyncio.sleep(0.05)
+        assert states == {"failed"}, f"the channel was {sorted(map(str, states))} while it cannot work"
+
+
+async def test_a_subscription_error_for_another_channel_leaves_ours_subscribed(tmp_path):
+    refused = asyncio.Event()
+
+    async def other(ws: web.WebSocketResponse, _index: int) -> None:
+        await ws.send_str(opening())
+        await ws.send_str("40")
+
+        def answer(text: str) -> str | None:
+            if text.startswith("42"):  # our subscription: someone else's is refused
+                refused.set()
+                return '42["subscription_error","private-sim.user.4242",403]'
+            return "3" if text == "2" else None
+
+        await drain(ws, answer)
+
+    async with socket_server(other) as (url, sockets), stack(tmp_path) as s:
+        await live_from(s, url)
+        await asyncio.wait_for(refused.wait(), 10)
+        await asyncio.sleep(1.5)
+        assert live_state(s) == "subscribed", s.fake.attributes(LIVE)
+        assert len(sockets) == 1
+
+
+class JumpingLoop(asyncio.SelectorEventLoop):
+    """An event loop whose clock a test can move forward: timers due by then run at once."""
+
+    offset = 0.0
+
+    def time(self) -> float:
+        return super().time() + self.offset
+
+
+def test_a_ping_interval_of_1e12_never_keeps_a_dead_channel_subscribed_past_10_minutes(tmp_path: Path):
+    """The server's opening asks for a ping every 1e12 ms, welcomes, and then never says a word again. On the
+    loop's clock, moved on a minute at a time, the channel must be seen dead within about 10 minutes."""
+    loop = JumpingLoop()
+
+    async def dead(ws: web.WebSocketResponse, index: int) -> None:
+        if index > 0:
+            await ws.close()  # the server is gone for good
+            return
+        await ws.send_str(opening(1e12))
+        await ws.send_str("40")
+        await drain(ws)
+
+    async def scenario() -> float | None:
+        async with socket_server(dead) as (url, _sockets), stack(tmp_path) as s:
+            await live_from(s, url)
+            await until("subscribed", lambda: live_state(s) == "subscribed", timeout=10)
+            for minute in range(1, 12):
+                loop.offset += 60
+                await asyncio.sleep(0.2)
+                if live_state(s) != "subscribed":
+                    return minute * 60.0
+            return None
+
+    try:
+        # bounded on the loop's own clock, which the test moves on 11 minutes; pytest-timeout bounds the wall time
+        left_after = loop.run_until_complete(asyncio.wait_for(scenario(), 3600))
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+    assert left_after is not None, "a silent server kept the channel subscribed for 11 minutes"
+    assert left_after <= 11 * 60

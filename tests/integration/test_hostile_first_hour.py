@@ -1,0 +1,78 @@
+"""Issue 19, the first hour: what a new user gets wrong is answered where they look, the same charger in two
+app instances is refused once, numbers given as text are read as numbers, a misspelt key is named with the
+right spelling, and the short form can name its charger."""
+
+import re
+
+from harness.stack import CP1, SLUG1, make_app, sensor, stack
+
+PROBLEM = f"binary_sensor.evse_{SLUG1}_problem"
+STARTED = "ampeco_ev_charger_session_started"
+START = "ampeco_ev_charger_start_charging"
+
+
+async def test_a_broken_apps_yaml_answers_commands_and_shows_on_the_chargers_entities(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start()
+        await s.fake.advance(60)
+        await s.stop()  # a working run left its memory file and its entities
+        s.fake.listeners.clear()  # AppDaemon drops a stopped app's callbacks
+        requests = len(s.requests())
+        s.app = make_app(s.fake, s.args(charging_interval="abc"), tmp_path)  # apps.yaml saved with a mistake
+        await s.app.initialize()
+        await s.fake.advance(60)
+        (config_error,) = s.fake.fired("ampeco_ev_charger_config_error")
+        assert START in s.fake.listeners, "the app listens to no command: a start_charging event goes unanswered"
+        result = await s.send("start_charging", chargepoint_id=CP1)
+        assert result["success"] is False and result.get("reason") == "config_error", result
+        assert result["error"] == config_error["error"]
+        assert s.fake.state(PROBLEM) == "on"
+        assert s.fake.attributes(PROBLEM)["reason"] == config_error["error"]
+        for key in ("charging_energy", "evse_status", "max_current"):
+            assert s.fake.attributes(sensor(SLUG1, key))["stale"] is True, key
+        assert len(s.requests()) == requests
+
+
+async def test_the_same_charger_in_two_app_instances_is_refused_by_the_second_and_announced_once(tmp_path):
+    async with stack(tmp_path) as s:
+        s.charge_from_phone()
+        await s.start(name="ev_house")
+        second = make_app(s.fake, s.args(name="ev_garage", state_file=str(tmp_path / "garage.json")), tmp_path)
+        try:
+            await second.initialize()
+            await s.fake.advance(600)
+        finally:
+            await second.terminate()
+        errors = list(s.fake.lines("ERROR"))
+        assert len(errors) == 1 and "ev_house" in errors[0], errors
+        assert len(s.fake.fired(STARTED)) == 1
+
+
+async def test_a_current_given_as_text_is_read_as_a_number_and_text_that_is_none_is_named(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start()
+        refused = await s.send("start_charging", chargepoint_id=CP1, max_current="abc")
+        assert refused["success"] is False and "got the text 'abc'" in refused["error"], refused
+        started = await s.send("start_charging", chargepoint_id=CP1, max_current="10")
+        assert started["success"] is True, started
+        assert s.model.chargers[CP1].max_current_a == 10
+        assert s.model.chargers[CP1].session is not None
+
+
+async def test_a_misspelt_key_is_named_with_its_right_spelling(tmp_path):
+    async with stack(tmp_path) as s:
+        await s.start(charging_intervall=60)
+        (warning,) = [line for line in s.fake.lines("WARNING") if "charging_intervall" in line]
+        assert re.search(r"charging_interval(?!l)", warning), warning
+
+
+async def test_the_short_form_names_its_charger_with_a_top_level_charger_name(tmp_path):
+    async with stack(tmp_path) as s:
+        args = s.args(chargepoint_id=CP1, charger_name="Driveway")
+        del args["chargers"]
+        s.app = make_app(s.fake, args, tmp_path)
+        await s.app.initialize()
+        await s.fake.advance(0)
+        names = [s.fake.attributes(sensor(SLUG1, key))["friendly_name"] for key in ("evse_status", "charging_energy")]
+        assert all(name.startswith("Driveway ") for name in names), names
+        assert not [line for line in s.fake.lines("WARNING") if "charger_name" in line]
