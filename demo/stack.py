@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ampeco_ev_charger.config import SMART_MODE_KEY
 from ampeco_ev_charger.const import entity_id, slugify
-from ampeco_ev_charger.homeassistant.entities import SENSORS
-from ampeco_ev_charger.homeassistant.mqtt.discovery import CONTROLS, account_entity_id
-from ampeco_ev_charger.smart import KEY as SMART_KEY
+from ampeco_ev_charger.homeassistant.entities import SENSORS, SMART_KEY
+from ampeco_ev_charger.homeassistant.mqtt.discovery import CONTROLS, SMART_MODE_KEY, account_entity_id
 
 from . import appdaemon as ad
 from . import echo, mosquitto

@@ -167,6 +167,8 @@ class HomeAssistantMqtt:
         payload = message.payload.decode()
         with self._lock:
             self.messages.append((message.topic, payload, bool(message.retain)))
+            if "/~app/" in message.topic:
+                return  # the app's marker to itself: never retained (a live retained message arrives unflagged)
             if payload:
                 self.retained[message.topic] = payload
             else:

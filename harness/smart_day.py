@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from ampeco_ev_charger.const import SET_MAX_CURRENT, START, STOP
+from ampeco_ev_charger.runtime.commands import SetMaxCurrent, StartCharging, StopCharging
 from ampeco_ev_charger.smart import Action, ChargerState, SmartConfig, SmartMemory, decide, read_inputs
 from ampeco_ev_charger.smart.prices import PriceSlot, parse_prices, price_at
 
@@ -150,12 +150,12 @@ class ChargerModel:
 
     def run(self, action: Action) -> bool:
         """Carry out a command; False when it would have done nothing (refused, or nothing to change)."""
-        if action.name == START:
+        if action.name == StartCharging.name:
             if self.session or not self.plugged:
                 return False
             self.limit_a = action.amps if action.amps is not None else self.limit_a
             self.session = True
-        elif action.name == STOP:
+        elif action.name == StopCharging.name:
             if not self.session:
                 return False
             self.session = False
@@ -200,15 +200,15 @@ class Day:
 
     @property
     def starts(self) -> int:
-        return sum(s.action.name == START for s in self.sent)
+        return sum(s.action.name == StartCharging.name for s in self.sent)
 
     @property
     def stops(self) -> int:
-        return sum(s.action.name == STOP for s in self.sent)
+        return sum(s.action.name == StopCharging.name for s in self.sent)
 
     @property
     def current_changes(self) -> list[datetime]:
-        return [s.at for s in self.sent if s.action.name == SET_MAX_CURRENT]
+        return [s.at for s in self.sent if s.action.name == SetMaxCurrent.name]
 
     @property
     def pointless(self) -> list[Sent]:

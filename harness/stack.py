@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
-from ampeco_ev_charger import app as app_module
+from ampeco_ev_charger import appdaemon_host as host_module
 from ampeco_ev_charger.app import AmpecoEvCharger
 from simulator import Settings, SimModel, Simulator, Timing, demo_model, running
 
@@ -123,7 +123,7 @@ async def stack(
     fake = FakeAppDaemon()
     simulator = Simulator(demo_model(TOKEN, chargers, clock=fake.now, timing=timing), settings)
     async with running(simulator) as url:
-        with mock.patch.object(app_module, "time", SimpleNamespace(time=fake.now)):
+        with mock.patch.object(host_module, "time", SimpleNamespace(time=fake.now)):
             harness = Stack(fake, simulator, url, tmp_path / "state.json")
             try:
                 yield harness

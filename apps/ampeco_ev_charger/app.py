@@ -3,39 +3,32 @@
 apps.yaml:  module: ampeco_ev_charger.app   class: AmpecoEvCharger
 """
 
-import itertools
-import time
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import tzinfo
 from pathlib import Path
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 import aiohttp
 from appdaemon.adapi import ADAPI
 
-from . import __version__
+from . import __version__, instances
 from .appdaemon_api import AsyncAppDaemon
+from .appdaemon_host import AppDaemonBroker, AppDaemonHost
 from .assembly import Assembly
-from .config import parse_config
+from .config import AppConfig, parse_config
+from .homeassistant.config_problem import ConfigProblem, chargepoint_ids
 from .homeassistant.events import COMMAND_EVENTS, CONFIG_ERROR
-from .homeassistant.hass import HA_TIMEOUT, EntityState
-from .homeassistant.mqtt.broker import MqttUnavailable, OnConnected, OnMessage, topic_matches
-from .homeassistant.mqtt.discovery import Availability
-from .runtime.logbook import Logbook, one_line
+from .homeassistant.redact import RedactedHomeAssistant
+from .runtime.logbook import Logbook
+from .runtime.secrets_file import fingerprint
 from .runtime.store import Store
-from .runtime.timers import Job
 from .validate import ConfigError
-
-# Home Assistant's REST API through AppDaemon's own session (see `_AppDaemonHost.set_state`).
-HA_HTTP_TIMEOUT = aiohttp.ClientTimeout(total=HA_TIMEOUT)
 
 
 class AmpecoEvCharger(ADAPI):
     _assembly: Assembly | None = None
+    _problem: ConfigProblem | None = None
     _http: aiohttp.ClientSession | None = None
-    _host: "_AppDaemonHost | None" = None
-    _brokers: "dict[str, _AppDaemonBroker]"
+    _host: AppDaemonHost | None = None
+    _brokers: dict[str, AppDaemonBroker]
 
     @property
     def _ad(self) -> AsyncAppDaemon:
@@ -43,31 +36,51 @@ class AmpecoEvCharger(ADAPI):
 
     async def initialize(self) -> None:
         """Also runs again after every Home Assistant restart: the stored memory is shown at once."""
+        self._brokers = {}
+        self._host = host = AppDaemonHost(self._ad, self._on_timer, self._on_state)
+        for event in COMMAND_EVENTS:
+            await self._ad.listen_event(self._on_command, event)
         try:
             config = parse_config(self.args)
+            self._claim(config)
         except ConfigError as err:
-            self.log(f"{err}. The app is not started; fix apps.yaml and it reloads by itself.", level="ERROR")
-            await self._ad.fire_event(CONFIG_ERROR, key=err.key, error=str(err))
+            await self._refuse(err, host)
             return
         for warning in config.warnings:
             self.log(warning, level="WARNING")
-        state_file = Path(config.state_file) if config.state_file else self.config_dir / f"{self.name}.state.json"
+        state_file = Path(config.runtime.state_file or self.config_dir / f"{self.name}.state.json")
         self._http = aiohttp.ClientSession()
-        self._brokers = {}
-        self._host = host = _AppDaemonHost(self._ad, self._on_timer, self._on_state)
-        logbook = Logbook(host.log, config.secrets)
+        logbook = Logbook(host.log, config.runtime.secrets)
         # AppDaemon's secrets.yaml, where a replaced token is looked for (AppDaemon itself reads it only at start).
         secrets = self.config_dir / "secrets.yaml"
         self._assembly = Assembly(
             config, host, host, logbook, self._http, Store(state_file), brokers=self._broker, secrets=secrets
         )
-        for event in COMMAND_EVENTS:
-            await self._ad.listen_event(self._on_command, event)
         self.log(f"AMPECO EV charger app {__version__} starting")
         await self._assembly.start()
 
+    def _claim(self, config: AppConfig) -> None:
+        """The chargers (and discovered accounts) of this instance, unless another instance has one already."""
+        keys = [f"charger {c.chargepoint_id}" for c in config.chargers]
+        keys += [f"account {a.api_host} {fingerprint(a.auth_token)}" for a in config.runtime.discover]
+        other = instances.claim(self.name, keys)
+        if other is not None:
+            raise ConfigError(
+                "chargers",
+                f"a charger of this app is already watched by the app `{other}`: give each charger to one app",
+            )
+
+    async def _refuse(self, err: ConfigError, host: AppDaemonHost) -> None:
+        """A mistake in apps.yaml: said once, shown on the chargers' entities, and every command answered."""
+        self.log(f"{err}. The app is not started; fix apps.yaml and it reloads by itself.", level="ERROR")
+        redact = Logbook(host.log, _given_secrets(self.args)).redact
+        self._problem = ConfigProblem(RedactedHomeAssistant(host, redact), redact(str(err)), chargepoint_ids(self.args))
+        await self._ad.fire_event(CONFIG_ERROR, key=err.key, error=redact(str(err)))
+        await self._problem.show()
+
     async def terminate(self) -> None:
         """Cancel every timer and request and close the HTTP session (no "Unclosed client session")."""
+        instances.release(self.name)
         if self._assembly is not None:
             await self._assembly.stop()
             self._assembly = None
@@ -78,6 +91,8 @@ class AmpecoEvCharger(ADAPI):
     async def _on_command(self, event_type: str, data: dict[str, Any], **_kwargs: Any) -> None:
         if self._assembly is not None:
             await self._assembly.handle_event(event_type, data or {})
+        elif self._problem is not None:
+            await self._problem.answer(event_type, data or {})
 
     async def _on_timer(self, job_id: str, **_kwargs: Any) -> None:
         if self._host is not None and (job := self._host.jobs.pop(job_id, None)) is not None:
@@ -87,10 +102,10 @@ class AmpecoEvCharger(ADAPI):
         for callback in self._host.watchers.get(entity, []) if self._host is not None else []:
             await callback(new)
 
-    def _broker(self, namespace: str) -> "_AppDaemonBroker":
+    def _broker(self, namespace: str) -> AppDaemonBroker:
         broker = self._brokers.get(namespace)
         if broker is None:
-            broker = self._brokers[namespace] = _AppDaemonBroker(self._ad, namespace, self._on_mqtt, self._on_mqtt_up)
+            broker = self._brokers[namespace] = AppDaemonBroker(self._ad, namespace, self._on_mqtt, self._on_mqtt_up)
         return broker
 
     async def _on_mqtt(self, _event: str, data: dict[str, Any], **kwargs: Any) -> None:
@@ -104,192 +119,8 @@ class AmpecoEvCharger(ADAPI):
             await broker.reconnected()
 
 
-class _AppDaemonHost:
-    """The scheduler and the Home Assistant the app needs, on top of AppDaemon's API.
-
-    Callbacks stay here, keyed by plain strings: AppDaemon deep-copies the keyword arguments of timers and
-    state listeners (and publishes them to its admin namespace), which must never reach the app's objects.
-    """
-
-    def __init__(
-        self, app: AsyncAppDaemon, on_timer: Callable[..., Awaitable[None]], on_state: Callable[..., Awaitable[None]]
-    ) -> None:
-        self._app = app
-        self._on_timer = on_timer  # the app's own methods: AppDaemon calls back into the app
-        self._on_state = on_state
-        self.jobs: dict[str, Job] = {}
-        self.watchers: dict[str, list[Callable[[str], Awaitable[None]]]] = {}
-        self._ids = itertools.count()
-
-    async def run_later(self, delay: float, job: Job) -> object:
-        job_id = f"job-{next(self._ids)}"
-        self.jobs[job_id] = job
-        return job_id, await self._app.run_in(self._on_timer, delay, job_id=job_id)
-
-    async def cancel(self, handle: object) -> None:
-        job_id, timer = cast(tuple[str, str], handle)
-        self.jobs.pop(job_id, None)
-        await self._app.cancel_timer(timer, silent=True)
-
-    def now(self) -> float:
-        return time.time()
-
-    async def sleep(self, seconds: float) -> None:
-        await self._app.sleep(seconds)
-
-    async def set_state(self, entity: EntityState) -> None:
-        """Home Assistant keeps states as text. AppDaemon 4.5's set_state drops attributes that are 0, false or
-        null (and sends true as "true"), so the state goes through AppDaemon's own authenticated session to
-        Home Assistant as it is; without one (no Home Assistant plugin) through set_state, which then keeps all."""
-        http = self._home_assistant()
-        if http is None:
-            await self._app.set_state(
-                entity.entity_id,
-                state=str(entity.state),
-                attributes=entity.attributes,
-                replace=True,
-                check_existence=False,
-            )
-            return
-        session, url = http
-        body = {"state": str(entity.state), "attributes": entity.attributes}
-        async with session.post(f"{url}/api/states/{entity.entity_id}", json=body, timeout=HA_HTTP_TIMEOUT) as response:
-            if response.status >= 400:
-                raise RuntimeError(f"Home Assistant answered HTTP {response.status} to the state of {entity.entity_id}")
-
-    def _home_assistant(self) -> tuple[aiohttp.ClientSession, str] | None:
-        """AppDaemon's Home Assistant plugin's session (it carries the token) and address, while connected."""
-        plugin = self._app.AD.plugins.get_plugin_object(self._app.namespace)
-        session, config = getattr(plugin, "session", None), getattr(plugin, "config", None)
-        url = getattr(config, "ha_url", None)
-        if not isinstance(session, aiohttp.ClientSession) or session.closed or url is None:
-            return None
-        return session, str(url).rstrip("/")
-
-    async def remove(self, entity_id: str) -> None:
-        await self._app.remove_entity(entity_id)
-
-    async def fire(self, event: str, data: dict[str, Any]) -> None:
-        await self._app.fire_event(event, **data)
-
-    def log(self, message: str, level: str) -> None:
-        self._app.log(message, level=level)
-
-    async def watch(self, entity_id: str, callback: Callable[[str], Awaitable[None]]) -> None:
-        if entity_id not in self.watchers:
-            await self._app.listen_state(self._on_state, entity_id)
-        self.watchers.setdefault(entity_id, []).append(callback)
-
-    async def read(self, entity_id: str) -> str | None:
-        state = await self.read_all(entity_id)
-        return None if state is None or state.get("state") is None else str(state["state"])
-
-    async def read_all(self, entity_id: str) -> Mapping[str, Any] | None:
-        """AppDaemon's copy of the state, else Home Assistant's own: AppDaemon 4.5 leaves entities made after it
-        connected out of its copy until its next full refresh (10 min), MQTT entities among them."""
-        state = await self._app.get_state(entity_id, attribute="all")
-        if isinstance(state, Mapping):
-            return state
-        http = self._home_assistant()
-        if http is None:
-            return None
-        session, url = http
-        async with session.get(f"{url}/api/states/{entity_id}", timeout=HA_HTTP_TIMEOUT) as response:
-            if response.status == 404:
-                return None
-            response.raise_for_status()
-            found = await response.json()
-        return found if isinstance(found, Mapping) else None
-
-    def timezone(self) -> tzinfo:
-        zone = self._app.get_timezone()  # a pytz zone in AppDaemon 4.5, though documented as a name
-        return zone if isinstance(zone, tzinfo) else ZoneInfo(str(zone))
-
-    async def call(self, service: str, data: dict[str, Any]) -> None:
-        await self._app.call_service(service, **data)
-
-
-class _AppDaemonBroker:
-    """AppDaemon's MQTT plugin of one namespace. The app's namespace stays Home Assistant's: an app whose own
-    namespace is the MQTT plugin's is stopped for good by a broker outage (AppDaemon 4.5)."""
-
-    def __init__(
-        self,
-        app: AsyncAppDaemon,
-        namespace: str,
-        on_message: Callable[..., Awaitable[None]],
-        on_connected: Callable[..., Awaitable[None]],
-    ) -> None:
-        self._app = app
-        self.namespace = namespace
-        self._on_message = on_message  # the app's own methods: AppDaemon calls back into the app
-        self._on_connected = on_connected
-        self._subscriptions: dict[str, OnMessage] = {}
-        self._reconnected: list[OnConnected] = []
-        self._listening = False
-
-    async def publish(self, topic: str, payload: str, *, retain: bool) -> None:
-        result = await self._service("publish", topic=topic, payload=payload, retain=retain, qos=1)
-        code = getattr(result, "rc", None)
-        if isinstance(result, str) or (isinstance(code, int) and code != 0):
-            raise MqttUnavailable(f"the message was refused ({result})")
-
-    async def subscribe(self, topic: str, on_message: OnMessage) -> None:
-        if not self._listening:
-            subscriptions = self._subscriptions
-
-            def wanted(topic: object) -> bool:  # a plain function: AppDaemon copies the filters it is given
-                return isinstance(topic, str) and any(topic_matches(s, topic) for s in subscriptions)
-
-            await self._app.listen_event(
-                self._on_message, "MQTT_MESSAGE", namespace=self.namespace, topic=wanted, mqtt=self.namespace
-            )
-            self._listening = True
-        self._subscriptions[topic] = on_message
-        await self._service("subscribe", topic=topic)
-
-    async def unsubscribe(self, topic: str) -> None:
-        if self._subscriptions.pop(topic, None) is not None:
-            await self._service("unsubscribe", topic=topic)
-
-    async def on_connected(self, callback: OnConnected) -> None:
-        if not self._reconnected:
-            await self._app.listen_event(
-                self._on_connected,
-                "MQTT_MESSAGE",
-                namespace=self.namespace,
-                state="Connected",
-                topic=None,
-                mqtt=self.namespace,  # not in the event's data, so handed to the callback: which plugin it was
-            )
-        self._reconnected.append(callback)
-
-    def status(self) -> Availability | None:
-        """The plugin's birth and will topic, when they are one topic (AppDaemon's default)."""
-        plugin = self._app.AD.plugins.get_plugin_object(self.namespace)
-        config = getattr(plugin, "config", None)
-        topic, birth = getattr(config, "will_topic", None), getattr(config, "birth_topic", None)
-        online, offline = getattr(config, "birth_payload", None), getattr(config, "will_payload", None)
-        if not (isinstance(topic, str) and topic == birth and isinstance(online, str) and isinstance(offline, str)):
-            return None
-        return Availability(topic, online, offline)
-
-    async def deliver(self, topic: str, payload: str) -> None:
-        for subscription, on_message in list(self._subscriptions.items()):
-            if topic_matches(subscription, topic):
-                await on_message(topic, payload)
-
-    async def reconnected(self) -> None:
-        for callback in self._reconnected:
-            await callback()
-
-    async def _service(self, service: str, **data: Any) -> Any:
-        try:
-            result = await self._app.call_service(f"mqtt/{service}", namespace=self.namespace, **data)
-        except Exception as err:  # no such namespace or service: AppDaemon has no MQTT plugin there
-            raise MqttUnavailable(
-                f"AppDaemon has no MQTT plugin in namespace {self.namespace!r}: {one_line(err)}"
-            ) from err
-        if service == "publish" and result is None:
-            raise MqttUnavailable("AppDaemon's MQTT plugin is not connected to the broker")
-        return result
+def _given_secrets(args: dict[str, Any]) -> list[str]:
+    """What looks like a credential in a configuration that could not be read: redacted all the same."""
+    names = ("auth_token", "refresh_token", "client_secret")
+    entries = [args, *(e for e in args.get("chargers") or [] if isinstance(e, dict))]
+    return [str(entry[name]) for entry in entries for name in names if isinstance(entry.get(name), str)]

@@ -1,6 +1,9 @@
-"""How the pieces fit: the hub, its publisher (set_state, or MQTT discovery), the dashboard controls and
-smart charging for one configuration, on any host that gives Home Assistant, a scheduler and, for MQTT, a
-broker (AppDaemon in production).
+"""The composition root: the runtime (`runtime.build`), and around it how the chargers are shown (set_state, or
+MQTT discovery), their dashboard controls and smart charging, for one configuration, on any host that gives
+Home Assistant, a scheduler and, for MQTT, a broker (AppDaemon in production).
+
+Everything is made here, each part given what it needs when it is made; what leaves the app for Home
+Assistant or the broker passes the log's redaction on the way (`homeassistant.redact`).
 """
 
 import random
@@ -15,15 +18,22 @@ from .const import entity_id
 from .homeassistant.command_events import handle_event
 from .homeassistant.controls import Controls
 from .homeassistant.dashboard_helpers import DashboardHelpers
+from .homeassistant.entities import smart_entity
 from .homeassistant.hass import HomeAssistant
 from .homeassistant.mqtt.broker import Broker
+from .homeassistant.mqtt.commands import CommandTopics, MqttCommands
+from .homeassistant.mqtt.discovery import Topics
 from .homeassistant.mqtt.publisher import MqttPublisher
 from .homeassistant.mqtt.retained import RetainedTopics, Retirement
 from .homeassistant.publisher import StatePublisher
-from .runtime.hub import Hub
+from .homeassistant.redact import RedactedBroker, RedactedHomeAssistant
+from .runtime.build import build_hub
+from .runtime.charger import Charger
 from .runtime.logbook import Logbook
+from .runtime.memory_file import MemoryFile
 from .runtime.store import Store
 from .runtime.timers import Scheduler
+from .smart.engine import Decision
 from .smart.runner import SmartRunner
 
 Brokers = Callable[[str], Broker]  # AppDaemon's MQTT plugin of a namespace
@@ -33,6 +43,24 @@ class Part(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+class ControlsBook:
+    """Each watched charger's controls, made when first used (chargers found on the account included)."""
+
+    def __init__(self, chargers: Callable[[], Mapping[str, Charger]], make: Callable[[Charger], Controls]) -> None:
+        self._chargers = chargers
+        self._make = make
+        self._made: dict[str, Controls] = {}
+
+    def of(self, charger: Charger) -> Controls:
+        if charger.id not in self._made:
+            self._made[charger.id] = self._make(charger)
+        return self._made[charger.id]
+
+    def by_slug(self, slug: str) -> Controls | None:
+        charger = next((c for c in self._chargers().values() if c.config.slug == slug), None)
+        return None if charger is None else self.of(charger)
 
 
 class Assembly:
@@ -49,70 +77,102 @@ class Assembly:
         secrets: Path | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:
+        ha = RedactedHomeAssistant(ha, logbook.redact)
+        self.memory = memory = MemoryFile(store, logbook, scheduler.now)
         retained = RetainedTopics()
+        memory.keep(("app", "mqtt"), retained.dump, retained.load)
+        smart = {cp: extras.smart for cp, extras in config.extras.items() if extras.smart is not None}
+        slugs = {c.chargepoint_id: c.slug for c in config.chargers}
         self.publisher: StatePublisher | MqttPublisher
+        before: list[Part] = []
+        command_topics: CommandTopics | None = None
         if config.mqtt is not None:
             if brokers is None:
                 raise ValueError("mqtt is configured, but this host has no MQTT")
-            broker = brokers(config.mqtt.namespace)
-            self.publisher = MqttPublisher(
-                config, config.mqtt, broker, ha, logbook, scheduler.now, self._save, retained
+            broker = RedactedBroker(brokers(config.mqtt.namespace), logbook.redact)
+            command_topics = CommandTopics(broker, Topics(config.mqtt.discovery_prefix, config.mqtt.base_topic))
+            self.publisher = publisher = MqttPublisher(
+                config.mqtt,
+                broker,
+                ha,
+                logbook,
+                scheduler.now,
+                save=memory.save,
+                retained=retained,
+                command_topics=command_topics,
+                smart={slugs[cp]: s.mode_select for cp, s in smart.items()},
             )
-            retirement: list[Part] = []
+            for cp, s in smart.items():
+                if s.mode_select:
+                    memory.keep(("chargers", cp, "smart_mode"), *publisher.mode_part(slugs[cp]))
         else:
             self.publisher = StatePublisher(ha, scheduler.now, logbook)
             first_ids = [entity_id(c.slug, "charger_status") for c in config.chargers]
-            retirement = [Retirement(retained, brokers, ha, logbook, scheduler, first_ids)]
-        self.hub = hub = Hub(config, scheduler, logbook, http, store, self.publisher, secrets=secrets, rand=rand)
-        hub.memorise(None, retained.memorised)
-        if isinstance(self.publisher, MqttPublisher):
-            for charger in hub.chargers.values():
-                controls = Controls(charger, ha, logbook, hub.run, hub.refuse)
-                self.publisher.controls[charger.config.slug] = controls
-                if charger.config.slug in self.publisher.modes:
-                    hub.memorise(charger.id, self.publisher.mode_memory(charger.config.slug))
-        self.helpers = [
-            DashboardHelpers(charger, ha, logbook, hub.run, hub.refuse, lambda c: hub.poller(c).confirming(c))
-            for charger in hub.chargers.values()
-            if charger.config.charging_switch or charger.config.current_limit
-        ]
-        self.smart = [
-            SmartRunner(
-                charger,
-                hub.account(charger),
-                charger.config.smart,
-                ha=ha,
-                scheduler=scheduler,
-                logbook=logbook,
-                run=hub.run,
-                show=self.publisher.show_entity,
+            before.append(Retirement(retained, brokers, ha, logbook, scheduler, first_ids))
+        before.append(self.publisher)
+        self.hub = hub = build_hub(
+            config.runtime,
+            self.publisher,
+            http=http,
+            scheduler=scheduler,
+            logbook=logbook,
+            memory=memory,
+            secrets=secrets,
+            rand=rand,
+        )
+        controls = ControlsBook(lambda: hub.chargers, lambda c: Controls(c, ha, logbook, hub.run, hub.refuse))
+        after: list[Part] = []
+        if command_topics is not None and isinstance(self.publisher, MqttPublisher):
+            after.append(
+                MqttCommands(command_topics, logbook, controls=controls.by_slug, choose_mode=self.publisher.choose_mode)
             )
-            for charger in hub.chargers.values()
-            if charger.config.smart is not None
-        ]
-        for helpers in self.helpers:
-            hub.after_each_round(helpers.charger.id, helpers.reflect)
-        for runner in self.smart:
-            hub.after_each_round(runner.charger.id, runner.request)
-            hub.memorise(runner.charger.id, runner.memorised)
-        self._parts: list[Part] = [*retirement, self.publisher, *self.helpers, *self.smart]
+        chargers = hub.chargers
+        for cp, extras in config.extras.items():
+            charger = chargers[cp]
+            if extras.charging_switch or extras.current_limit:
+                helpers = DashboardHelpers(
+                    charger,
+                    controls.of(charger),
+                    switch=extras.charging_switch,
+                    number=extras.current_limit,
+                    confirming=lambda c: hub.poller(c).confirming(c),
+                )
+                hub.after_each_round(cp, helpers.reflect)
+                after.append(helpers)
+            if extras.smart is not None:
+                runner = SmartRunner(
+                    charger,
+                    hub.account(charger),
+                    extras.smart,
+                    house=ha,
+                    scheduler=scheduler,
+                    logbook=logbook,
+                    run=hub.run,
+                    show=self._show_decision,
+                )
+                hub.after_each_round(cp, runner.request)
+                memory.keep(("chargers", cp, "smart"), runner.dump, runner.load)
+                after.append(runner)
+        self._before, self._after = before, after
 
     async def start(self) -> None:
-        await self.hub.recall()
-        for part in self._parts:
+        """Take up the memory, show what there is, read the cloud; then listen to the controls."""
+        await self.memory.recall()
+        for part in self._before:
             await part.start()
         await self.hub.start()
+        for part in self._after:
+            await part.start()
 
     async def stop(self) -> None:
         """Cancel every timer, request and background task; save the memory last (smart charging's too)."""
         await self.hub.halt()
-        for part in reversed(self._parts):
+        for part in reversed([*self._before, *self._after]):
             await part.stop()
-        await self.hub.save()
+        await self.memory.save()
 
-    async def _save(self) -> None:
-        """The memory now (a mode chosen on the dashboard), not at the next round."""
-        await self.hub.save()
+    async def _show_decision(self, charger: Charger, decision: Decision) -> None:
+        await self.publisher.show_entity(smart_entity(charger.config.slug, charger.id, charger.name, decision))
 
     async def handle_event(self, event_type: str, data: Mapping[str, object]) -> None:
         await handle_event(self.hub, event_type, data)

@@ -1,139 +1,26 @@
 """Connection check for setting up: does the token work, what is on the account, what goes in apps.yaml.
 
-    cd <AppDaemon config>/apps
-    python3 -m ampeco_ev_charger.check --host megatel.eu.charge.ampeco.tech --token eyJ0eXAi...
-    AMPECO_TOKEN=eyJ0eXAi... python3 -m ampeco_ev_charger.check --host ... --chargepoint QNG0C18010
+    cd <the folder that holds ampeco_ev_charger>
+    AMPECO_TOKEN=eyJ0eXAi... python3 -m ampeco_ev_charger.check --host megatel.eu.charge.ampeco.tech
+    python3 -m ampeco_ev_charger.check --host ... --chargepoint QNG0C18010      (asks for the token)
 
-Exit code 0 when all is well; otherwise 2 (bad arguments), 3 (token rejected), 4 (host unreachable),
-5 (charge point not on the account), 6 (another API failure). The token is never printed.
+The token comes from the environment (AMPECO_TOKEN), or is asked for; `--token` works too, but shows it in
+the machine's process list. Exit code 0 when all is well; otherwise 2 (bad arguments), 3 (token
+rejected), 4 (host unreachable), 5 (charge point not on the account), 6 (another API failure, or a host that
+is not an AMPECO cloud), 7 (aiohttp is missing). The token is never printed.
 """
 
 import argparse
 import asyncio
+import getpass
 import os
 import sys
-import time
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TextIO
 
-import aiohttp
+from .const import DEFAULT_API_HOST
 
-from .ampeco import (
-    AmpecoClient,
-    AmpecoError,
-    AuthError,
-    ChargePoint,
-    RateLimitError,
-    Session,
-    TransportError,
-    Units,
-    parse_charge_point,
-    token_expiry,
-)
-from .config import DEFAULT_API_HOST, normalise_host
-from .validate import ConfigError
-
-OK, BAD_ARGUMENTS, TOKEN_REJECTED, UNREACHABLE, NOT_ON_ACCOUNT, API_FAILURE = 0, 2, 3, 4, 5, 6
-
-
-async def check(
-    host: str, token: str, chargepoint: str | None = None, units: Units = Units(), timeout: float = 15
-) -> tuple[int, list[str]]:
-    """The verdict as an exit code and the lines to print."""
-    try:
-        api_host = normalise_host(host, "--host")
-    except ConfigError as err:
-        return BAD_ARGUMENTS, [f"Problem: --host {err.problem}"]
-    if not token:
-        return BAD_ARGUMENTS, ["Problem: no token: give --token or set AMPECO_TOKEN"]
-    async with aiohttp.ClientSession() as session:
-        try:
-            items = await AmpecoClient(session, api_host, token, timeout=timeout).charge_points()
-        except AmpecoError as err:
-            return _failure(err, api_host)
-    charge_points = [parse_charge_point(item, units).charge_point for item in items if item.get("id") is not None]
-    lines = [
-        f"OK: the token works on {api_host}; the account has {len(charge_points)} home charger(s).",
-        _token_end(token),
-    ]
-    for charge_point in charge_points:
-        lines += _describe(charge_point)
-    ids = [cp.id for cp in charge_points]
-    if chargepoint is not None and chargepoint not in ids:
-        found = ", ".join(ids) or "none"
-        return NOT_ON_ACCOUNT, [
-            *lines,
-            f"Problem: charge point {chargepoint} is not on this account (it has: {found}).",
-        ]
-    return OK, [
-        *lines,
-        "",
-        "Put this in apps.yaml (and the token in secrets.yaml as ampeco_token):",
-        "",
-        *_apps_yaml(api_host, [cp for cp in charge_points if chargepoint in (None, cp.id)]),
-    ]
-
-
-def _token_end(token: str) -> str:
-    expires = token_expiry(token)
-    if expires is None:
-        return "The token carries no end date (it is not a JWT)."
-    days = (expires - time.time()) / 86400
-    return f"The token ends on {datetime.fromtimestamp(expires, timezone.utc):%Y-%m-%d} ({days:.0f} days from now)."
-
-
-def _failure(err: AmpecoError, api_host: str) -> tuple[int, list[str]]:
-    if isinstance(err, AuthError):
-        return TOKEN_REJECTED, [
-            (
-                f"Problem: {api_host} rejected the token (HTTP {err.status}). It may have expired, "
-                "been revoked by logging out everywhere, or belong to another vendor's host."
-            )
-        ]
-    if isinstance(err, TransportError):
-        return UNREACHABLE, [f"Problem: {err.message}. Check --host (your vendor's AMPECO host) and the network."]
-    if isinstance(err, RateLimitError):
-        return API_FAILURE, [f"Problem: {err.message}; try again later."]
-    return API_FAILURE, [f"Problem: {api_host} did not give a usable answer: {err.message}."]
-
-
-def _describe(cp: ChargePoint) -> list[str]:
-    low, high = cp.current_range
-    limits = (
-        f"limit {cp.max_current_a:g} A (allowed {low:g}-{high:g} A)"
-        if None not in (cp.max_current_a, low, high)
-        else ""
-    )
-    lines = ["", f'Charge point {cp.id} "{cp.name or ""}": status {cp.status}, {limits}'.rstrip(", ")]
-    for evse in cp.evses:
-        power = f", {evse.max_power_kw:g} kW" if evse.max_power_kw is not None else ""
-        plugs = f", {', '.join(evse.connectors)}" if evse.connectors else ""
-        lines.append(f"  EVSE id {evse.id} (printed {evse.identifier}): {evse.status}{power}{plugs}")
-        lines.append(f"    {_session_line(evse.session)}")
-    return lines
-
-
-def _session_line(session: Session | None) -> str:
-    if session is None:
-        return "no session running"
-    energy = f"{session.energy_kwh:.2f} kWh" if session.energy_kwh is not None else "energy unknown"
-    power = f"{session.power_kw:.2f} kW" if session.power_kw is not None else "power unknown"
-    return f"session {session.id}: {session.status}, {energy}, {power}, since {session.started_at}"
-
-
-def _apps_yaml(api_host: str, charge_points: Sequence[ChargePoint]) -> list[str]:
-    lines = ["ampeco_ev_charger:", "  module: ampeco_ev_charger.app", "  class: AmpecoEvCharger"]
-    if api_host != DEFAULT_API_HOST:
-        lines.append(f"  api_host: {api_host}")
-    lines += ["  auth_token: !secret ampeco_token", "  chargers:"]
-    for cp in charge_points:
-        lines.append(f"    - chargepoint_id: {cp.id}")
-        if cp.name:
-            lines.append(f"      name: {cp.name}")
-        if len(cp.evses) > 1:
-            lines.append(f'      evse_id: "{cp.evses[0].id}"   # one of: {", ".join(e.id for e in cp.evses)}')
-    return lines
+NO_AIOHTTP = 7
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -143,17 +30,48 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default=DEFAULT_API_HOST, help="your vendor's AMPECO host")
-    parser.add_argument("--token", help="the token (or set the environment variable AMPECO_TOKEN)")
+    parser.add_argument("--token", help="the token (better: the environment variable AMPECO_TOKEN, or the prompt)")
     parser.add_argument("--chargepoint", help="check that this chargepoint id is on the account")
     parser.add_argument("--units", choices=["W", "kW"], default="W", help="kW if your vendor sends kW and kWh")
     parser.add_argument("--timeout", type=float, default=15)
     return parser
 
 
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, Any] = os.environ) -> int:
+def _token(given: str | None, environ: Mapping[str, Any], stdin: TextIO, ask: Callable[[str], str], err: TextIO) -> str:
+    if given:
+        print(
+            "Warning: a token given with --token shows in this machine's process list (ps) while the check runs; "
+            "next time set AMPECO_TOKEN instead, or leave both out to be asked.",
+            file=err,
+        )
+        return given
+    token = str(environ.get("AMPECO_TOKEN", ""))
+    if not token and stdin.isatty():
+        token = ask("AMPECO token (not shown): ").strip()
+    return token
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, Any] = os.environ,
+    *,
+    stdin: TextIO = sys.stdin,
+    ask: Callable[[str], str] = getpass.getpass,
+) -> int:
     args = _parser().parse_args(argv)
+    try:
+        import aiohttp  # noqa: F401, PLC0415 - asked for here, so that its absence is a sentence, not a traceback
+    except ImportError:
+        print(
+            "Problem: this check needs the Python package aiohttp, which AppDaemon brings. Run it where AppDaemon "
+            "runs, or install it first: python3 -m pip install aiohttp",
+        )
+        return NO_AIOHTTP
+    from .ampeco import Units  # noqa: PLC0415 - needs aiohttp
+    from .connection import check  # noqa: PLC0415 - needs aiohttp
+
+    token = _token(args.token, environ, stdin, ask, sys.stderr)
     units = Units("kW", "kWh") if args.units == "kW" else Units()
-    token = args.token or environ.get("AMPECO_TOKEN", "")
     code, lines = asyncio.run(check(args.host, token, args.chargepoint, units, args.timeout))
     print("\n".join(line.replace(token, "***") if token else line for line in lines))
     return code

@@ -1,25 +1,209 @@
 """apps.yaml -> a validated, typed configuration, or one ConfigError naming the key at fault.
 
-Nothing starts half-configured: the whole configuration is checked before the app does anything.
+Every key is one row of `KEYS` (its name, where it may stand, its default and limits, what it means): the
+parser reads by the rows, and the documentation's configuration table is generated from them. Nothing starts
+half-configured: the whole configuration is checked before the app does anything.
 """
 
+import difflib
 import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from .ampeco import ENERGY_UNITS, POWER_UNITS, ClientCredentials, Units, canonical_unit
-from .const import entity_id, slugify
+from .const import DEFAULT_API_HOST, entity_id, slugify
 from .homeassistant.mqtt.config import MqttConfig, parse_mqtt_config
+from .homeassistant.mqtt.discovery import SMART_MODE_KEY
+from .runtime.commands import MAX_CURRENT_A, MIN_CURRENT_A
+from .runtime.config import AccountConfig, ChargerConfig, RuntimeConfig
 from .smart import SmartConfig, parse_smart_config
 from .validate import ConfigError, entity, flag, number, text
 
-DEFAULT_API_HOST = "https://app.ampeco.global"
-# The select the app offers for the smart charging mode, with MQTT.
-SMART_MODE_KEY = "smart_charging_mode"
+Where = Literal["top", "charger", "both"]
 
+
+@dataclass(frozen=True, kw_only=True)
+class Key:
+    """One apps.yaml key: `where` it may stand (the top level, a `chargers` entry, or both), its default as the
+    documentation shows it, its limits where it is a number, and what it means."""
+
+    name: str
+    where: Where
+    meaning: str
+    default: str = "-"
+    low: float | None = None
+    high: float | None = None
+    unit: str = ""
+
+    def number(self, args: Mapping[str, object], value_default: float, *, whole: bool = False, at: str = "") -> float:
+        assert self.low is not None
+        assert self.high is not None
+        return number(args, self.name, at, value_default, self.low, self.high, whole=whole, unit=self.unit)
+
+
+R = RuntimeConfig  # its defaults are the app's: the rows show them, the parser uses them
+KEYS: tuple[Key, ...] = (
+    Key(name="auth_token", where="both", default="required", meaning="your AMPECO token; use `!secret ampeco_token`"),
+    Key(
+        name="api_host",
+        where="both",
+        default=f"`{DEFAULT_API_HOST}`",
+        meaning="your vendor's AMPECO host, e.g. `https://megatel.eu.charge.ampeco.tech` (a bare host name gets "
+        "`https://`; `http://` only for loopback; no user or password in it)",
+    ),
+    Key(
+        name="chargers",
+        where="top",
+        default="every charger on the account",
+        meaning="a list of chargers (the keys below marked per charger); left out, every home charger on the "
+        "account is watched, and one added to or removed from the account comes or goes by itself",
+    ),
+    Key(
+        name="chargepoint_id",
+        where="both",
+        default="-",
+        meaning="the charge point's id; at the top level (with `charger_name`, `evse_id`, `units`, ...) instead of "
+        "a `chargers` list, for a single charger",
+    ),
+    Key(
+        name="name",
+        where="charger",
+        default="the name in the vendor app",
+        meaning="names the charger's entities: `<name> Charging Energy`",
+    ),
+    Key(
+        name="charger_name",
+        where="top",
+        default="the name in the vendor app",
+        meaning="the single charger's name in the top-level form (AppDaemon keeps a top-level `name` for itself)",
+    ),
+    Key(
+        name="evse_id",
+        where="both",
+        default="the first EVSE",
+        meaning="which socket: its EVSE `id` or printed `identifier`",
+    ),
+    Key(
+        name="units",
+        where="both",
+        default="`{power: W, energy: Wh}`",
+        meaning="what your vendor's API sends; `{power: kW, energy: kWh}` if the sensors show values 1000 times "
+        "too small",
+    ),
+    Key(
+        name="max_current",
+        where="both",
+        default="the charger's own range",
+        low=MIN_CURRENT_A,
+        high=MAX_CURRENT_A,
+        unit="A",
+        meaning="caps every start and current change for the charger (whole amps); at the top level without "
+        "`chargers`, for every charger found",
+    ),
+    Key(
+        name="refresh_token",
+        where="both",
+        meaning="with `client_id` and `client_secret` (all three or none): the refresh grant where your vendor hands "
+        "out refresh tokens; use `!secret`",
+    ),
+    Key(name="client_id", where="both", meaning="the vendor app's OAuth client id (with `refresh_token`)"),
+    Key(name="client_secret", where="both", meaning="the vendor app's OAuth client secret (with `refresh_token`)"),
+    Key(name="charging_switch", where="both", meaning="an `input_boolean` helper that starts and stops charging"),
+    Key(name="current_limit", where="both", meaning="an `input_number` helper that sets the current limit"),
+    Key(
+        name="smart_charging",
+        where="both",
+        meaning="solar, cheapest-hours and now modes; with `mqtt:` just `true` gives the device a mode select",
+    ),
+    Key(
+        name="charging_interval",
+        where="top",
+        default=f"`{R.charging_interval:g}`",
+        low=5,
+        high=3600,
+        unit="seconds",
+        meaning="seconds between polls while a session may be running",
+    ),
+    Key(
+        name="idle_interval",
+        where="top",
+        default=f"`{R.idle_interval:g}`",
+        low=5,
+        high=86400,
+        unit="seconds",
+        meaning="seconds between polls otherwise (not shorter than `charging_interval`)",
+    ),
+    Key(
+        name="request_timeout",
+        where="top",
+        default=f"`{R.request_timeout:g}`",
+        low=1,
+        high=120,
+        unit="seconds",
+        meaning="seconds before a request to the cloud counts as failed",
+    ),
+    Key(
+        name="unavailable_after",
+        where="top",
+        default=f"`{R.unavailable_after:g}`",
+        low=0,
+        high=7 * 86400,
+        unit="seconds",
+        meaning="while the cloud fails, seconds the last reading is still shown (`stale: true`) before sensors turn "
+        "`unavailable`",
+    ),
+    Key(
+        name="max_concurrent_requests",
+        where="top",
+        default=f"`{R.max_concurrent_requests}`",
+        low=1,
+        high=100,
+        meaning="requests in flight at once across all accounts",
+    ),
+    Key(
+        name="state_file",
+        where="top",
+        default="`<AppDaemon config>/<app name>.state.json`",
+        meaning="where the app keeps its memory across restarts (readable by its owner only: it may hold a renewed "
+        "token)",
+    ),
+    Key(
+        name="secrets_file",
+        where="top",
+        default="`<AppDaemon config>/secrets.yaml`",
+        meaning="where the app looks for a token you replaced",
+    ),
+    Key(
+        name="push",
+        where="top",
+        default="`true`",
+        meaning="live updates from your vendor's broadcast server, where it has one; `false` turns them off",
+    ),
+    Key(
+        name="push_idle_interval",
+        where="top",
+        default=f"`{R.push_idle_interval:g}`",
+        low=60,
+        high=86400,
+        unit="seconds",
+        meaning="seconds between polls of an idle charger while live updates flow (not shorter than `idle_interval`)",
+    ),
+    Key(
+        name="mqtt",
+        where="top",
+        meaning="`true` (or a mapping of options) makes each charger a Home Assistant device through MQTT discovery",
+    ),
+)
+KEY = {key.name: key for key in KEYS}
+TOP_LEVEL_KEYS = frozenset(k.name for k in KEYS if k.where in ("top", "both"))
+CHARGER_KEYS = frozenset(k.name for k in KEYS if k.where in ("charger", "both"))
+# The account's credentials: a charger entry may give its own (a charger on another account).
+ACCOUNT_KEYS = frozenset({"auth_token", "refresh_token", "client_id", "client_secret", "api_host"})
+# What only a known charger can have: its helpers and smart charging.
+NEEDS_A_CHARGER = ("charging_switch", "current_limit", "smart_charging", "evse_id")
 # Keys AppDaemon itself puts into (or reads from) an app's arguments.
 APPDAEMON_KEYS = frozenset(
     {
@@ -38,88 +222,28 @@ APPDAEMON_KEYS = frozenset(
         "plugins",
     }
 )
-# What a charger entry may hold; the single-charger form may give these (but for the account) at the top.
-CHARGER_KEYS = frozenset(
-    {
-        "chargepoint_id",
-        "name",
-        "evse_id",
-        "units",
-        "auth_token",
-        "refresh_token",
-        "client_id",
-        "client_secret",
-        "api_host",
-        "charging_switch",
-        "current_limit",
-        "smart_charging",
-    }
-)
-TOP_LEVEL_KEYS = CHARGER_KEYS | {
-    "chargers",
-    "charging_interval",
-    "idle_interval",
-    "request_timeout",
-    "unavailable_after",
-    "max_concurrent_requests",
-    "state_file",
-    "secrets_file",
-    "push",
-    "push_idle_interval",
-    "mqtt",
-}
-# The account's credentials: a charger entry may give its own (a charger on another account).
-ACCOUNT_KEYS = frozenset({"auth_token", "refresh_token", "client_id", "client_secret", "api_host"})
 
 
-@dataclass(frozen=True)
-class ChargerConfig:
-    chargepoint_id: str
-    api_host: str
-    auth_token: str = field(repr=False)
-    # The refresh grant, where the tenant hands out refresh tokens (all three, or none).
-    refresh_token: str | None = field(default=None, repr=False)
-    client: ClientCredentials | None = None
-    name: str | None = None
-    evse_id: str | None = None
-    units: Units = Units()
-    # Dashboard controls the user created as helpers: charging on/off, and the current limit.
-    charging_switch: str | None = None
-    current_limit: str | None = None
+@dataclass(frozen=True, kw_only=True)
+class ChargerExtras:
+    """What Home Assistant and smart charging add to a configured charger."""
+
+    charging_switch: str | None = None  # an input_boolean that starts and stops charging
+    current_limit: str | None = None  # an input_number for the current limit
     smart: SmartConfig | None = None
 
-    @property
-    def slug(self) -> str:
-        return slugify(self.chargepoint_id)
 
-    @property
-    def account(self) -> tuple[str, str]:
-        """Chargers with the same host and token are one account and share one poll request."""
-        return (self.api_host, self.auth_token)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AppConfig:
-    chargers: tuple[ChargerConfig, ...]
-    charging_interval: float = 30.0
-    idle_interval: float = 300.0
-    request_timeout: float = 15.0
-    unavailable_after: float = 900.0
-    max_concurrent_requests: int = 10
-    state_file: str | None = None
-    secrets_file: str | None = None
-    # Live updates from the tenant's broadcast server where it has one; while they flow, idle polls relax.
-    push: bool = True
-    push_idle_interval: float = 1800.0
+    runtime: RuntimeConfig
+    extras: Mapping[str, ChargerExtras] = field(default_factory=dict)  # by chargepoint id
     # Chargers as Home Assistant devices through MQTT discovery, instead of set_state.
     mqtt: MqttConfig | None = None
     warnings: tuple[str, ...] = ()
 
     @property
-    def secrets(self) -> tuple[str, ...]:
-        """Every credential given, to be redacted wherever text leaves the app."""
-        found = [(c.auth_token, c.refresh_token, c.client.client_secret if c.client else None) for c in self.chargers]
-        return tuple({secret for triple in found for secret in triple if secret})
+    def chargers(self) -> tuple[ChargerConfig, ...]:
+        return self.runtime.chargers
 
 
 def normalise_host(value: object, key: str) -> str:
@@ -128,8 +252,10 @@ def normalise_host(value: object, key: str) -> str:
     if "://" not in host:
         host = f"https://{host}"
     parts = urlsplit(host)
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(key, "must not hold a user name or password (the token is the only credential sent)")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(key, f"must be an https:// URL such as {DEFAULT_API_HOST}, got {host!r}")
+        raise ConfigError(key, f"must be an https:// URL such as {DEFAULT_API_HOST}, got {host[:80]!r}")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigError(
             key, "must use https:// (http:// would send your token in clear text; only loopback hosts may use http)"
@@ -154,7 +280,7 @@ def _units(value: object, key: str) -> Units:
         raise ConfigError(key, "must be a mapping like {power: W, energy: Wh}")
     unknown = set(value) - {"power", "energy"}
     if unknown:
-        raise ConfigError(f"{key}.{min(unknown)}", "is not a unit setting (use power and energy)")
+        raise ConfigError(f"{key}.{min(map(str, unknown))}", "is not a unit setting (use power and energy)")
     power = canonical_unit(str(value.get("power", "W")), POWER_UNITS)
     if power is None:
         raise ConfigError(f"{key}.power", f"must be W or kW, got {value.get('power')!r}")
@@ -164,37 +290,67 @@ def _units(value: object, key: str) -> Units:
     return Units(power=power, energy=energy)
 
 
+def _max_current(entry: Mapping[str, Any], where: str) -> int | None:
+    if entry.get("max_current") is None:
+        return None
+    return int(KEY["max_current"].number(entry, MAX_CURRENT_A, whole=True, at=where))
+
+
 def _key(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
 
 
-def _charger(
-    entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any], warnings: list[str], mqtt: bool
-) -> ChargerConfig:
-    """One charger; `where` is its apps.yaml path ("chargers[0]", or "" for the top-level form)."""
-    if where:
-        warnings.extend(f"unknown key `{where}.{key}` ignored" for key in sorted(set(entry) - CHARGER_KEYS))
+def _unknown(keys: object, known: frozenset[str], where: str) -> list[str]:
+    """A warning per unknown key, naming the known key it is probably meant to be."""
+    warnings = []
+    for key in sorted(map(str, keys) if isinstance(keys, Mapping) else []):
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        warnings.append(f"unknown key `{_key(where, key)}` ignored{hint}")
+    return warnings
+
+
+def _account(entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any]) -> AccountConfig:
+    """The account a charger is on: its own `auth_token`/`api_host` where it gives them, else the top level's."""
     token_key = _key(where, "auth_token") if "auth_token" in entry else "auth_token"
     token = text(entry.get("auth_token", defaults.get("auth_token")), token_key)
     if token is None:
         raise ConfigError(token_key, "is missing: put `auth_token: !secret ampeco_token` in apps.yaml")
     host_key = _key(where, "api_host") if "api_host" in entry else "api_host"
     refresh_token, client = _refresh_grant(entry, where, defaults)
-    chargepoint_id = text(entry.get("chargepoint_id"), _key(where, "chargepoint_id"), required=True) or ""
-    own_select = entity_id(slugify(chargepoint_id), SMART_MODE_KEY, "select") if mqtt else None
-    return ChargerConfig(
-        chargepoint_id=chargepoint_id,
+    return AccountConfig(
         api_host=normalise_host(entry.get("api_host", defaults.get("api_host", DEFAULT_API_HOST)), host_key),
         auth_token=token,
         refresh_token=refresh_token,
         client=client,
-        name=text(entry.get("name"), _key(where, "name")),
+    )
+
+
+def _charger(
+    entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any], warnings: list[str], mqtt: bool
+) -> tuple[ChargerConfig, ChargerExtras]:
+    """One charger; `where` is its apps.yaml path ("chargers[0]", or "" for the top-level form)."""
+    if where:
+        warnings.extend(_unknown(entry, CHARGER_KEYS, where))
+    chargepoint_id = text(entry.get("chargepoint_id"), _key(where, "chargepoint_id"), required=True) or ""
+    own_select = entity_id(slugify(chargepoint_id), SMART_MODE_KEY, "select") if mqtt else None
+    name_key = "name" if where else "charger_name"
+    config = ChargerConfig(
+        chargepoint_id=chargepoint_id,
+        account=_account(entry, where, defaults),
+        name=text(entry.get(name_key), _key(where, name_key)),
         evse_id=text(entry.get("evse_id"), _key(where, "evse_id")),
         units=_units(entry.get("units"), _key(where, "units")),
+        max_current=_max_current(entry, where),
+    )
+    extras = ChargerExtras(
         charging_switch=entity(entry.get("charging_switch"), _key(where, "charging_switch"), ("input_boolean",)),
         current_limit=entity(entry.get("current_limit"), _key(where, "current_limit"), ("input_number",)),
         smart=parse_smart_config(entry.get("smart_charging"), _key(where, "smart_charging"), warnings, own_select),
     )
+    return config, extras
 
 
 def _refresh_grant(
@@ -221,15 +377,21 @@ def _refresh_grant(
 
 
 def _charger_entries(args: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The configured chargers' entries; none when the account's chargers are to be discovered."""
     chargers = args.get("chargers")
     if chargers is not None and "chargepoint_id" in args:
         raise ConfigError("chargepoint_id", "give either a top-level chargepoint_id or a `chargers` list, not both")
     if chargers is None:
-        if "chargepoint_id" not in args:
-            raise ConfigError("chargers", "no charger configured: add `chargers:` with at least one `chargepoint_id`")
-        return [("", {k: args[k] for k in CHARGER_KEYS - ACCOUNT_KEYS if k in args})]
+        if "chargepoint_id" in args:
+            return [("", {k: args[k] for k in CHARGER_KEYS - ACCOUNT_KEYS | {"charger_name"} if k in args})]
+        for key in NEEDS_A_CHARGER:
+            if key in args:
+                raise ConfigError(key, "belongs to a charger: give `chargepoint_id` (or a `chargers` list) with it")
+        return []
     if not isinstance(chargers, list) or not chargers:
-        raise ConfigError("chargers", "must be a list with at least one entry like `- chargepoint_id: QNG0C18010`")
+        raise ConfigError(
+            "chargers", "must be a list with at least one entry like `- chargepoint_id: QNG0C18010` (or leave it out)"
+        )
     entries = []
     for index, entry in enumerate(chargers):
         if not isinstance(entry, Mapping):
@@ -240,33 +402,46 @@ def _charger_entries(args: Mapping[str, Any]) -> list[tuple[str, Mapping[str, An
 
 def parse_config(args: Mapping[str, Any]) -> AppConfig:
     """Validate AppDaemon's `self.args`; raises ConfigError on the first mistake."""
-    warnings = [f"unknown key `{key}` ignored" for key in sorted(set(args) - TOP_LEVEL_KEYS - APPDAEMON_KEYS)]
+    warnings = _unknown(args, TOP_LEVEL_KEYS | APPDAEMON_KEYS, "")
     mqtt = parse_mqtt_config(args.get("mqtt"), str(args.get("name") or ""), warnings)
-    chargers = [_charger(entry, where, args, warnings, mqtt is not None) for where, entry in _charger_entries(args)]
+    parsed = [_charger(entry, where, args, warnings, mqtt is not None) for where, entry in _charger_entries(args)]
+    chargers = [config for config, _extras in parsed]
     _check_unique(chargers)
-    charging = number(args, "charging_interval", "", 30, 5, 3600, unit="seconds")
-    idle = number(args, "idle_interval", "", 300, 5, 86400, unit="seconds")
+    discover: tuple[AccountConfig, ...] = ()
+    if not chargers:
+        account = _account(args, "", args)
+        discover = (
+            AccountConfig(
+                api_host=account.api_host,
+                auth_token=account.auth_token,
+                refresh_token=account.refresh_token,
+                client=account.client,
+                units=_units(args.get("units"), "units"),
+                max_current=_max_current(args, ""),
+            ),
+        )
+    charging = KEY["charging_interval"].number(args, R.charging_interval)
+    idle = KEY["idle_interval"].number(args, R.idle_interval)
     if idle < charging:
         raise ConfigError("idle_interval", f"must not be shorter than charging_interval ({charging:g} s)")
-    state_file = text(args.get("state_file"), "state_file")
-    secrets_file = text(args.get("secrets_file"), "secrets_file")
-    relaxed = number(args, "push_idle_interval", "", max(1800, idle), 60, 86400, unit="seconds")
+    relaxed = KEY["push_idle_interval"].number(args, max(R.push_idle_interval, idle))
     if relaxed < idle:
         raise ConfigError("push_idle_interval", f"must not be shorter than idle_interval ({idle:g} s)")
-    return AppConfig(
+    runtime = RuntimeConfig(
         chargers=tuple(chargers),
+        discover=discover,
         charging_interval=charging,
         idle_interval=idle,
-        request_timeout=number(args, "request_timeout", "", 15, 1, 120, unit="seconds"),
-        unavailable_after=number(args, "unavailable_after", "", 900, 0, 7 * 86400, unit="seconds"),
-        max_concurrent_requests=int(number(args, "max_concurrent_requests", "", 10, 1, 100, whole=True)),
-        state_file=state_file,
-        secrets_file=secrets_file,
-        push=flag(args, "push", True),
+        request_timeout=KEY["request_timeout"].number(args, R.request_timeout),
+        unavailable_after=KEY["unavailable_after"].number(args, R.unavailable_after),
+        max_concurrent_requests=int(KEY["max_concurrent_requests"].number(args, R.max_concurrent_requests, whole=True)),
+        state_file=text(args.get("state_file"), "state_file"),
+        secrets_file=text(args.get("secrets_file"), "secrets_file"),
+        push=flag(args, "push", R.push),
         push_idle_interval=relaxed,
-        mqtt=mqtt,
-        warnings=tuple(warnings),
     )
+    extras = {config.chargepoint_id: extra for config, extra in parsed}
+    return AppConfig(runtime=runtime, extras=extras, mqtt=mqtt, warnings=tuple(warnings))
 
 
 def _check_unique(chargers: list[ChargerConfig]) -> None:

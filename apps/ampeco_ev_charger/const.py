@@ -1,20 +1,11 @@
-"""Names and limits the whole app shares: the event domain, entity ids, the command names and the current range."""
+"""Names the whole app shares: the event domain, the default host and the entity ids."""
 
 import re
 from typing import Final
 
 DOMAIN: Final = "ampeco_ev_charger"
-
-# Commands, by the names their events and `command_result` carry.
-START: Final = "start_charging"
-STOP: Final = "stop_charging"
-SET_MAX_CURRENT: Final = "set_max_current"
-UPDATE: Final = "update_data"
-COMMANDS: Final = (START, STOP, SET_MAX_CURRENT, UPDATE)
-
-# Whole amps any AC wallbox accepts; each charger's own allowed range narrows it further.
-MIN_CURRENT_A: Final = 6
-MAX_CURRENT_A: Final = 32
+# The host an older client defaulted to; users set their vendor's (`api_host`).
+DEFAULT_API_HOST: Final = "https://app.ampeco.global"
 
 
 def slugify(name: str) -> str:

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from ampeco_ev_charger.runtime.commands import COMMANDS
 from harness.fake_appdaemon import app_tasks
 from harness.stack import CP1, SLUG1, SLUG2, TOKEN, make_app, sensor, stack
 from simulator import Fault
@@ -85,7 +86,10 @@ async def test_a_bad_configuration_is_one_clear_line_and_nothing_else(tmp_path):
         (line,) = s.fake.lines()
         assert s.fake.logs[0][0] == "ERROR" and "`charging_interval`" in line and "not started" in line
         assert s.fake.fired("ampeco_ev_charger_config_error")[0]["key"] == "charging_interval"
-        assert s.fake.timers == {} and s.fake.listeners == {} and s.fake.states == {}
+        assert s.fake.timers == {}  # nothing runs
+        problems = {key: state for key, (state, _attributes) in s.fake.states.items()}
+        assert problems == {f"binary_sensor.evse_{slug}_problem": "on" for slug in (SLUG1, SLUG2)}  # the mistake shows
+        assert sorted(s.fake.listeners) == sorted(f"ampeco_ev_charger_{row.name}" for row in COMMANDS)  # answered
         assert app._http is None and s.requests() == []
         await app.terminate()
 

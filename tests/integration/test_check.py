@@ -2,7 +2,7 @@
 
 import pytest
 
-from ampeco_ev_charger.check import check
+from ampeco_ev_charger.connection import check
 from simulator import Fault, Simulator, demo_model, running
 
 TOKEN = "check-token-55aa"

@@ -16,29 +16,44 @@ def commands_sent(s) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(
-    ("command", "data", "error"),
+    ("command", "data", "error", "reason"),
     [
-        ("start_charging", {"chargepoint_id": "NOPE"}, "unknown chargepoint_id 'NOPE'"),
-        ("start_charging", {}, "chargepoint_id is required when several chargers are configured"),
-        ("stop_charging", {}, "chargepoint_id is required"),
-        ("start_charging", {"chargepoint_id": CP1, "max_current": 5}, "between 6 and 32 A, got 5"),
-        ("start_charging", {"chargepoint_id": CP1, "max_current": 33}, "between 6 and 32 A, got 33"),
-        ("start_charging", {"chargepoint_id": CP1, "max_current": 16.5}, "whole number of amps, got 16.5"),
-        ("start_charging", {"chargepoint_id": CP1, "max_current": "16"}, "whole number of amps, got '16'"),
-        ("start_charging", {"chargepoint_id": CP1, "max_current": "abc"}, "whole number of amps, got 'abc'"),
-        ("start_charging", {"chargepoint_id": CP1, "max_current": None}, "whole number of amps, got None"),
-        ("start_charging", {"chargepoint_id": CP1, "max_current": 20}, "above this charger's maximum of 16 A"),
-        ("set_max_current", {"chargepoint_id": CP1}, "max_current is required"),
-        ("set_max_current", {"chargepoint_id": CP1, "max_current": 32}, "above this charger's maximum of 16 A"),
-        ("stop_charging", {"chargepoint_id": CP1}, "nothing to stop: no charging session is running"),
+        ("start_charging", {"chargepoint_id": "NOPE"}, "unknown chargepoint_id 'NOPE'", "unknown_charger"),
+        ("start_charging", {}, "chargepoint_id is required when several chargers are watched", "unknown_charger"),
+        ("stop_charging", {}, "chargepoint_id is required", "unknown_charger"),
+        ("start_charging", {"chargepoint_id": CP1, "max_current": 5}, "between 6 and 32 A, got 5", "out_of_range"),
+        ("start_charging", {"chargepoint_id": CP1, "max_current": 33}, "between 6 and 32 A, got 33", "out_of_range"),
+        ("start_charging", {"chargepoint_id": CP1, "max_current": 16.5}, "amps, got 16.5", "invalid_value"),
+        ("start_charging", {"chargepoint_id": CP1, "max_current": "16.5"}, "amps, got '16.5'", "invalid_value"),
+        ("start_charging", {"chargepoint_id": CP1, "max_current": "abc"}, "got the text 'abc'", "invalid_value"),
+        (
+            "start_charging",
+            {"chargepoint_id": CP1, "max_current": 20},
+            "above this charger's maximum of 16 A",
+            "out_of_range",
+        ),
+        ("set_max_current", {"chargepoint_id": CP1}, "max_current is required", "invalid_value"),
+        ("set_max_current", {"chargepoint_id": CP1, "max_current": None}, "max_current is required", "invalid_value"),
+        (
+            "set_max_current",
+            {"chargepoint_id": CP1, "max_current": 32},
+            "above this charger's maximum of 16 A",
+            "out_of_range",
+        ),
+        (
+            "stop_charging",
+            {"chargepoint_id": CP1},
+            "nothing to stop: no charging session is running",
+            "nothing_to_stop",
+        ),
     ],
 )
-async def test_bad_commands_get_one_plain_answer_and_no_api_call(tmp_path, command, data, error):
+async def test_bad_commands_get_one_plain_answer_and_no_api_call(tmp_path, command, data, error, reason):
     async with stack(tmp_path) as s:
         await s.start()
         before = len(s.requests())
         result = await s.send(command, **data)
-        assert result["success"] is False and error in result["error"]
+        assert result["success"] is False and error in result["error"] and result["reason"] == reason
         assert result["command"] == command
         assert s.requests()[before:] == []
         assert any(error in line for line in s.fake.lines("WARNING"))

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from ampeco_ev_charger.ampeco.client import AmpecoClient
+from ampeco_ev_charger.ampeco import AmpecoClient, Transport
 from ampeco_ev_charger.ampeco.errors import ServerError, TransportError
 from simulator import Fault, Simulator, demo_model, running
 
@@ -69,7 +69,7 @@ async def test_a_certificate_that_does_not_verify_is_refused(self_signed: tuple[
     runner, port = await serve(app, context)
     try:
         async with aiohttp.ClientSession() as session:
-            client = AmpecoClient(session, f"https://127.0.0.1:{port}", TOKEN, timeout=5)
+            client = AmpecoClient(Transport(session, f"https://127.0.0.1:{port}", timeout=5), TOKEN)
             with pytest.raises(TransportError, match="TLS certificate did not verify"):
                 await client.charge_points()
     finally:
@@ -90,7 +90,7 @@ async def test_a_redirect_to_another_host_never_carries_the_token():
     simulator = Simulator(demo_model(TOKEN))
     try:
         async with running(simulator) as url, aiohttp.ClientSession() as session:
-            client = AmpecoClient(session, url, TOKEN, timeout=5)
+            client = AmpecoClient(Transport(session, url, timeout=5), TOKEN)
             simulator.faults.add(
                 Fault(
                     "replay",
@@ -107,7 +107,7 @@ async def test_a_redirect_to_another_host_never_carries_the_token():
                     "replay", count=1, status=301, body={}, headers={"Location": "/api/v1/app/personal/charge-points"}
                 )
             )
-            assert [item["id"] for item in await client.charge_points()] == ["ACE0549935", "QNG0C18010"]
+            assert list((await client.charge_points()).readings) == ["ACE0549935", "QNG0C18010"]
     finally:
         await other_runner.cleanup()
     assert received == []

@@ -1,8 +1,8 @@
 import pytest
 
 from ampeco_ev_charger.ampeco.units import Units
-from ampeco_ev_charger.config import DEFAULT_API_HOST, parse_config
-from ampeco_ev_charger.const import slugify
+from ampeco_ev_charger.config import CHARGER_KEYS, KEYS, TOP_LEVEL_KEYS, parse_config
+from ampeco_ev_charger.const import DEFAULT_API_HOST, slugify
 from ampeco_ev_charger.validate import ConfigError
 
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-part"
@@ -36,14 +36,43 @@ def test_contract_example_with_defaults():
         "148964",
         "qng0c18010",
     )
-    assert charger.api_host == DEFAULT_API_HOST and charger.auth_token == TOKEN
-    assert (cfg.charging_interval, cfg.idle_interval) == (30, 300)
+    assert charger.api_host == DEFAULT_API_HOST and charger.account.auth_token == TOKEN
+    assert (cfg.runtime.charging_interval, cfg.runtime.idle_interval) == (30, 300)
 
 
-def test_a_single_charger_may_be_given_at_the_top_level():
-    cfg = config(chargepoint_id="ACE0549935", name="Garage", units={"power": "kw", "energy": "KWH"})
+def test_a_single_charger_may_be_given_at_the_top_level_named_by_charger_name():
+    """AppDaemon sets every app's `name` to the app's own key: the short form's name is `charger_name`."""
+    args = {"name": "ampeco_ev_charger", "charger_name": "Garage", "units": {"power": "kw", "energy": "KWH"}}
+    cfg = config(chargepoint_id="ACE0549935", **args)
     (charger,) = cfg.chargers
     assert (charger.chargepoint_id, charger.name, charger.units) == ("ACE0549935", "Garage", Units("kW", "kWh"))
+    assert config(chargepoint_id="A", name="ampeco_ev_charger").chargers[0].name is None  # never the app's name
+
+
+def test_without_chargers_every_charger_on_the_account_is_watched():
+    cfg = config(api_host="megatel.eu.charge.ampeco.tech", units={"power": "kW"}, max_current=16)
+    assert cfg.chargers == ()
+    (account,) = cfg.runtime.discover
+    assert (account.api_host, account.units, account.max_current) == (
+        "https://megatel.eu.charge.ampeco.tech",
+        Units("kW", "Wh"),
+        16,
+    )
+    assert cfg.runtime.accounts == (account,)
+    for key in ("charging_switch", "smart_charging", "evse_id"):
+        assert "belongs to a charger" in error(auth_token=TOKEN, **{key: "input_boolean.x"}).problem
+
+
+def test_a_charger_may_cap_its_current():
+    cfg = config(chargers=[{"chargepoint_id": "A", "max_current": "13"}, {"chargepoint_id": "B"}])
+    assert [c.max_current for c in cfg.chargers] == [13, None]
+    assert (
+        error(auth_token=TOKEN, chargers=[{"chargepoint_id": "A", "max_current": 40}]).key == "chargers[0].max_current"
+    )
+    assert (
+        error(auth_token=TOKEN, chargers=[{"chargepoint_id": "A", "max_current": 10.5}]).key
+        == "chargers[0].max_current"
+    )
 
 
 def test_each_charger_may_override_token_and_host():
@@ -54,8 +83,8 @@ def test_each_charger_may_override_token_and_host():
         ]
     )
     a, b = cfg.chargers
-    assert a.account == (DEFAULT_API_HOST, TOKEN)
-    assert b.account == ("https://megatel.eu.charge.ampeco.tech", "other")
+    assert a.account.key == (DEFAULT_API_HOST, TOKEN)
+    assert b.account.key == ("https://megatel.eu.charge.ampeco.tech", "other")
 
 
 def test_hosts_are_normalised():
@@ -69,7 +98,7 @@ def test_hosts_are_normalised():
 
 def test_numbers_may_be_given_as_text():
     assert config(chargepoint_id=123, charging_interval="45").chargers[0].chargepoint_id == "123"
-    assert config(chargepoint_id="A", charging_interval="45").charging_interval == 45
+    assert config(chargepoint_id="A", charging_interval="45").runtime.charging_interval == 45
 
 
 @pytest.mark.parametrize(
@@ -77,8 +106,9 @@ def test_numbers_may_be_given_as_text():
     [
         ({"chargepoint_id": "A"}, "auth_token"),
         ({"auth_token": "", "chargepoint_id": "A"}, "auth_token"),
-        ({"auth_token": TOKEN}, "chargers"),
         ({"auth_token": TOKEN, "chargers": []}, "chargers"),
+        ({"auth_token": TOKEN, "api_host": "https://me:pw@megatel.eu.charge.ampeco.tech"}, "api_host"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "https://me@x.charge.ampeco.tech"}, "api_host"),
         ({"auth_token": TOKEN, "chargers": ["A"]}, "chargers[0]"),
         ({"auth_token": TOKEN, "chargers": [{"name": "x"}]}, "chargers[0].chargepoint_id"),
         ({"auth_token": TOKEN, "chargers": [{"chargepoint_id": "A", "auth_token": None}]}, "chargers[0].auth_token"),
@@ -122,11 +152,19 @@ def test_errors_never_show_the_token():
     assert TOKEN not in repr(config(chargepoint_id="A"))
 
 
-def test_unknown_keys_are_warned_about_not_fatal():
+def test_unknown_keys_are_warned_about_not_fatal_naming_the_key_probably_meant():
     cfg = config(chargepoint_id="A", charging_intervall=10, module="ampeco_ev_charger.app", **{"class": "X"})
-    assert cfg.warnings == ("unknown key `charging_intervall` ignored",)
-    cfg = config(chargers=[{"chargepoint_id": "A", "evseid": "1"}])
-    assert cfg.warnings == ("unknown key `chargers[0].evseid` ignored",)
+    assert cfg.warnings == ("unknown key `charging_intervall` ignored; did you mean `charging_interval`?",)
+    cfg = config(chargers=[{"chargepoint_id": "A", "evseid": "1", "colour": "red"}])
+    assert cfg.warnings == (
+        "unknown key `chargers[0].colour` ignored",
+        "unknown key `chargers[0].evseid` ignored; did you mean `evse_id`?",
+    )
+
+
+def test_credentials_in_the_host_are_refused_and_never_repeated():
+    err = error(auth_token=TOKEN, api_host="https://me:s3cr3t@megatel.eu.charge.ampeco.tech")
+    assert "must not hold a user name or password" in str(err) and "s3cr3t" not in str(err)
 
 
 def test_slug_replaces_everything_outside_a_to_z_and_digits():
@@ -144,12 +182,10 @@ def test_dashboard_helpers_per_charger():
             }
         ]
     )
-    assert (cfg.chargers[0].charging_switch, cfg.chargers[0].current_limit) == (
-        "input_boolean.ev_charging",
-        "input_number.ev_amps",
-    )
+    extras = cfg.extras["A"]
+    assert (extras.charging_switch, extras.current_limit) == ("input_boolean.ev_charging", "input_number.ev_amps")
     assert (
-        config(chargepoint_id="A", charging_switch="input_boolean.x").chargers[0].charging_switch == "input_boolean.x"
+        config(chargepoint_id="A", charging_switch="input_boolean.x").extras["A"].charging_switch == "input_boolean.x"
     )
 
 
@@ -168,7 +204,7 @@ def test_dashboard_helpers_must_be_helpers_of_the_right_kind(key, value):
 def test_counts_are_whole_and_durations_are_seconds():
     err = error(auth_token=TOKEN, chargepoint_id="A", max_concurrent_requests=2.5)
     assert err.key == "max_concurrent_requests" and "must be a whole number, got 2.5" in err.problem
-    assert config(chargepoint_id="A", max_concurrent_requests="4").max_concurrent_requests == 4
+    assert config(chargepoint_id="A", max_concurrent_requests="4").runtime.max_concurrent_requests == 4
     assert (
         "must be a number of seconds, got 'fast'"
         in error(auth_token=TOKEN, chargepoint_id="A", charging_interval="fast").problem
@@ -178,9 +214,23 @@ def test_counts_are_whole_and_durations_are_seconds():
 def test_a_refresh_grant_goes_with_its_token_all_three_or_none():
     grant = {"refresh_token": "r1", "client_id": "app", "client_secret": "s"}
     cfg = config(**grant, chargers=[{"chargepoint_id": "A"}, {"chargepoint_id": "B", "auth_token": "other"}])
-    a, b = cfg.chargers
+    a, b = (c.account for c in cfg.chargers)
+    assert a.client is not None
     assert (a.refresh_token, a.client.client_id) == ("r1", "app")
     assert (b.refresh_token, b.client) == (None, None)  # another account's token: not this refresh token
-    assert {"r1", "s", TOKEN, "other"} <= set(cfg.secrets)
+    assert {"r1", "s", TOKEN, "other"} <= set(cfg.runtime.secrets)
     err = error(auth_token=TOKEN, chargepoint_id="A", refresh_token="r1", client_id="app")
     assert err.key == "client_secret" and "all three" in err.problem
+
+
+def test_every_key_the_parser_reads_is_a_documented_row():
+    """The documentation's configuration table is generated from KEYS: a key read but not listed, or
+    listed but unread, would make it lie."""
+    import inspect
+
+    from ampeco_ev_charger import config as module
+
+    source = inspect.getsource(module)
+    for key in KEYS:
+        assert f'"{key.name}"' in source.replace(f'name="{key.name}"', ""), key.name
+    assert {k.name for k in KEYS} == TOP_LEVEL_KEYS | CHARGER_KEYS

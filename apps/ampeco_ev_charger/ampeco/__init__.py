@@ -5,8 +5,8 @@ It knows nothing of Home Assistant or AppDaemon, and keeps no state beyond what 
 (a lock, a rate-limit deadline, and what it learnt about its tenant).
 """
 
-from .auth import Authorizer, ClientCredentials, StaticToken, TokenGrant, token_expiry
-from .client import API_PATH, AmpecoClient, RequestRecord
+from .auth import Authorizer, ClientCredentials, StaticToken, TokenGrant, token_expiry, token_issued
+from .client import AmpecoClient, RunningSessions, TokenEndpoint, UnitsOf
 from .errors import (
     AmpecoError,
     AuthError,
@@ -18,18 +18,25 @@ from .errors import (
     ServerError,
     TransportError,
 )
+from .http import API_PATH, MAX_ANSWER_BYTES, RequestRecord, Transport
 from .models import (
     ChargePoint,
+    ChargePoints,
     Evse,
     Oddity,
     Parsed,
+    PowerSample,
+    Reading,
     Session,
     charge_point_items,
     item_id,
     parse_charge_point,
     parse_session,
+    sample,
+    session_on,
     trimmed,
 )
+from .push import Broadcast
 from .status import (
     KNOWN_EVSE_STATUSES,
     canonical_status,
@@ -42,34 +49,46 @@ from .status import (
     status_is,
     suggests_session,
 )
+from .tenant import EVSE_KEYS, Tenant, other_key
 from .units import ENERGY_UNITS, POWER_UNITS, Units, as_amps, canonical_unit, rounded, to_number
 
 __all__ = [
     "API_PATH",
     "ENERGY_UNITS",
+    "EVSE_KEYS",
     "KNOWN_EVSE_STATUSES",
+    "MAX_ANSWER_BYTES",
     "POWER_UNITS",
     "AmpecoClient",
     "AmpecoError",
     "AuthError",
     "Authorizer",
+    "Broadcast",
     "ChargePoint",
+    "ChargePoints",
     "ClientCredentials",
     "Evse",
     "NotFoundError",
     "Oddity",
     "Parsed",
     "PayloadError",
+    "PowerSample",
     "RateLimitError",
+    "Reading",
     "RefusedError",
     "RequestError",
     "RequestRecord",
+    "RunningSessions",
     "ServerError",
     "Session",
     "StaticToken",
+    "Tenant",
+    "TokenEndpoint",
     "TokenGrant",
+    "Transport",
     "TransportError",
     "Units",
+    "UnitsOf",
     "as_amps",
     "canonical_status",
     "canonical_unit",
@@ -81,12 +100,16 @@ __all__ = [
     "is_plugged_status",
     "is_suspended_status",
     "item_id",
+    "other_key",
     "parse_charge_point",
     "parse_session",
     "rounded",
+    "sample",
+    "session_on",
     "status_is",
     "suggests_session",
     "to_number",
     "token_expiry",
+    "token_issued",
     "trimmed",
 ]

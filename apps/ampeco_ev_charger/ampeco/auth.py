@@ -8,6 +8,7 @@ when to act. Some tenants also hand out a single-use refresh token that renews t
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -19,13 +20,24 @@ def _claims(token: str) -> dict[str, object]:
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         return {}
     return claims if isinstance(claims, dict) else {}
 
 
+# The last second a date can be shown (9999-12-31): a claim past it is no date anyone can act on.
+_LAST = 253402300799.0
+
+
 def _time(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
+    """A claim as a POSIX time; None for anything that is not a time a calendar can show."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
+    return seconds if math.isfinite(seconds) and 0 < seconds <= _LAST else None
 
 
 def token_expiry(token: str) -> float | None:

@@ -1,150 +1,236 @@
-"""The AMPECO driver-app API for one account (host + token): endpoints, auth, timeouts, typed errors.
+"""The AMPECO driver-app API for one account (host + token): endpoints that answer with models.
 
-Knows nothing of Home Assistant or AppDaemon. Answers come back as plain JSON mappings with their envelopes removed;
-`models` turns them into dataclasses. One request at a time per account (the cloud sees one polite
-client), a shared semaphore bounds requests across accounts, and a 429 blocks every request until the
-server's `Retry-After` has passed. A rejected token is renewed through the `Authorizer` once, and the
-request sent again with the new one.
+Answers come back parsed (`models`), envelopes removed, each in the units of the charger it belongs to;
+what could not be used is handed to `on_oddity` and never raises. One request at a time per account (the
+cloud sees one polite client); a 429 holds back every request but a command's until the server's wait has
+passed. A rejected token is renewed through the `Authorizer` once, and the request sent again. What the
+client learns about its tenant (how a start names an EVSE, which session endpoints exist, where a session
+ends) is kept in its `Tenant`.
 """
 
 import asyncio
-import json
-import time
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
-
-import aiohttp
+from urllib.parse import quote
 
 from .auth import Authorizer, ClientCredentials, StaticToken, TokenGrant, token_expiry
-from .errors import (
-    AmpecoError,
-    AuthError,
-    NotFoundError,
-    PayloadError,
-    RateLimitError,
-    RefusedError,
-    RequestError,
-    ServerError,
-    TransportError,
+from .errors import AmpecoError, AuthError, NotFoundError, PayloadError, RateLimitError, RequestError, ServerError
+from .http import Transport
+from .models import (
+    ChargePoints,
+    Evse,
+    Oddity,
+    Reading,
+    Session,
+    charge_point_items,
+    item_id,
+    parse_charge_point,
+    parse_session,
+    trimmed,
 )
-from .models import charge_point_items
+from .push import Broadcast, broadcast_of
+from .tenant import Tenant
+from .units import Units
 
-API_PATH = "/api/v1/"
-_MAX_REDIRECTS = 3
+UnitsOf = Callable[[str | None], Units]  # a charge point's units, by its id (None: not known)
 
 
 @dataclass(frozen=True)
-class RequestRecord:
-    """One request, for debug logs and counting; carries no token and no body."""
+class RunningSessions:
+    """The account's running sessions, and the endpoints they came from (`active`, `ongoing`)."""
 
-    method: str
-    path: str
-    status: int | None
-    error: str | None
-    seconds: float
+    sessions: list[Session]
+    sources: tuple[str, ...] = ("active",)
+
+    @property
+    def complete(self) -> bool:
+        """False when they came (also) from `app/session/ongoing`, which leaves out the sessions of full cars."""
+        return "ongoing" not in self.sources
+
+
+class TokenEndpoint:
+    """`app/oauth/token`, for renewing a token with the refresh grant."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    async def grant(self, refresh_token: str, client: ClientCredentials) -> TokenGrant:
+        """Refresh tokens are single use: the answer carries the next one. A refused grant raises AuthError."""
+        body = {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": client.client_id,
+            "client_secret": client.client_secret,
+        }
+        try:
+            answer = await self._transport.send("POST", "app/oauth/token", body, None)
+        except RequestError as err:
+            if err.code is None:  # not the token endpoint's verdict (a proxy, a glitch): try again later
+                raise ServerError(f"the token endpoint answered HTTP {err.status}", status=err.status) from None
+            raise AuthError(
+                f"the refresh token was refused (HTTP {err.status}: {err.message})", status=err.status
+            ) from None
+        fields = answer if isinstance(answer, Mapping) else {}
+        access, refresh, expires_in = (fields.get(k) for k in ("access_token", "refresh_token", "expires_in"))
+        if not isinstance(access, str) or not access:
+            raise PayloadError("the token answer carries no access_token")
+        expires_at = token_expiry(access)
+        if expires_at is None and isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
+            expires_at = self._transport.clock() + min(float(expires_in), 10 * 365 * 86400.0)
+        return TokenGrant(access, refresh if isinstance(refresh, str) and refresh else None, expires_at)
+
+
+def _default_units(_chargepoint_id: str | None) -> Units:
+    return Units()
+
+
+def _ignore(_oddity: Oddity) -> None:
+    """No one listens for oddities."""
 
 
 class AmpecoClient:
     def __init__(
         self,
-        session: aiohttp.ClientSession,
-        host: str,
+        transport: Transport,
         auth: Authorizer | str,
         *,
-        timeout: float = 15.0,
-        limiter: asyncio.Semaphore | None = None,
-        on_request: Callable[[RequestRecord], None] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        user_agent: str = "ampeco-client",
+        tenant: Tenant | None = None,
+        units: UnitsOf = _default_units,
+        on_oddity: Callable[[Oddity], None] = _ignore,
     ) -> None:
-        self._session = session
-        self.host = host.rstrip("/")
-        self._base = self.host + API_PATH
+        self._transport = transport
         self.auth: Authorizer = StaticToken(auth) if isinstance(auth, str) else auth
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._limiter = limiter
-        self._on_request = on_request
-        self._clock = clock
-        self._user_agent = user_agent
+        self.tenant = tenant or Tenant()
+        self._units = units
+        self._on_oddity = on_oddity
         self._lock = asyncio.Lock()
-        self._blocked_until = 0.0
-        # Tenants differ in which path ends a session; learnt on first use.
-        self._stop_path: str | None = None
+        self._owners: dict[str, str] = {}  # EVSE identifier: its charge point (sessions name only the former)
 
-    # --- endpoints -----------------------------------------------------------------------------------
+    @property
+    def host(self) -> str:
+        return self._transport.host
 
-    async def charge_points(self) -> list[Mapping[str, Any]]:
+    def held_for(self) -> float:
+        """Seconds the cloud still holds polls back (a 429's wait)."""
+        return self._transport.held_for()
+
+    async def charge_points(self) -> ChargePoints:
         """Every home charger of the account, each with its EVSEs and their running sessions."""
-        return charge_point_items(await self._request("GET", "app/personal/charge-points"))
+        items = charge_point_items(await self._request("GET", "app/personal/charge-points"))
+        readings: dict[str, Reading] = {}
+        broken: dict[str, PayloadError] = {}
+        for item in items:
+            chargepoint_id = item_id(item)
+            if chargepoint_id is None:
+                self._on_oddity(Oddity("charge point without an id", "skipped"))
+                continue
+            try:
+                readings[chargepoint_id] = self._reading(item)
+            except PayloadError as err:
+                broken[chargepoint_id] = err
+        return ChargePoints(readings, broken)
 
-    async def charge_point(self, chargepoint_id: str) -> Mapping[str, Any]:
+    async def charge_point(self, chargepoint_id: str) -> Reading:
+        """One charger by its id; NotFoundError when the id is not on the account."""
         answer = await self._request("GET", f"app/personal/charge-points/{quote(chargepoint_id, safe='')}")
         if not isinstance(answer, Mapping):
             raise PayloadError("the charge point answer is not a JSON object")
-        return answer
+        inner = answer.get("data")
+        return self._reading(inner if isinstance(inner, Mapping) else answer)
 
-    async def global_settings(self) -> Any:
-        """`app/settings/global`: the tenant's settings, the live-update server among them."""
-        return await self._request("GET", "app/settings/global")
+    async def running_sessions(self, *, several: bool = False) -> RunningSessions:
+        """The account's running sessions, from `app/session/active` and, where that is missing (a 404 that
+        `ongoing` proves wrong) or failing, `app/session/ongoing`; `several`: more than one EVSE wants its
+        session, and `active` names one at most. Raises the AmpecoError of the endpoints when none could tell.
+        """
+        tenant = self.tenant
+        failed: list[AmpecoError] = []
+        found: list[Session] = []
+        sources: list[str] = []
+        unsure = False  # active's 404 may mean "no such endpoint" on this tenant
+        if tenant.active is not False:
+            try:
+                active = await self._active_session()
+            except AmpecoError as err:
+                failed.append(_named(err, "app/session/active"))
+            else:
+                sources.append("active")
+                if active is not None:
+                    tenant.active = True
+                    found.append(active)
+                unsure = active is None and tenant.active is None and tenant.ongoing is not False
+                if not several and not unsure:
+                    return RunningSessions(found, tuple(sources))
+        if tenant.ongoing is not False:
+            try:
+                ongoing = await self._ongoing_sessions()
+            except NotFoundError:
+                tenant.ongoing = False
+            except AmpecoError as err:
+                failed.append(_named(err, "app/session/ongoing"))
+            else:
+                tenant.ongoing = True
+                if unsure and ongoing:
+                    tenant.active = False  # its 404 did not mean "no session": this tenant has no such endpoint
+                known = {session.id for session in found}
+                found += [session for session in ongoing if session.id not in known]
+                sources.append("ongoing")
+        if not sources and failed:
+            raise _named(failed[-1], "; ".join(err.message for err in failed), prefix=False)
+        return RunningSessions(found, tuple(sources))
 
-    async def profile(self) -> Any:
-        """`app/profile`: the user, with the `id` their live-update channel is named after."""
-        return await self._request("GET", "app/profile")
-
-    async def set_max_current(self, chargepoint_id: str, amps: int) -> Mapping[str, Any] | None:
-        path = f"app/personal/charge-points/{quote(chargepoint_id, safe='')}"
-        answer = await self._request("PATCH", path, body={"max_current_a": amps})
-        return answer if isinstance(answer, Mapping) else None
-
-    async def active_session(self) -> Mapping[str, Any] | None:
-        """`app/session/active` as it answers: `{"session": {...}}` (with `carBatteryPercent` beside it on some
-        tenants); None on 404, which means no session, or (where a tenant dropped it) no such endpoint."""
+    async def _active_session(self) -> Session | None:
+        """None on 404: no session, or (where a tenant dropped the endpoint) no such endpoint."""
         try:
             answer = await self._request("GET", "app/session/active")
         except NotFoundError:
             return None
         if answer is not None and not isinstance(answer, Mapping):
             raise PayloadError("the active session answer is not a JSON object")
-        return answer
+        return self._session(answer, "active session")
 
-    async def ongoing_sessions(self) -> list[Mapping[str, Any]]:
-        """`app/session/ongoing`: the account's running sessions (empty while the car is full)."""
+    async def _ongoing_sessions(self) -> list[Session]:
         answer = await self._request("GET", "app/session/ongoing")
         items = answer.get("data") if isinstance(answer, Mapping) else answer
         if not isinstance(items, list):
             raise PayloadError("the ongoing sessions answer has no list of sessions")
-        return [_session_of(item) or {} for item in items if isinstance(item, Mapping)]
+        return self._sessions(items, "ongoing session")
 
-    async def session(self, session_id: str) -> Mapping[str, Any] | None:
-        return _session_of(await self._request("GET", f"app/session/{quote(session_id, safe='')}"))
+    async def session(self, session_id: str) -> Session | None:
+        """A session's own answer, its power curve included: its final numbers once it has ended."""
+        path = f"app/session/{quote(session_id, safe='')}?withPowerHistory=1"
+        return self._session(_session_of(await self._request("GET", path)), "session")
 
-    async def session_history(self, start: date, end: date) -> list[Mapping[str, Any]]:
-        """Finished sessions of the account between two days (inclusive), each unwrapped from its entry."""
+    async def session_history(self, start: date, end: date) -> list[Session]:
+        """Finished sessions of the account between two days (inclusive)."""
         answer = await self._request("GET", f"app/profile/session_history?start_date={start}&end_date={end}")
         entries = answer.get("session_history") if isinstance(answer, Mapping) else answer
         if not isinstance(entries, list):
             raise PayloadError("the session history answer has no list of sessions")
-        return [_session_of(entry) or {} for entry in entries if isinstance(entry, Mapping)]
+        return self._sessions(entries, "history session")
 
-    async def start_session(self, evse: str, max_current: int | None = None) -> Mapping[str, Any] | None:
-        """Start charging on the EVSE this tenant knows as `evse` (its id, or on some tenants its printed
-        identifier: the caller decides, and checks where the session landed). None when the cloud accepted
-        the start without saying which session (202, empty)."""
-        body: dict[str, Any] = {"evseId": evse}
+    async def start_session(self, evse: Evse, key: str | None = None, max_current: int | None = None) -> Session | None:
+        """Start charging on `evse`, named by `key` (its `id`, or on some tenants its printed `identifier`;
+        the tenant's lesson when not given); the caller checks where the session landed. None when the cloud
+        accepted the start without saying which session (202, empty). Sent even while polls are held back."""
+        value = self.tenant.evse_value(evse, key or self.tenant.evse_key)
+        if value is None:
+            raise RequestError(f"EVSE {evse.id} has no {key or self.tenant.evse_key} to start it by")
+        body: dict[str, Any] = {"evseId": value}
         if max_current is not None:
-            body["maxCurrent"] = max_current
-        return _session_of(await self._request("POST", "app/session/start", body=body))
+            body["maxCurrent"] = max_current  # unverified: the caller sets the limit first as well
+        answer = await self._request("POST", "app/session/start", body, urgent=True)
+        return self._session(_session_of(answer), "started session")
 
-    async def stop_session(self, session_id: str) -> Mapping[str, Any] | None:
-        """Stop charging. NotFoundError means the session had already ended.
-
-        Tenants end a session at `/end` or at `/stop`; until one has worked, a 404/405 on `/end` tries `/stop`.
-        """
-        *fallbacks, last = [self._stop_path] if self._stop_path else ["end", "stop"]
+    async def stop_session(self, session_id: str) -> Session | None:
+        """Stop charging; NotFoundError means the session had already ended. Sent even while polls are held
+        back. Tenants end a session at `/end` or at `/stop`; until one has worked, a 404/405 on `/end` tries
+        `/stop`."""
+        learnt = self.tenant.stop_path
+        *fallbacks, last = [learnt] if learnt else ["end", "stop"]
         for path in fallbacks:
             try:
                 return await self._stop_with(session_id, path)
@@ -156,202 +242,88 @@ class AmpecoClient:
         except NotFoundError:
             raise NotFoundError("the session had already ended", status=404) from None
 
-    async def _stop_with(self, session_id: str, path: str) -> Mapping[str, Any] | None:
-        answer = await self._request("POST", f"app/session/{quote(session_id, safe='')}/{path}")
-        self._stop_path = path
-        return _session_of(answer)
+    async def _stop_with(self, session_id: str, path: str) -> Session | None:
+        answer = await self._request("POST", f"app/session/{quote(session_id, safe='')}/{path}", urgent=True)
+        self.tenant.stop_path = path
+        return self._session(_session_of(answer), "stopped session")
+
+    async def set_max_current(self, chargepoint_id: str, amps: int) -> None:
+        """The charger's current limit; sent even while polls are held back."""
+        path = f"app/personal/charge-points/{quote(chargepoint_id, safe='')}"
+        await self._request("PATCH", path, {"max_current_a": amps}, urgent=True)
+
+    async def broadcast(self) -> Broadcast | None:
+        """Where the user's live updates come from (`app/settings/global` and `app/profile`); None when the
+        tenant has none. ValueError for a server the token must not go to."""
+        settings = await self._request("GET", "app/settings/global")
+        return broadcast_of(settings, await self._request("GET", "app/profile"))
 
     async def renew_token(self) -> bool:
         """Renew the token ahead of its end, in turn with the account's other requests."""
         async with self._lock:
             return await self.auth.renew(self.auth.access_token)
 
-    async def grant(self, refresh_token: str, client: ClientCredentials) -> TokenGrant:
-        """`app/oauth/token` with the refresh grant, for the Authorizer while it renews (the account's requests
-        wait meanwhile). Refresh tokens are single use: the answer carries the next one. A refused grant
-        raises AuthError."""
-        body = {
-            "grant_type": "refresh_token",
-            "refresh_token": refresh_token,
-            "client_id": client.client_id,
-            "client_secret": client.client_secret,
-        }
-        try:
-            answer = await self._limited("POST", "app/oauth/token", body, None)
-        except RequestError as err:
-            if err.code is None:  # not the token endpoint's verdict (a proxy, a glitch): try again later
-                raise ServerError(f"the token endpoint answered HTTP {err.status}", status=err.status) from None
-            raise AuthError(
-                f"the refresh token was refused (HTTP {err.status}: {err.message})", status=err.status
-            ) from None
-        access = answer.get("access_token") if isinstance(answer, Mapping) else None
-        if not isinstance(access, str) or not access:
-            raise PayloadError("the token answer carries no access_token")
-        refresh = answer.get("refresh_token") if isinstance(answer, Mapping) else None
-        expires_in = answer.get("expires_in") if isinstance(answer, Mapping) else None
-        expires_at = token_expiry(access)
-        if expires_at is None and isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
-            expires_at = self._clock() + float(expires_in)
-        return TokenGrant(access, refresh if isinstance(refresh, str) and refresh else None, expires_at)
+    def _reading(self, item: Mapping[str, Any]) -> Reading:
+        parsed = parse_charge_point(item, self._units(item_id(item)))
+        for oddity in parsed.oddities:
+            self._on_oddity(oddity)
+        for evse in parsed.charge_point.evses:
+            if evse.identifier is not None:
+                self._owners[evse.identifier] = parsed.charge_point.id
+        return Reading(parsed.charge_point, trimmed(item))
 
-    # --- transport -----------------------------------------------------------------------------------
+    def _session(self, data: Mapping[str, Any] | None, where: str) -> Session | None:
+        if data is None:
+            return None
+        owner = data.get("chargePointId")
+        inner = data.get("session")
+        evse = (inner if isinstance(inner, Mapping) else data).get("evseId")
+        if not isinstance(owner, str):
+            owner = self._owners.get(str(evse)) if isinstance(evse, (str, int)) else None
+        oddities: list[Oddity] = []
+        session = parse_session(data, self._units(owner), oddities, where)
+        for oddity in oddities:
+            self._on_oddity(oddity)
+        return session
 
-    async def _request(self, method: str, path: str, *, body: Mapping[str, Any] | None = None) -> Any:
+    def _sessions(self, items: list[Any], where: str) -> list[Session]:
+        sessions = (self._session(_session_of(item), where) for item in items if isinstance(item, Mapping))
+        return [session for session in sessions if session is not None]
+
+    async def _request(
+        self, method: str, path: str, body: Mapping[str, Any] | None = None, *, urgent: bool = False
+    ) -> Any:
+        """`urgent`: a command the user asked for, sent even while the cloud holds polls back (if it refuses
+        again, the caller learns for how long)."""
         async with self._lock:
-            wait = self._blocked_until - self._clock()
-            if wait > 0:
+            wait = self._transport.held_for()
+            if wait > 0 and not urgent:
                 raise RateLimitError(f"rate limited by the AMPECO cloud for another {wait:.0f} s", retry_after=wait)
             token = self.auth.access_token
             try:
-                return await self._limited(method, path, body, token)
+                return await self._transport.send(method, path, body, token)
             except AuthError:
                 # A rejected token is renewed once (the Authorizer decides how), and the request sent again.
                 if not await self.auth.renew(token):
                     raise
-            return await self._limited(method, path, body, self.auth.access_token)
-
-    async def _limited(self, method: str, path: str, body: Mapping[str, Any] | None, token: str | None) -> Any:
-        if self._limiter is None:
-            return await self._send(method, path, body, token)
-        async with self._limiter:
-            return await self._send(method, path, body, token)
-
-    async def _send(self, method: str, path: str, body: Mapping[str, Any] | None, token: str | None) -> Any:
-        started = self._clock()
-        status: int | None = None
-        try:
-            status, headers, raw = await self._exchange(method, self._base + path, body, token)
-            answer = self._answer(status, headers, raw, token)
-        except AmpecoError as err:
-            self._record(method, path, status, err.kind, started)
-            raise
-        self._record(method, path, status, None, started)
-        return answer
-
-    async def _exchange(
-        self, method: str, url: str, body: Mapping[str, Any] | None, token: str | None
-    ) -> tuple[int, Mapping[str, str], bytes]:
-        headers = {"Accept": "application/json", "User-Agent": self._user_agent}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        for _ in range(_MAX_REDIRECTS + 1):
-            try:
-                async with self._session.request(
-                    method, url, json=body, headers=headers, timeout=self._timeout, allow_redirects=False
-                ) as response:
-                    raw = await response.read()
-                    if response.status not in (301, 302, 303, 307, 308):
-                        return response.status, response.headers, raw
-                    url = self._redirect_target(url, response.headers.get("Location", ""))
-            except asyncio.TimeoutError:
-                raise TransportError(f"no answer from the AMPECO cloud within {self._timeout.total:g} s") from None
-            except aiohttp.ClientConnectorCertificateError:
-                raise TransportError("the AMPECO host's TLS certificate did not verify") from None
-            except aiohttp.ClientConnectorError as err:
-                raise TransportError(
-                    f"cannot connect to {urlsplit(url).netloc}: {err.os_error.strerror or err}"
-                ) from None
-            except aiohttp.ClientError as err:
-                raise TransportError(f"connection to the AMPECO cloud failed ({type(err).__name__})") from None
-        raise ServerError("the AMPECO cloud redirected too many times; check api_host")
-
-    def _redirect_target(self, url: str, location: str) -> str:
-        """Follow a redirect only within the same origin: the token must never travel to another host."""
-        target = urljoin(url, location)
-        old, new = urlsplit(url), urlsplit(target)
-        if (old.scheme, old.netloc) != (new.scheme, new.netloc):
-            raise ServerError(f"the AMPECO cloud redirected to another host ({new.netloc or '?'}); check api_host")
-        return target
-
-    def _answer(self, status: int, headers: Mapping[str, str], raw: bytes, token: str | None) -> Any:
-        if 200 <= status < 300:
-            if not raw.strip():
-                return None
-            try:
-                return json.loads(raw)
-            except ValueError:
-                raise PayloadError(f"the AMPECO cloud answered HTTP {status} with something that is not JSON") from None
-        message = _server_message(raw, token)
-        if status in (401, 403) and token is not None:
-            raise AuthError(
-                f"the AMPECO token was rejected (HTTP {status}{': ' + message if message else ''})", status=status
-            )
-        if status == 404:
-            raise NotFoundError(message or "not found", status=status)
-        if status == 406:
-            raise RefusedError(message or "the charger refused the command", status=status)
-        if status == 429:
-            retry_after = _retry_after(headers.get("Retry-After"), headers.get("Date"))
-            if retry_after is not None:
-                self._blocked_until = self._clock() + retry_after
-            raise RateLimitError(
-                "rate limited by the AMPECO cloud" + (f" for {retry_after:.0f} s" if retry_after is not None else ""),
-                retry_after=retry_after,
-            )
-        if status >= 500:
-            raise ServerError(f"the AMPECO cloud had an error (HTTP {status})", status=status)
-        raise RequestError(
-            message or f"the AMPECO cloud refused the request (HTTP {status})", status=status, code=_oauth_error(raw)
-        )
-
-    def _record(self, method: str, path: str, status: int | None, error: str | None, started: float) -> None:
-        if self._on_request is not None:
-            self._on_request(RequestRecord(method, path, status, error, self._clock() - started))
+            return await self._transport.send(method, path, body, self.auth.access_token)
 
 
 def _session_of(answer: Any) -> Mapping[str, Any] | None:
-    """`{"session": {...}}` or a bare session; None for an empty (202) answer."""
+    """`{"session": {...}}` (with `carBatteryPercent` beside it on some tenants) or a bare session; None for
+    an empty (202) answer."""
     if answer is None:
         return None
-    if isinstance(answer, Mapping):
-        inner = answer.get("session", answer)
-        return inner if isinstance(inner, Mapping) else None
-    raise PayloadError("the session answer is not a JSON object")
+    if not isinstance(answer, Mapping):
+        raise PayloadError("the session answer is not a JSON object")
+    if "session" in answer and not isinstance(answer["session"], Mapping):
+        return None  # {"session": null}: no session
+    return answer
 
 
-def _retry_after(value: str | None, server_date: str | None) -> float | None:
-    """Retry-After as seconds, or as an HTTP date (measured from the answer's own Date, so clock skew does
-    not matter); None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        now = parsedate_to_datetime(server_date).timestamp() if server_date else time.time()
-        return max(0.0, parsedate_to_datetime(value).timestamp() - now)
-    except (TypeError, ValueError):
-        return None
-
-
-def _server_message(raw: bytes, token: str | None) -> str:
-    """The Laravel `message` (plus the first validation error), short and without the token."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return ""
-    if not isinstance(data, Mapping):
-        return ""
-    parts: list[str] = []
-    message = data.get("message")
-    if isinstance(message, str) and message.strip():
-        parts.append(message.strip())
-    errors = data.get("errors")
-    if isinstance(errors, Mapping):
-        first = next(iter(errors.values()), None)
-        detail = first[0] if isinstance(first, list) and first else first
-        if isinstance(detail, str) and detail.strip() and detail.strip() not in parts:
-            parts.append(detail.strip())
-    text = " ".join(parts)
-    return (text.replace(token, "***") if token else text)[:200]
-
-
-def _oauth_error(raw: bytes) -> str | None:
-    """OAuth's error code in a token endpoint's answer (`{"error": "invalid_grant", ...}`), if any."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    code = data.get("error") if isinstance(data, Mapping) else None
-    return code if isinstance(code, str) and code else None
+def _named(err: AmpecoError, text: str, *, prefix: bool = True) -> AmpecoError:
+    """The same error, its message naming where it came from (or replaced by `text`)."""
+    named = copy.copy(err)
+    named.message = f"{text}: {err.message}" if prefix else text
+    named.args = (named.message,)
+    return named

@@ -5,6 +5,7 @@ ignored, unusable ones become None and are reported as `Oddity`s (one warning pe
 unknown status strings are kept as text. Only an answer with no usable charge point at all is an error.
 """
 
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -19,6 +20,16 @@ class Oddity:
 
     kind: str
     example: str
+
+
+_SAMPLE = reprlib.Repr()  # keyword arguments only from Python 3.12; AppDaemon runs on 3.10 too
+_SAMPLE.maxlevel, _SAMPLE.maxstring, _SAMPLE.maxother, _SAMPLE.maxlong = 3, 60, 60, 40
+_SAMPLE.maxlist = _SAMPLE.maxdict = _SAMPLE.maxtuple = 4
+
+
+def sample(value: object) -> str:
+    """A short look at a value from an answer, whatever its size or depth (for oddities and errors)."""
+    return _SAMPLE.repr(value)[:80]
 
 
 @dataclass(frozen=True)
@@ -41,11 +52,21 @@ class Session:
     stop_reason: str | None = None
     car_battery_percent: float | None = None  # only while a car that reports it is charging
     charge_point_id: str | None = None  # where a tenant names it; `evse_identifier` otherwise
+    reimbursement_eligible: bool | None = None  # `reimbursementEligibility`: a company may pay for it
+    power_history: tuple["PowerSample", ...] = ()  # the power curve, in a session's detail answer only
 
     @property
     def is_open(self) -> bool:
         """Open until finished or failed; a paused or full car (power 0) is still an open session."""
         return not is_closed_session_status(self.status)
+
+
+@dataclass(frozen=True)
+class PowerSample:
+    """One point of a session's power curve (`powerStats.history`): when, and the power then in kW."""
+
+    at: str
+    kw: float
 
 
 @dataclass(frozen=True)
@@ -108,12 +129,39 @@ class ChargePoint:
         return (max(minimums) if minimums else None, self.allowed_max_current_a)
 
 
+def session_on(session: Session, chargepoint_id: str, evse: Evse) -> bool:
+    """The session runs on this EVSE: it names the EVSE's printed identifier, or the charge point itself.
+
+    Never by the EVSE's internal id: on some tenants that number is another user's printed identifier."""
+    if session.evse_identifier is not None:
+        return evse.identifier is not None and session.evse_identifier == evse.identifier
+    return session.charge_point_id is not None and session.charge_point_id == chargepoint_id
+
+
 @dataclass
 class Parsed:
     """A parse result together with what in the answer could not be used."""
 
     charge_point: ChargePoint
     oddities: list[Oddity] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A charge point as read, with what it was read from: the answer trimmed of what the parser ignores,
+    kept so that a restart can show it again at once."""
+
+    charge_point: ChargePoint
+    raw: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class ChargePoints:
+    """The account's charge point list: each charge point read, or why it could not be (one charger's bad
+    data is that charger's alone)."""
+
+    readings: dict[str, Reading]
+    broken: dict[str, PayloadError]
 
 
 class _Reader:
@@ -125,7 +173,7 @@ class _Reader:
         self.oddities = oddities
 
     def _odd(self, key: str, problem: str, value: object) -> None:
-        self.oddities.append(Oddity(f"{self.where}.{key}: {problem}", repr(value)[:80]))
+        self.oddities.append(Oddity(f"{self.where}.{key}: {problem}", sample(value)))
 
     def text(self, key: str) -> str | None:
         value = self.data.get(key)
@@ -184,11 +232,22 @@ def _percent(read: "_Reader", key: str) -> float | None:
     return value if value is None or 0 <= value <= 100 else None
 
 
+# What a parser can meet in JSON a hostile or broken cloud sends, beyond what it checks field by field.
+_UNREADABLE = (TypeError, ValueError, ArithmeticError, RecursionError, AttributeError)
+
+
 def parse_session(
     data: Mapping[str, object], units: Units, oddities: list[Oddity], where: str = "session"
 ) -> Session | None:
     """A session object (bare, or wrapped as `{"session": {...}}`, with `carBatteryPercent` inside it or beside
-    it); None when it has no id."""
+    it); None when it has no id. Raises nothing but PayloadError."""
+    try:
+        return _session(data, units, oddities, where)
+    except _UNREADABLE as err:
+        raise PayloadError(f"the {where} could not be read ({type(err).__name__})") from None
+
+
+def _session(data: Mapping[str, object], units: Units, oddities: list[Oddity], where: str) -> Session | None:
     outer = _Reader(data, where, oddities)
     inner = data.get("session")
     if isinstance(inner, Mapping):
@@ -196,7 +255,7 @@ def parse_session(
     read = _Reader(data, where, oddities)
     session_id = read.text("id")
     if not session_id:
-        oddities.append(Oddity(f"{where}: session without an id", repr(dict(data))[:80]))
+        oddities.append(Oddity(f"{where}: session without an id", sample(data)))
         return None
     currency = read.obj("currency") or {}
     soc = _percent(read, "carBatteryPercent")
@@ -219,7 +278,19 @@ def parse_session(
         stop_reason=read.text("stopReason"),
         car_battery_percent=soc if soc is not None or outer.data is data else _percent(outer, "carBatteryPercent"),
         charge_point_id=read.text("chargePointId"),
+        reimbursement_eligible=read.flag("reimbursementEligibility"),
+        power_history=_power_history(read),
     )
+
+
+def _power_history(read: "_Reader") -> tuple[PowerSample, ...]:
+    stats = _Reader(read.obj("powerStats") or {}, f"{read.where}.powerStats", read.oddities)
+    samples = []
+    for point in stats.objects("history"):
+        at, kw = point.get("timestamp"), to_number(point.get("value"))
+        if isinstance(at, str) and kw is not None:
+            samples.append(PowerSample(at, kw))
+    return tuple(samples)
 
 
 def _parse_connector(data: Mapping[str, object]) -> str | None:
@@ -233,7 +304,7 @@ def _parse_evse(data: Mapping[str, object], units: Units, oddities: list[Oddity]
     read = _Reader(data, "evses[]", oddities)
     evse_id = read.text("id")
     if not evse_id:
-        oddities.append(Oddity("evses[]: EVSE without an id", repr(dict(data))[:80]))
+        oddities.append(Oddity("evses[]: EVSE without an id", sample(data)))
         return None
     raw_session = data.get("session")
     session = None
@@ -268,7 +339,15 @@ def _parse_evse(data: Mapping[str, object], units: Units, oddities: list[Oddity]
 
 
 def parse_charge_point(data: Mapping[str, object], units: Units) -> Parsed:
-    """One charge point object (bare or `{"data": {...}}`). Raises PayloadError only without an id."""
+    """One charge point object (bare or `{"data": {...}}`). Raises nothing but PayloadError: without an id,
+    or when the object cannot be read at all."""
+    try:
+        return _charge_point(data, units)
+    except _UNREADABLE as err:
+        raise PayloadError(f"the charge point could not be read ({type(err).__name__})") from None
+
+
+def _charge_point(data: Mapping[str, object], units: Units) -> Parsed:
     inner = data.get("data")
     if isinstance(inner, Mapping):
         data = inner

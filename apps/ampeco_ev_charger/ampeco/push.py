@@ -104,26 +104,37 @@ def parse_frame(text: str) -> Frame:
     if text.startswith("0{"):
         try:
             terms = json.loads(text[1:])
-        except ValueError:
+        except (ValueError, RecursionError):
+            return Control(text[:2])
+        if not isinstance(terms, dict):
             return Control(text[:2])
         interval, timeout = terms.get("pingInterval"), terms.get("pingTimeout")
         return Opened(_seconds(interval, 25.0), _seconds(timeout, 20.0))
     if text.startswith("42"):
         try:
             message = json.loads(text[2:])
-        except ValueError:
+        except (ValueError, RecursionError):
             return Control("42")
         if isinstance(message, list) and len(message) >= 2 and all(isinstance(m, str) for m in message[:2]):
             name, channel = message[0], message[1]
             if name == "subscription_error":
-                status = message[2] if len(message) > 2 and isinstance(message[2], int) else 0
+                status = message[2] if len(message) > 2 and type(message[2]) is int else 0
                 return SubscriptionError(channel, status)
             return Event(name.rsplit("\\", 1)[-1], channel)
         return Control("42")
     return Control(text[:2])
 
 
+# The server's ping terms are taken within these bounds (seconds): a huge interval must never keep a dead
+# channel looking alive, a tiny one never make the client ping without pause.
+PING_BOUNDS = (1.0, 300.0)
+
+
 def _seconds(milliseconds: object, default: float) -> float:
-    if isinstance(milliseconds, (int, float)) and not isinstance(milliseconds, bool) and milliseconds > 0:
-        return float(milliseconds) / 1000
-    return default
+    if isinstance(milliseconds, bool) or not isinstance(milliseconds, (int, float)) or not milliseconds > 0:
+        return default  # NaN is not > 0 either
+    low, high = PING_BOUNDS
+    try:
+        return min(high, max(low, float(milliseconds) / 1000))
+    except OverflowError:  # an integer of hundreds of digits
+        return high

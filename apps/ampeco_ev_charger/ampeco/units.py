@@ -16,14 +16,11 @@ def to_number(value: object) -> float | None:
     """A finite float from a JSON number or a numeric string ("11.1"); None for anything else."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-    else:
+    if not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (ValueError, OverflowError):  # not a number, or an integer of hundreds of digits
         return None
     return number if math.isfinite(number) else None
 

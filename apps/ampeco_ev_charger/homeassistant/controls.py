@@ -2,28 +2,31 @@
 notification where the user looks when it fails.
 
 Shared by the helpers the user creates (input_boolean, input_number) and MQTT's switch, number and buttons.
+Every use gets exactly one `command_result`, a value the command cannot take included.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable
 
 from ..ampeco import as_amps
-from ..const import DOMAIN, SET_MAX_CURRENT, START, STOP, UPDATE
+from ..const import DOMAIN
 from ..runtime.charger import Charger
 from ..runtime.commands import (
     Command,
     CommandRefused,
+    CommandRow,
     Outcome,
+    Reason,
     SetMaxCurrent,
     StartCharging,
     StopCharging,
-    UpdateData,
-    whole_amps,
+    amps,
 )
 from ..runtime.logbook import Logbook
 from .hass import HA_TIMEOUT, HomeAssistant
 
 ORIGIN = "dashboard"
+SWITCH_ON, SWITCH_OFF = "on", "off"
 Run = Callable[[Command, str], Awaitable[Outcome]]
 Refuse = Callable[[CommandRefused, str], Awaitable[Outcome]]
 Undo = Callable[[], Awaitable[None]]
@@ -41,24 +44,25 @@ class Controls:
         self.run = run
         self.refuse = refuse
 
-    async def charge(self, on: bool, by: str, amps: float | None = None, undo: Undo = _nothing) -> Outcome | None:
-        """Start (at `amps`, when given) or stop, as `by` (the control's entity id) asked; None when a session
-        is already as asked (an echo of the app's own change). On failure the control is set back (`undo`)
-        before the user is told why."""
+    async def switch(self, payload: str, by: str) -> Outcome | None:
+        """A charging switch's command (`on`/`off`), as MQTT's switch sends it."""
+        if payload not in (SWITCH_ON, SWITCH_OFF):
+            name = StartCharging.name if payload.strip().lower() in ("on", "1", "true") else StopCharging.name
+            return await self._refused(name, f"{by} takes `on` or `off`, got {payload[:40]!r}")
+        return await self.charge(payload == SWITCH_ON, by)
+
+    async def charge(self, on: bool, by: str, limit: float | None = None, undo: Undo = _nothing) -> Outcome | None:
+        """Start (at `limit` amps, when given) or stop, as `by` (the control's entity id) asked; None when a
+        session is already as asked (an echo of the app's own change). On failure the control is set back
+        (`undo`) before the user is told why."""
         if on == (self.charger.session_id is not None):
             return None
-        return await self._switch(on, f"{by} turned {'on' if on else 'off'}", amps, undo)
-
-    async def stop(self, by: str) -> Outcome:
-        """A stop button: always answered (without a session, the answer says there is none)."""
-        return await self._switch(False, f"{by} pressed", None, _nothing)
-
-    async def _switch(self, on: bool, what: str, amps: float | None, undo: Undo) -> Outcome:
         charger = self.charger
-        self.logbook(f"{charger.label}: {what}: {START if on else STOP}")
+        what = f"{by} turned {'on' if on else 'off'}"
+        self.logbook(f"{charger.label}: {what}: {StartCharging.name if on else StopCharging.name}")
         outcome = await self._send(
             lambda: (
-                StartCharging(charger.id, None if amps is None else whole_amps(START, charger.id, amps))
+                StartCharging(charger.id, None if limit is None else amps(StartCharging.name, charger.id, limit))
                 if on
                 else StopCharging(charger.id)
             )
@@ -69,26 +73,33 @@ class Controls:
         return outcome
 
     async def limit(self, value: str, by: str, undo: Undo = _nothing) -> Outcome | None:
-        """A new current limit as text (a helper's or an MQTT number's state); None when it is the limit already
-        or not a number (nothing to do)."""
-        amps = as_amps(value)
-        if amps is None or amps == self.charger.current_limit:
+        """A new current limit as text (a helper's or an MQTT number's state); None when it is the limit
+        already. A value that is not whole amps is refused with a result, like an event's."""
+        current = as_amps(value)
+        if current is not None and current == self.charger.current_limit:
             return None
-        self.logbook(f"{self.charger.label}: {by} set to {value}: {SET_MAX_CURRENT}")
+        self.logbook(f"{self.charger.label}: {by} set to {value[:40]}: {SetMaxCurrent.name}")
         outcome = await self._send(
-            lambda: SetMaxCurrent(self.charger.id, whole_amps(SET_MAX_CURRENT, self.charger.id, amps))
+            lambda: SetMaxCurrent(self.charger.id, amps(SetMaxCurrent.name, self.charger.id, value))
         )
         if not outcome.success:
             await undo()
             await self.tell(f"The current limit was not changed: {outcome.error}")
         return outcome
 
-    async def refresh(self, by: str) -> Outcome:
-        self.logbook(f"{self.charger.label}: {by} pressed: {UPDATE}")
-        outcome = await self._send(lambda: UpdateData(self.charger.id))
+    async def press(self, row: CommandRow, by: str) -> Outcome:
+        """A command's button: its command for this charger, always answered."""
+        self.logbook(f"{self.charger.label}: {by} pressed: {row.name}")
+        outcome = await self._send(lambda: row.parse(self.charger.id, {}))
         if not outcome.success:
-            await self.tell(f"The charger could not be read: {outcome.error}")
+            await self.tell(f"{row.name.replace('_', ' ').capitalize()} failed: {outcome.error}")
         return outcome
+
+    async def wrong_payload(self, row: CommandRow, by: str, payload: str) -> Outcome:
+        return await self._refused(row.name, f"{by} takes only a press, got {payload[:40]!r}")
+
+    async def _refused(self, name: str, message: str) -> Outcome:
+        return await self.refuse(CommandRefused(name, self.charger.id, message, Reason.INVALID_VALUE), ORIGIN)
 
     async def _send(self, build: Callable[[], Command]) -> Outcome:
         try:

@@ -12,29 +12,29 @@ from collections.abc import Callable
 
 from ..ampeco import as_amps
 from ..runtime.charger import Charger
-from ..runtime.logbook import Logbook
 from ..runtime.timers import cancel_and_wait
-from .controls import Controls, Refuse, Run
-from .hass import HA_TIMEOUT, HomeAssistant
+from .controls import Controls
+from .hass import HA_TIMEOUT
 
 
 class DashboardHelpers:
     def __init__(
         self,
         charger: Charger,
-        ha: HomeAssistant,
-        logbook: Logbook,
-        run: Run,
-        refuse: Refuse,
+        controls: Controls,
+        *,
+        switch: str | None,
+        number: str | None,
         confirming: Callable[[Charger], bool],
     ) -> None:
+        """`switch` and `number`: the helpers' entity ids (an input_boolean, an input_number), where given."""
         self.charger = charger
-        self.ha = ha
-        self.logbook = logbook
-        self.controls = Controls(charger, ha, logbook, run, refuse)
+        self.ha = controls.ha
+        self.logbook = controls.logbook
+        self.controls = controls
         self.confirming = confirming
-        self.switch = charger.config.charging_switch
-        self.number = charger.config.current_limit
+        self.switch = switch
+        self.number = number
         self._reflecting: asyncio.Future[None] | None = None
 
     async def start(self) -> None:

@@ -6,11 +6,13 @@ reading stays, marked `stale`, until `unavailable_after` seconds have passed sin
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ..ampeco import KNOWN_EVSE_STATUSES, ChargePoint, as_amps, is_fault_status, is_known_status, rounded, status_is
 from ..const import entity_id
 from ..runtime.view import ChargerView
+from ..smart.engine import Decision
+from ..smart.sensor import sensor_state
 from ..times import iso_time
 from .hass import EntityState
 
@@ -20,24 +22,51 @@ IEC_LETTERS = ("A", "B", "C", "E", "F")
 PUSH_STATES = ("off", "connecting", "subscribed", "failed")
 
 
-@dataclass(frozen=True)
+Domain = Literal["sensor", "binary_sensor"]
+DeviceClass = Literal[
+    "power",
+    "current",
+    "energy",
+    "duration",
+    "enum",
+    "battery_charging",
+    "plug",
+    "battery",
+    "monetary",
+    "timestamp",
+    "problem",
+]
+StateClass = Literal["measurement", "total", "total_increasing"]
+
+
+def _no_attributes(_view: ChargerView) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Sensor:
-    """One entity of a charger; binary sensors are sensors of the `binary_sensor` domain."""
+    """One entity of a charger, its value read from the charger's view; binary sensors are sensors of the
+    `binary_sensor` domain. `doc` says what it shows, for the documentation's entity table."""
 
     key: str
     name: str
     icon: str
     state: Callable[[ChargerView], Any]
-    attributes: Callable[[ChargerView], dict[str, Any]] = lambda _view: {}
+    doc: str
+    attributes: Callable[[ChargerView], dict[str, Any]] = _no_attributes
     unit: str | None = None
     unit_of: Callable[[ChargerView], str | None] | None = None  # a unit known only from the reading (money)
-    device_class: str | None = None
-    state_class: str | None = None
+    unit_doc: str | None = None  # how the documentation names a unit known only from the reading
+    device_class: DeviceClass | None = None
+    state_class: StateClass | None = None
     diagnostic: bool = False
     # Describes the app itself, so it is shown even when the cloud cannot be read.
     always_available: bool = False
-    domain: str = "sensor"
+    domain: Domain = "sensor"
     options: tuple[str, ...] = ()  # an enum sensor's states (a status the app does not know is added)
+    # Shown at first on the MQTT device; the others, rarely looked at, are there to be enabled in Home
+    # Assistant (never one that evcc, the Energy dashboard or the example dashboard uses).
+    enabled_by_default: bool = True
 
 
 def _cp(view: ChargerView) -> ChargePoint:
@@ -206,171 +235,234 @@ def _tariff_attributes(view: ChargerView) -> dict[str, Any]:
 
 
 SENSORS: tuple[Sensor, ...] = (
-    Sensor("charger_status", "Charger Status", "mdi:ev-station", lambda v: _cp(v).status, _charger_attributes),
     Sensor(
-        "charging_session",
-        "Charging Session",
-        "mdi:ev-plug-type2",
-        _power,
-        _session_attributes,
+        key="charger_status",
+        name="Charger Status",
+        icon="mdi:ev-station",
+        state=lambda v: _cp(v).status,
+        attributes=_charger_attributes,
+        doc="the charge point's status (attributes: charger name, firmware, smart charging)",
+    ),
+    Sensor(
+        key="charging_session",
+        name="Charging Session",
+        icon="mdi:ev-plug-type2",
+        state=_power,
+        attributes=_session_attributes,
         unit="kW",
         device_class="power",
         state_class="measurement",
+        doc="charging power now, 0 without a session; attributes: the session's details",
     ),
     Sensor(
-        "charging_power",
-        "Charging Power",
-        "mdi:flash",
-        lambda v: round(_power(v) * 1000),
+        key="charging_power",
+        name="Charging Power",
+        icon="mdi:flash",
+        state=lambda v: round(_power(v) * 1000),
         unit="W",
         device_class="power",
         state_class="measurement",
+        doc="the same power in watts (what evcc reads)",
     ),
     Sensor(
-        "charging_current",
-        "Charging Current",
-        "mdi:current-ac",
-        _current,
+        key="charging_current",
+        name="Charging Current",
+        icon="mdi:current-ac",
+        state=_current,
         unit="A",
         device_class="current",
         state_class="measurement",
+        doc="the current limit in force while a session runs (the cloud reports no measured current), 0 otherwise",
     ),
     Sensor(
-        "charging_energy",
-        "Charging Energy",
-        "mdi:lightning-bolt",
-        _energy,
+        key="charging_energy",
+        name="Charging Energy",
+        icon="mdi:lightning-bolt",
+        state=_energy,
         unit="kWh",
         device_class="energy",
         state_class="total_increasing",
+        doc="energy of the current or last session (never decreases within a session)",
     ),
     Sensor(
-        "charging_duration", "Charging Duration", "mdi:timer-outline", _duration, unit="min", device_class="duration"
+        key="charging_duration",
+        name="Charging Duration",
+        icon="mdi:timer-outline",
+        state=_duration,
+        unit="min",
+        device_class="duration",
+        doc="duration of the current or last session",
     ),
     Sensor(
-        "evse_status",
-        "EVSE Status",
-        "mdi:ev-plug-type2",
-        lambda v: v.evse.status if v.evse else None,
-        _evse_attributes,
+        key="evse_status",
+        name="EVSE Status",
+        icon="mdi:ev-plug-type2",
+        state=lambda v: v.evse.status if v.evse else None,
+        attributes=_evse_attributes,
         device_class="enum",
         options=KNOWN_EVSE_STATUSES,
+        doc="the EVSE's status: `available`, `preparing`, `charging`, `suspendedEV`, `suspendedEVSE`, `finishing`, "
+        "`faulted`, `out of order`, ... (one spelling whatever the case or spaces; unknown ones as sent, and "
+        "added to `options`)",
     ),
     Sensor(
-        "polling_interval",
-        "Polling Interval",
-        "mdi:timer-sync-outline",
-        lambda v: round(v.poll.delay),
-        _poll_attributes,
+        key="polling_interval",
+        name="Polling Interval",
+        icon="mdi:timer-sync-outline",
+        state=lambda v: round(v.poll.delay),
+        attributes=_poll_attributes,
         unit="s",
         device_class="duration",
         diagnostic=True,
         always_available=True,
+        doc="seconds between polls now; attributes `is_charging`, `retry_count`, `last_error`, and "
+        "`last_good_reading` (when the reading shown was made, while it is stale)",
     ),
     Sensor(
-        "max_current",
-        "Max Current",
-        "mdi:current-ac",
-        lambda v: as_amps(_cp(v).max_current_a),
-        _limit_attributes,
+        key="max_current",
+        name="Max Current",
+        icon="mdi:current-ac",
+        state=lambda v: as_amps(_cp(v).max_current_a),
+        attributes=_limit_attributes,
         unit="A",
         device_class="current",
         diagnostic=True,
+        doc="the charger's current limit; attributes `allowed_min_current`, `allowed_max_current`",
     ),
     Sensor(
-        "last_month_energy",
-        "Last Month Energy",
-        "mdi:calendar-month",
-        lambda v: rounded(_cp(v).last_month_energy_kwh, 3),
-        _month_attributes,
+        key="last_month_energy",
+        name="Last Month Energy",
+        icon="mdi:calendar-month",
+        state=lambda v: rounded(_cp(v).last_month_energy_kwh, 3),
+        attributes=_month_attributes,
         unit="kWh",
         device_class="energy",
         diagnostic=True,
+        doc="energy last month, as the cloud counts it; attributes `electricity_cost`, `tax_name`, `tax_percent`",
     ),
     Sensor(
-        "session_id", "Session ID", "mdi:identifier", lambda v: v.session.id if v.session else "none", diagnostic=True
+        key="session_id",
+        name="Session ID",
+        icon="mdi:identifier",
+        state=lambda v: v.session.id if v.session else "none",
+        diagnostic=True,
+        doc="the open session's id, or `none`",
     ),
     Sensor(
-        "total_energy",
-        "Total Energy",
-        "mdi:counter",
-        _total_energy,
+        key="total_energy",
+        name="Total Energy",
+        icon="mdi:counter",
+        state=_total_energy,
         unit="kWh",
         device_class="energy",
         state_class="total_increasing",
+        doc="energy of every session since the app first watched, for the Energy dashboard (never goes down)",
     ),
     Sensor(
-        "charging",
-        "Charging",
-        "mdi:battery-charging",
-        _charging,
+        key="charging",
+        name="Charging",
+        icon="mdi:battery-charging",
+        state=_charging,
         device_class="battery_charging",
         domain="binary_sensor",
+        doc="`on` while power flows (or the charger says it is charging)",
     ),
-    Sensor("plugged_in", "Plugged In", "mdi:power-plug", _plugged_in, device_class="plug", domain="binary_sensor"),
-    Sensor("iec_status", "IEC Status", "mdi:ev-station", _iec_status, device_class="enum", options=IEC_LETTERS),
     Sensor(
-        "car_battery",
-        "Car Battery",
-        "mdi:car-battery",
-        lambda v: rounded(v.car_battery, 0),
+        key="plugged_in",
+        name="Plugged In",
+        icon="mdi:power-plug",
+        state=_plugged_in,
+        device_class="plug",
+        domain="binary_sensor",
+        doc="`on` while a car is at the socket (preparing, charging, suspended, finishing, or a session)",
+    ),
+    Sensor(
+        key="iec_status",
+        name="IEC Status",
+        icon="mdi:ev-station",
+        state=_iec_status,
+        device_class="enum",
+        options=IEC_LETTERS,
+        doc="the IEC 61851 letter: `A` no car, `B` a car at the socket, `C` charging, `E` a fault, `F` not "
+        "available (offline, out of order, rebooting)",
+    ),
+    Sensor(
+        key="car_battery",
+        name="Car Battery",
+        icon="mdi:car-battery",
+        state=lambda v: rounded(v.car_battery, 0),
         unit="%",
         device_class="battery",
         state_class="measurement",
+        enabled_by_default=False,
+        doc="the car's state of charge, where the charger or the session reports it; `unknown` otherwise",
     ),
     Sensor(
-        "session_cost",
-        "Session Cost",
-        "mdi:cash",
-        _session_cost,
-        _cost_attributes,
+        key="session_cost",
+        name="Session Cost",
+        icon="mdi:cash",
+        state=_session_cost,
+        attributes=_cost_attributes,
         unit_of=lambda v: v.currency,
+        unit_doc="your currency",
         device_class="monetary",
         state_class="total",
+        doc="what the current (or last) session has cost; attribute `last_reset` (the session's start), so Home "
+        "Assistant adds the sessions up",
     ),
     Sensor(
-        "energy_price",
-        "Energy Price",
-        "mdi:cash-clock",
-        lambda v: v.evse.price_per_kwh if v.evse is not None else None,
-        _tariff_attributes,
+        key="energy_price",
+        name="Energy Price",
+        icon="mdi:cash-clock",
+        state=lambda v: v.evse.price_per_kwh if v.evse is not None else None,
+        attributes=_tariff_attributes,
         unit_of=_price_unit,
+        unit_doc="currency/kWh",
         state_class="measurement",
+        enabled_by_default=False,
+        doc="the tariff's price per kWh; attribute `tariff`",
     ),
     Sensor(
-        "live_updates",
-        "Live Updates",
-        "mdi:access-point",
-        _live_updates,
-        _live_update_attributes,
+        key="live_updates",
+        name="Live Updates",
+        icon="mdi:access-point",
+        state=_live_updates,
+        attributes=_live_update_attributes,
         device_class="enum",
         options=PUSH_STATES,
         diagnostic=True,
         always_available=True,
+        enabled_by_default=False,
+        doc="`subscribed`, `connecting`, `failed` or `off`; attributes `reason`, `since`",
     ),
     Sensor(
-        "token_expiry",
-        "Token Expiry",
-        "mdi:key-chain",
-        lambda v: iso_time(v.poll.token_expires_at),
+        key="token_expiry",
+        name="Token Expiry",
+        icon="mdi:key-chain",
+        state=lambda v: iso_time(v.poll.token_expires_at),
         device_class="timestamp",
         diagnostic=True,
         always_available=True,
+        enabled_by_default=False,
+        doc="when the token ends (the JWT's `exp`); `unknown` for a token that carries no date",
     ),
     Sensor(
-        "problem",
-        "Problem",
-        "mdi:alert-circle",
-        lambda v: _on(v.problem_reason is not None),
-        lambda v: {"reason": v.problem_reason},
+        key="problem",
+        name="Problem",
+        icon="mdi:alert-circle",
+        state=lambda v: _on(v.problem_reason is not None),
+        attributes=lambda v: {"reason": v.problem_reason},
         device_class="problem",
         domain="binary_sensor",
         always_available=True,
+        doc="`on` when the user should look: the token is rejected or ends soon with nothing to renew it, the "
+        "cloud cannot be read, the configuration or the memory file is off, or the charger cannot charge; "
+        "attribute `reason`",
     ),
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Entity:
     """One entity of one charger as plain data: the set_state path and MQTT discovery each show it their way."""
 
@@ -382,14 +474,15 @@ class Entity:
     icon: str
     state: Any  # None: unknown
     attributes: dict[str, Any]
-    domain: str = "sensor"
+    domain: Domain = "sensor"
     unit: str | None = None
-    device_class: str | None = None
-    state_class: str | None = None
+    device_class: DeviceClass | None = None
+    state_class: StateClass | None = None
     diagnostic: bool = False
     options: tuple[str, ...] = ()
     available: bool = True  # False: no reading to show (never read, or too long ago)
     always_available: bool = False  # describes the app, not a reading: shown even when the cloud cannot be read
+    enabled_by_default: bool = True
 
     @property
     def entity_id(self) -> str:
@@ -405,18 +498,24 @@ def build_entities(view: ChargerView) -> list[Entity]:
     return [_entity(view, sensor) for sensor in SENSORS]
 
 
-def charger_entity(
-    slug: str,
-    chargepoint_id: str,
-    charger_name: str,
-    key: str,
-    name: str,
-    icon: str,
-    state: Any,
-    attributes: dict[str, Any],
-) -> Entity:
-    """A charger's entity made elsewhere (smart charging's decision, shown whatever the cloud does)."""
-    return Entity(slug, chargepoint_id, charger_name, key, name, icon, state, attributes, always_available=True)
+SMART_KEY, SMART_NAME, SMART_ICON = "smart_charging", "Smart Charging", "mdi:car-electric"
+
+
+def smart_entity(slug: str, chargepoint_id: str, charger_name: str, decision: Decision | None) -> Entity:
+    """sensor.evse_{slug}_smart_charging: the mode as state, the why and the plan as attributes (shown
+    whatever the cloud does; None: no decision yet)."""
+    state, attributes = sensor_state(decision) if decision is not None else (None, {})
+    return Entity(
+        slug=slug,
+        chargepoint_id=chargepoint_id,
+        charger_name=charger_name,
+        key=SMART_KEY,
+        name=SMART_NAME,
+        icon=SMART_ICON,
+        state=state,
+        attributes=attributes,
+        always_available=True,
+    )
 
 
 def as_state(entity: Entity) -> EntityState:
@@ -452,20 +551,21 @@ def _entity(view: ChargerView, sensor: Sensor) -> Entity:
     if options and state is not None and state not in options:
         options = (*options, str(state))
     return Entity(
-        view.slug,
-        view.chargepoint_id,
-        view.name,
-        sensor.key,
-        sensor.name,
-        sensor.icon,
-        state,
-        attributes,
-        sensor.domain,
-        unit,
-        sensor.device_class,
-        sensor.state_class,
-        sensor.diagnostic,
-        options,
-        available,
-        sensor.always_available,
+        slug=view.slug,
+        chargepoint_id=view.chargepoint_id,
+        charger_name=view.name,
+        key=sensor.key,
+        name=sensor.name,
+        icon=sensor.icon,
+        state=state,
+        attributes=attributes,
+        domain=sensor.domain,
+        unit=unit,
+        device_class=sensor.device_class,
+        state_class=sensor.state_class,
+        diagnostic=sensor.diagnostic,
+        options=options,
+        available=available,
+        always_available=sensor.always_available,
+        enabled_by_default=sensor.enabled_by_default,
     )

@@ -3,14 +3,14 @@
 from typing import Any
 
 from ..ampeco import rounded
-from ..const import COMMANDS, DOMAIN
-from ..runtime.commands import CommandResult
+from ..const import DOMAIN
+from ..runtime.commands import COMMANDS, CommandResult, CommandRow
 from ..runtime.credential_watch import TokenExpiring
 from ..runtime.lifecycle import SessionEnded, SessionStarted, SessionSummary, StatusChanged, Transition, delivered
 from ..times import iso_time
 
-# Home Assistant -> the app: one event type per command.
-COMMAND_EVENTS: dict[str, str] = {f"{DOMAIN}_{name}": name for name in COMMANDS}
+# Home Assistant -> the app: one event type per command of the registry.
+COMMAND_EVENTS: dict[str, CommandRow] = {f"{DOMAIN}_{row.name}": row for row in COMMANDS}
 # The app -> Home Assistant.
 COMMAND_RESULT = f"{DOMAIN}_command_result"
 SESSION_STARTED = f"{DOMAIN}_session_started"
@@ -65,6 +65,8 @@ def command_result_event(result: CommandResult) -> dict[str, Any]:
     for key in ("error", "session_id", "origin", "note"):
         if (value := getattr(result, key)) is not None:
             data[key] = value
+    if result.reason is not None:
+        data["reason"] = result.reason.value
     return data
 
 

@@ -14,7 +14,7 @@ from ..runtime.lifecycle import Transition
 from ..runtime.logbook import Logbook, one_line
 from ..runtime.timers import cancel_and_wait
 from ..runtime.view import ChargerView
-from .entities import Entity, as_state, build_entities
+from .entities import UNAVAILABLE, Entity, as_state, build_entities
 from .events import (
     COMMAND_RESULT,
     TOKEN_EXPIRING,
@@ -23,7 +23,7 @@ from .events import (
     token_expiring_event,
     transition_event,
 )
-from .hass import HA_TIMEOUT, HomeAssistant
+from .hass import HA_TIMEOUT, EntityState, HomeAssistant
 
 
 class EventAnnouncer:
@@ -74,6 +74,7 @@ class StatePublisher(EventAnnouncer):
     def __init__(self, ha: HomeAssistant, clock: Callable[[], float], logbook: Logbook) -> None:
         super().__init__(ha, clock, logbook)
         self._published: dict[str, tuple[Any, dict[str, Any]]] = {}
+        self._shown: dict[str, set[str]] = {}  # each charger's entity ids, by its slug
 
     async def start(self) -> None:
         """Nothing to prepare: states are written as they come."""
@@ -86,6 +87,18 @@ class StatePublisher(EventAnnouncer):
     async def show_entity(self, entity: Entity) -> None:
         """Write one entity, unless Home Assistant already has exactly this."""
         state = as_state(entity)
+        self._shown.setdefault(entity.slug, set()).add(state.entity_id)
+        await self._write(state)
+
+    async def settled(self, lineup: list[ChargerView]) -> None:
+        """A charger no longer watched turns `unavailable` (Home Assistant forgets it at its next restart)."""
+        watched = {view.slug for view in lineup}
+        for slug in [slug for slug in self._shown if slug not in watched]:
+            for entity_id in sorted(self._shown.pop(slug)):
+                _state, attributes = self._published.get(entity_id, (None, {}))
+                await self._write(EntityState(entity_id, UNAVAILABLE, attributes))
+
+    async def _write(self, state: EntityState) -> None:
         written = (state.state, state.attributes)
         if self._published.get(state.entity_id) != written:
             await self.ha.set_state(state)

@@ -1,31 +1,52 @@
 """Reading one account (host + token): one request a round serves every charger on it.
 
-A round fetches the charge point list, reads each configured charger (with the session embedded in its
-EVSE), looks up what the list leaves out, and hands the transitions it found to `on_round`. A `refresh()`
-joins a round already under way instead of starting another, so there is never more than one poll request
-in flight for an account, whichever change source (the poll timer, a command, a push event) asks for it.
+A round fetches the charge point list, reads each charger (with the session embedded in its EVSE), looks up
+what the list leaves out, and hands what it found to every listener (`after_round`). A `refresh()` joins a
+round already under way instead of starting another, so there is never more than one poll request in
+flight for an account, whichever change source (the poll timer, a command, a push event) asks for it.
+
+Where no charger was configured, the account's chargers are the ones the cloud lists: one added to the
+account appears within a round, one removed goes.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
-from ..ampeco import AmpecoClient, AmpecoError, AuthError, NotFoundError, Oddity, PayloadError, item_id, status_is
+from ..ampeco import (
+    AmpecoClient,
+    AmpecoError,
+    AuthError,
+    ChargePoints,
+    NotFoundError,
+    Oddity,
+    PayloadError,
+    Reading,
+    RunningSessions,
+    status_is,
+)
 from .charger import Charger
 from .credentials import Credentials
+from .errors import InternalError, RoundError
 from .lifecycle import SessionEnded, StatusChanged, Transition
 from .logbook import Logbook, one_line
-from .sessions import Reading, SessionLookup, announce_missed, embedded_sessions, with_final_numbers
-from .tenant import Tenant
+from .sessions import announce_missed, embedded_sessions, with_final_numbers
 from .timers import cancel_and_wait
+from .view import AccountView
 
-Found = list[tuple[Charger, list[Transition]]]
+
+@dataclass
+class Round:
+    """What one round found: each charger read with what happened to it, and the chargers that came or went
+    (only where the account's chargers are discovered)."""
+
+    found: list[tuple[Charger, list[Transition]]] = field(default_factory=list)
+    added: list[Charger] = field(default_factory=list)
+    removed: list[Charger] = field(default_factory=list)
 
 
-class InternalError(AmpecoError):
-    """A bug met while polling: it costs one round and one ERROR line, never the polling itself."""
-
-    kind = "internal"
+RoundListener = Callable[["Account", Round], Awaitable[None]]
+MakeCharger = Callable[[str], Charger]
 
 
 class Account:
@@ -35,24 +56,27 @@ class Account:
         chargers: list[Charger],
         *,
         credentials: Credentials,
-        tenant: Tenant,
         logbook: Logbook,
         clock: Callable[[], float],
-        on_round: Callable[["Account", Found], Awaitable[None]],
+        discover: MakeCharger | None = None,
     ) -> None:
         self.client = client
         self.chargers = chargers
         self.credentials = credentials
-        self.lookup = SessionLookup(client, tenant, logbook, lambda: self.labels)
         self.logbook = logbook
         self.clock = clock
-        self.on_round = on_round
+        self.discover = discover  # the account's chargers are whatever the cloud lists, made by this
         self.failures = 0
-        self.error: AmpecoError | None = None
+        self.error: RoundError | None = None
         self.quiet_rounds = 0  # rounds in a row that read nothing new (the poll cadence stretches while quiet)
-        self._round: asyncio.Future[AmpecoError | None] | None = None
+        self._listeners: list[RoundListener] = []
+        self._round: asyncio.Future[RoundError | None] | None = None
         self._last_ok: float | None = None  # when a round last read the account
         self._signature: tuple[object, ...] = ()
+
+    def after_round(self, listener: RoundListener) -> None:
+        """Call `listener(account, round)` after every round, failed ones too, in the order they were given."""
+        self._listeners.append(listener)
 
     @property
     def problem(self) -> str | None:
@@ -62,8 +86,13 @@ class Account:
         return None if self.error is None else self.error.message
 
     @property
+    def view(self) -> AccountView:
+        ids = tuple(c.id for c in self.chargers)
+        return AccountView(self.client.host, ids, self.chargers[0].config.slug if self.chargers else "")
+
+    @property
     def labels(self) -> str:
-        return ", ".join(c.label for c in self.chargers)
+        return ", ".join(c.label for c in self.chargers) or self.client.host
 
     def recall(self) -> None:
         """After a restart: sessions may have come and gone while the app was not running; ask the history."""
@@ -74,17 +103,33 @@ class Account:
     async def stop(self) -> None:
         await cancel_and_wait(self._round)
 
-    async def refresh(self) -> AmpecoError | None:
+    async def refresh(self) -> RoundError | None:
         """Read now (or join the round under way); returns the error that round met, if any."""
         if self._round is None or self._round.done():
             self._round = asyncio.ensure_future(self._poll_round())
         return await asyncio.shield(self._round)
 
-    async def _poll_round(self) -> AmpecoError | None:
-        error: AmpecoError | None = None
-        found: Found = []
+    async def running_sessions(self, several: bool = False) -> RunningSessions | None:
+        """The account's running sessions; None when no endpoint could tell (said once per episode)."""
         try:
-            found = await self._read()
+            found = await self.client.running_sessions(several=several)
+        except AmpecoError as err:
+            self.logbook.once(
+                "session-lookup",
+                f"{self.labels}: cannot look up the running session ({err.message}); the charge point readings go "
+                "on without it",
+            )
+            return None
+        if self.logbook.forget("session-lookup"):
+            via = " and ".join(f"app/session/{source}" for source in found.sources)
+            self.logbook(f"{self.labels}: the running session can be looked up again ({via})")
+        return found
+
+    async def _poll_round(self) -> RoundError | None:
+        error: RoundError | None = None
+        result = Round()
+        try:
+            result = await self._read()
             signature = tuple(c.signature for c in self.chargers)
             self.quiet_rounds = self.quiet_rounds + 1 if signature == self._signature else 0
             self._signature = signature
@@ -93,68 +138,84 @@ class Account:
         except Exception as err:  # a bug must cost one round, never the polling itself
             error = InternalError(f"internal error: {one_line(err)}")
         self._outcome(error)
-        await self.on_round(self, found)
+        for listener in self._listeners:
+            await listener(self, result)
         return error
 
-    # --- reading ---------------------------------------------------------------------------------------
-
-    async def _read(self) -> Found:
+    async def _read(self) -> Round:
         if self.credentials.renewal_due():
             await self.client.renew_token()
-        by_id = {item_id(item): item for item in await self.client.charge_points()}
+        listing = await self.client.charge_points()
         if self.failures and self._last_ok is not None:  # back after an outage: what happened meanwhile?
             for charger in self.chargers:
                 charger.memory.want_history(self._last_ok)
-        readings: list[Reading] = []
+        result = self._follow(listing)
+        readings: list[tuple[Charger, Reading]] = []
         for charger in self.chargers:
-            item = by_id.get(charger.id) or await self._read_single(charger)
-            if item is None:
-                continue
-            try:
-                parsed = charger.parse(item)
-            except PayloadError as err:  # this charger's answer is unusable; the others' may be fine
-                charger.problem = f"unusable answer for charge point {charger.id}: {err.message}"
-                self.logbook.once(f"missing:{charger.id}", f"{charger.label}: {charger.problem}", "ERROR")
-                continue
-            self._oddities(parsed.oddities)
-            readings.append((charger, item, parsed.charge_point))
-        evses = await embedded_sessions(self.lookup, readings, self._oddities)
+            reading = await self._reading(charger, listing)
+            if reading is not None:
+                readings.append((charger, reading))
+        evses = await embedded_sessions(self.running_sessions, readings)
         now = self.clock()
-        found: Found = []
-        for (charger, item, charge_point), evse in zip(readings, evses, strict=True):
+        for (charger, reading), evse in zip(readings, evses, strict=True):
             if self.logbook.forget(f"missing:{charger.id}"):
                 self.logbook(f"{charger.label}: found on the account again")
-            transitions = charger.update(item, charge_point, evse, now)
+            transitions = charger.update(reading, evse, now)
             if charger.problem:
                 self.logbook.once(f"problem:{charger.id}", f"{charger.label}: {charger.problem}", "ERROR")
             if _finished_unseen(transitions) and self._last_ok is not None:
                 charger.memory.want_history(self._last_ok)
-            found.append((charger, await with_final_numbers(self.client, charger, transitions, self.logbook)))
-        if any(charger.memory.history_since is not None for charger, _ in found):
-            await announce_missed(self.client, found, self.clock(), self.logbook)
+            final = await with_final_numbers(self.client, charger, transitions, self.logbook)
+            result.found.append((charger, final))
+        if any(charger.memory.history_since is not None for charger, _ in result.found):
+            await announce_missed(self.client, result.found, self.clock(), self.logbook)
         self._last_ok = now
-        return found
+        return result
 
-    async def _read_single(self, charger: Charger) -> Mapping[str, Any] | None:
-        """A configured charger missing from the list: ask for it by id; 404 means a wrong id."""
+    def _follow(self, listing: ChargePoints) -> Round:
+        """Where the chargers are discovered: those new on the account join, those gone from it leave."""
+        result = Round()
+        if self.discover is None:
+            return result
+        listed = set(listing.readings) | set(listing.broken)
+        for charger in [c for c in self.chargers if c.id not in listed]:
+            self.chargers.remove(charger)
+            result.removed.append(charger)
+            self.logbook(f"{charger.label} is no longer on the account; it is no longer watched")
+        known = {c.id for c in self.chargers}
+        for chargepoint_id in sorted(listed - known):
+            charger = self.discover(chargepoint_id)
+            self.chargers.append(charger)
+            result.added.append(charger)
+            self.logbook(f"found charger {charger.label} on the account; watching it")
+        return result
+
+    async def _reading(self, charger: Charger, listing: ChargePoints) -> Reading | None:
+        """The charger's reading from the list; a configured charger missing from it is asked for by id."""
+        reading = listing.readings.get(charger.id)
+        if reading is not None:
+            return reading
+        broken = listing.broken.get(charger.id)
+        if broken is not None:  # this charger's answer is unusable; the others' may be fine
+            self._missing(charger, f"unusable answer for charge point {charger.id}: {broken.message}")
+            return None
         try:
             return await self.client.charge_point(charger.id)
         except NotFoundError:
-            charger.problem = (
-                f"charge point {charger.id} was not found on this account (HTTP 404); check chargepoint_id"
+            self._missing(
+                charger, f"charge point {charger.id} was not found on this account (HTTP 404); check chargepoint_id"
             )
+        except PayloadError as err:
+            self._missing(charger, f"unusable answer for charge point {charger.id}: {err.message}")
         except AmpecoError as err:
-            charger.problem = f"cannot read charge point {charger.id}: {err.message}"
-        self.logbook.once(f"missing:{charger.id}", f"{charger.label}: {charger.problem}", "ERROR")
+            self._missing(charger, f"cannot read charge point {charger.id}: {err.message}")
         return None
 
-    def _oddities(self, oddities: list[Oddity]) -> None:
-        for oddity in oddities:
-            self.logbook.once(
-                f"oddity:{oddity.kind}", f"AMPECO answer oddity, ignored: {oddity.kind} (e.g. {oddity.example})"
-            )
+    def _missing(self, charger: Charger, problem: str) -> None:
+        charger.problem = problem
+        self.logbook.once(f"missing:{charger.id}", f"{charger.label}: {problem}", "ERROR")
 
-    def _outcome(self, error: AmpecoError | None) -> None:
+    def _outcome(self, error: RoundError | None) -> None:
         """Count failures, and say each episode once: when it starts and when it ends."""
         if error is None:
             if self.failures:
@@ -181,6 +242,11 @@ class Account:
                 f"{self.labels}: cannot read the AMPECO cloud ({error.message}); keeping the last reading and "
                 "retrying with back-off",
             )
+
+
+def note_oddity(logbook: Logbook, oddity: Oddity) -> None:
+    """Something in an answer the client could not use: said once per kind."""
+    logbook.once(f"oddity:{oddity.kind}", f"AMPECO answer oddity, ignored: {oddity.kind} (e.g. {oddity.example})")
 
 
 def _finished_unseen(transitions: list[Transition]) -> bool:

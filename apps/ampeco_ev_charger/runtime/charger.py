@@ -5,11 +5,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from ..ampeco import ChargePoint, Evse, Parsed, PayloadError, Session, parse_charge_point, trimmed
-from ..config import ChargerConfig
+from ..ampeco import ChargePoint, Evse, PayloadError, Reading, Session, parse_charge_point
+from .config import ChargerConfig
 from .lifecycle import Memory, Transition, observe
+from .memory_file import Saved
 from .polling import Activity, activity
-from .view import ChargerView, PollStatus, PushStatus, display_name
+from .view import AccountView, ChargerView, PollStatus, PushStatus, display_name
 
 
 class Charger:
@@ -68,13 +69,10 @@ class Charger:
             return (evse.status if evse else None,)
         return (evse.status if evse else None, session.id, session.status, session.energy_kwh, session.power_kw)
 
-    def parse(self, item: Mapping[str, Any]) -> Parsed:
-        return parse_charge_point(item, self.config.units)
-
-    def update(
-        self, item: Mapping[str, Any], charge_point: ChargePoint, evse: Evse | None, now: float
-    ) -> list[Transition]:
-        """Take a fresh reading; returns the transitions it reveals."""
+    def update(self, reading: Reading, evse: Evse | None, now: float) -> list[Transition]:
+        """Take a fresh reading (`evse`: its configured EVSE, its session looked up where the answer had
+        none); returns the transitions it reveals."""
+        charge_point = reading.charge_point
         if charge_point.name is None and self.charge_point is not None:
             # A name is identity, not a reading: entity names must not flip when one answer lacks it.
             charge_point = replace(charge_point, name=self.charge_point.name)
@@ -83,7 +81,7 @@ class Charger:
             # The session could not be looked up: it goes on as last seen, never ended for want of an answer.
             last = self.evse.session if self.evse is not None else None
             evse = replace(evse, session=last if last is not None and last.id == known.id else None)
-        self.item, self.charge_point, self.evse, self.last_success = trimmed(item), charge_point, evse, now
+        self.item, self.charge_point, self.evse, self.last_success = reading.raw, charge_point, evse, now
         self.problem = None if evse is not None else self._missing_evse(charge_point)
         if evse is None:
             return []
@@ -105,8 +103,16 @@ class Charger:
             self.charge_point = replace(self.charge_point, max_current_a=float(amps))
 
     def view(
-        self, poll: PollStatus, now: float, unavailable_after: float, push: PushStatus | None = None
+        self,
+        poll: PollStatus,
+        now: float,
+        unavailable_after: float,
+        push: PushStatus | None = None,
+        app_problem: str | None = None,
+        account: AccountView | None = None,
     ) -> ChargerView:
+        """This charger as it is now; `app_problem`: what keeps the app itself from doing its job (its memory
+        file), shown on every charger."""
         return ChargerView(
             chargepoint_id=self.id,
             slug=self.config.slug,
@@ -120,21 +126,22 @@ class Charger:
             unavailable_after=unavailable_after,
             problem=self.problem,
             push=push,
+            app_problem=app_problem,
+            account=account,
         )
 
     def snapshot(self) -> dict[str, Any]:
         return {"memory": self.memory.to_dict(), "item": self.item, "last_success": self.last_success}
 
-    def restore(self, saved: object) -> None:
-        """Back to what a previous run saw; anything unusable in the file is skipped, never fatal."""
-        if not isinstance(saved, dict):
+    def restore(self, saved: Saved) -> None:
+        """Back to what a previous run saw; anything unusable in the file is dropped, never fatal."""
+        self.memory = Memory.from_saved(saved.get("memory"))
+        item, last_success = saved.get("item").value, saved.number("last_success", low=0)
+        if not isinstance(item, dict) or last_success is None:
             return
-        self.memory = Memory.from_dict(saved.get("memory"))
-        item, last_success = saved.get("item"), saved.get("last_success")
-        if isinstance(item, dict) and isinstance(last_success, (int, float)):
-            try:
-                charge_point = self.parse(item).charge_point
-            except PayloadError:
-                return
-            self.item, self.charge_point, self.last_success = item, charge_point, float(last_success)
-            self.evse = charge_point.evse(self.config.evse_id)
+        try:
+            charge_point = parse_charge_point(item, self.config.units).charge_point
+        except PayloadError:
+            return
+        self.item, self.charge_point, self.last_success = item, charge_point, last_success
+        self.evse = charge_point.evse(self.config.evse_id)

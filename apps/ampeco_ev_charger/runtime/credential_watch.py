@@ -1,6 +1,7 @@
 """An eye on each account's credentials: a token the user replaced in the secrets file is taken up within
 a minute, and a token about to end, with nothing to renew it, is said once (a WARNING and an event)."""
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..ampeco import AuthError
@@ -22,8 +23,8 @@ class TokenExpiring:
 
 
 class CredentialWatch:
-    def __init__(self, accounts: list[Account], scheduler: Scheduler, logbook: Logbook) -> None:
-        self.accounts = accounts
+    def __init__(self, accounts: Callable[[], Iterable[Account]], scheduler: Scheduler, logbook: Logbook) -> None:
+        self.accounts = accounts  # every account run now
         self.scheduler = scheduler
         self.logbook = logbook
         self._timer = Timer(scheduler, self._look)
@@ -43,14 +44,14 @@ class CredentialWatch:
 
     async def watch(self) -> None:
         """After each round: look at the secrets file while some account needs a new token."""
-        if any(map(_needs_token, self.accounts)) and not self._timer.pending:
+        if any(map(_needs_token, self.accounts())) and not self._timer.pending:
             await self._timer.set(WATCH_EVERY)
 
     async def stop(self) -> None:
         await self._timer.cancel()
 
     async def _look(self) -> None:
-        for account in filter(_needs_token, self.accounts):
+        for account in filter(_needs_token, list(self.accounts())):
             if await account.credentials.take_new_secrets():
                 await account.refresh()
         await self.watch()

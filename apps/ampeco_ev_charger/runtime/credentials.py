@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..ampeco import AmpecoError, AuthError, ClientCredentials, TokenGrant, token_expiry
-from ..ampeco.auth import token_issued
+from ..ampeco import AmpecoError, AuthError, ClientCredentials, TokenGrant, token_expiry, token_issued
 from .logbook import Logbook
+from .memory_file import Saved
 from .secrets_file import SecretsFile, fingerprint
 
 DAY = 86400.0
@@ -25,6 +25,8 @@ WARN_BEFORE = 14 * DAY
 RENEW_AHEAD = 15 * DAY
 
 Grant = Callable[[str, ClientCredentials], Awaitable[TokenGrant]]
+# Refresh tokens the app has sent, remembered (as fingerprints) so that none is ever sent twice.
+_SPENT_KEPT = 20
 
 
 @dataclass(frozen=True)
@@ -38,25 +40,44 @@ class Configured:
 
 class Credentials:
     def __init__(
-        self, configured: Configured, logbook: Logbook, clock: Callable[[], float], secrets: SecretsFile | None = None
+        self,
+        configured: Configured,
+        logbook: Logbook,
+        clock: Callable[[], float],
+        *,
+        grant: Grant,
+        saved: Callable[[], Awaitable[object]],
+        secrets: SecretsFile | None = None,
     ) -> None:
         self.logbook = logbook
         self.clock = clock
         self.secrets = secrets
-        self.grant: Grant | None = None  # set by the hub: the client's `app/oauth/token` call
-        self.on_renewed: Callable[[], Awaitable[None]] | None = None  # save the memory at once
+        self.grant = grant  # `app/oauth/token` with the refresh grant
+        self.on_renewed = saved  # the memory file, saved at once: a renewed refresh token is the only valid one
         self._lock = asyncio.Lock()
         self._renewing: asyncio.Future[bool] | None = None
-        # Where the user keeps them in the secrets file, so a replaced value can be found there.
-        self._names = (
-            (None, None)
-            if secrets is None
-            else (
-                secrets.name_of(configured.access_token),
-                secrets.name_of(configured.refresh_token) if configured.refresh_token else None,
-            )
-        )
+        self._spent: list[str] = []
+        # Where the user keeps them in the secrets file, so a replaced value can be found there (`locate`).
+        self._names: tuple[str | None, str | None] = (None, None)
         self._adopt(configured)
+
+    async def locate(self) -> None:
+        """Find under which names the secrets file holds the tokens given (off the event loop: it is a file)."""
+        secrets, configured = self.secrets, self.configured
+        if secrets is None:
+            return
+        token = await asyncio.to_thread(secrets.name_of, configured.access_token)
+        refresh = (
+            await asyncio.to_thread(secrets.name_of, configured.refresh_token) if configured.refresh_token else None
+        )
+        self._names = (token, refresh)
+        if secrets.problem:
+            self.logbook.once(
+                f"secrets:{secrets.path}",
+                f"a token replaced in {secrets.path} cannot be taken up while the app runs ({secrets.problem}); "
+                "a new token takes effect when AppDaemon reloads the app",
+                "WARNING",
+            )
 
     def _adopt(self, configured: Configured) -> None:
         """Start afresh from what the user gave."""
@@ -122,7 +143,13 @@ class Credentials:
 
     async def _refresh(self) -> bool:
         refresh, client = self.current.refresh_token, self.configured.client
-        if not self.can_refresh or refresh is None or client is None or self.grant is None:
+        if not self.can_refresh or refresh is None or client is None:
+            return False
+        if fingerprint(refresh) in self._spent:  # sending it again can revoke every token of the account
+            self.refused = (
+                f"the refresh token was already used once; capture a new token and refresh token, and {self.advice}"
+            )
+            self.logbook.once("refresh", f"renewing the AMPECO token is not possible: {self.refused}", "ERROR")
             return False
         # The grant runs to its end even when the request that asked for it is cancelled (AppDaemon stopping
         # the app): a refresh token the cloud has used up must never be lost with the pair it bought.
@@ -133,17 +160,23 @@ class Credentials:
         try:
             renewed = await grant(refresh, client)
         except AuthError as err:
+            self._spend(refresh)
             self.refused = f"{err.message}; capture a new token and refresh token, and {self.advice}"
             self.logbook.once("refresh", f"renewing the AMPECO token failed: {self.refused}", "ERROR")
             return False
         except AmpecoError as err:  # the cloud failing: try again next time
             self.logbook(f"renewing the AMPECO token failed for now ({err.message}); will try again", "WARNING")
             return False
+        if renewed.refresh_token and renewed.refresh_token != refresh:
+            self._spend(refresh)  # single use: it bought the new pair
         self._use(TokenGrant(renewed.access_token, renewed.refresh_token or refresh, renewed.expires_at))
         self.logbook.forget("refresh")
         self.logbook("the AMPECO token was renewed with the refresh token")
         await self._saved()
         return True
+
+    def _spend(self, refresh: str) -> None:
+        self._spent = [*self._spent, fingerprint(refresh)][-_SPENT_KEPT:]
 
     async def settle(self) -> None:
         """Let a renewal under way finish (the app is stopping): its new pair must be kept."""
@@ -152,8 +185,7 @@ class Credentials:
                 await self._renewing
 
     async def _saved(self) -> None:
-        if self.on_renewed is not None:
-            await self.on_renewed()
+        await self.on_renewed()
 
     # --- what the user is told ---------------------------------------------------------------------------
 
@@ -184,8 +216,8 @@ class Credentials:
 
     def snapshot(self) -> dict[str, Any]:
         """For the memory file (the owner's alone): the pair in use once it was renewed (its refresh token is
-        then the only valid one), never the tokens the user gave."""
-        saved: dict[str, Any] = {"seed": self.seed, "refused": self.refused}
+        then the only valid one), never the tokens the user gave; and which refresh tokens were spent."""
+        saved: dict[str, Any] = {"seed": self.seed, "refused": self.refused, "spent": self._spent}
         if self.current.access_token != self.configured.access_token:
             saved |= {
                 "access_token": self.current.access_token,
@@ -194,13 +226,21 @@ class Credentials:
             }
         return saved
 
-    def restore(self, data: object) -> None:
-        """Go on with a renewed pair from the last run, unless the user has given new tokens since."""
-        if not isinstance(data, dict) or data.get("seed") != self.seed:
+    def restore(self, saved: Saved) -> None:
+        """Go on with a renewed pair from the last run, unless the user has given new tokens since. When the
+        memory file could not be had, a refresh token given in apps.yaml may be spent: it is not sent."""
+        self._spent = saved.texts("spent")[-_SPENT_KEPT:]
+        if saved.lost and self.can_refresh:
+            self.refused = (
+                "the app's memory file could not be read, so the refresh token in apps.yaml may have been used "
+                "already (sending it again can lock the account on some vendors); make the memory file readable "
+                f"and reload the app, or capture a new token and refresh token, and {self.advice}"
+            )
             return
-        refused = data.get("refused")
-        self.refused = refused if isinstance(refused, str) else None
-        access, refresh, expires = data.get("access_token"), data.get("refresh_token"), data.get("expires_at")
-        if isinstance(access, str) and access:
-            expires_at = float(expires) if isinstance(expires, (int, float)) else token_expiry(access)
-            self._use(TokenGrant(access, refresh if isinstance(refresh, str) and refresh else None, expires_at))
+        if saved.text("seed") != self.seed:
+            return
+        self.refused = saved.text("refused")
+        access, refresh = saved.text("access_token"), saved.text("refresh_token")
+        if access:
+            expires_at = saved.number("expires_at", low=0) or token_expiry(access)
+            self._use(TokenGrant(access, refresh or None, expires_at))

@@ -3,10 +3,12 @@
 Each step returns an `Outcome` (never raises for an API failure): the hub turns it into the one
 `CommandResult` the user's automation waits for. A start must land on the configured EVSE or nowhere: one
 that landed elsewhere (see `landing`) is stopped at once, the other EVSE key is remembered for the tenant,
-and the start is made again with it.
+and the start is made again with it. Nothing is said about what the app could not look at: a stop the app
+cannot check says why, never "nothing to stop".
 """
 
 from collections.abc import Awaitable, Callable
+from typing import NoReturn
 
 from ..ampeco import (
     AmpecoClient,
@@ -15,24 +17,52 @@ from ..ampeco import (
     NotFoundError,
     RefusedError,
     RequestError,
+    Session,
     is_suspended_status,
+    other_key,
     status_is,
 )
 from .account import Account
 from .charger import Charger
-from .commands import Command, Outcome, SetMaxCurrent, StartCharging, StopCharging, UpdateData
+from .commands import (
+    Command,
+    Outcome,
+    Reason,
+    SetMaxCurrent,
+    StartCharging,
+    StopCharging,
+    UpdateData,
+    reason_of,
+)
+from .errors import RoundError
 from .landing import LANDING_WITHIN, LandingCheck
 from .poller import Poller
-from .tenant import other_key
 
 
-def check_current(amps: int, allowed: tuple[float | None, float | None]) -> str | None:
-    """Why `amps` is outside a charger's allowed range, or None when it fits (or the range is unknown)."""
+def unhandled(command: NoReturn) -> NoReturn:
+    """Where every command must have been handled: a missing case is a type error (as `typing.assert_never`,
+    which AppDaemon's Python 3.10 lacks)."""
+    raise AssertionError(f"unhandled command {command!r}")
+
+
+def _failed(what: str, error: RoundError, session_id: str | None = None) -> Outcome:
+    return Outcome.failed(reason_of(error), f"{what}: {error.message}", session_id=session_id, poll=True)
+
+
+def check_current(amps: int, allowed: tuple[float | None, float | None], cap: int | None = None) -> Outcome | None:
+    """Why `amps` is outside a charger's allowed range (or the cap configured for it), or None when it fits
+    (or the range is unknown)."""
     low, high = allowed
+    if cap is not None and amps > cap:
+        return Outcome.failed(
+            Reason.OUT_OF_RANGE, f"max_current {amps} A is above the {cap} A configured for this charger (max_current)"
+        )
     if low is not None and amps < low:
-        return f"max_current {amps} A is below this charger's minimum of {low:g} A"
+        return Outcome.failed(Reason.OUT_OF_RANGE, f"max_current {amps} A is below this charger's minimum of {low:g} A")
     if high is not None and amps > high:
-        return f"max_current {amps} A is above this charger's maximum of {high:g} A"
+        return Outcome.failed(
+            Reason.OUT_OF_RANGE, f"max_current {amps} A is above this charger's maximum of {high:g} A"
+        )
     return None
 
 
@@ -48,7 +78,7 @@ class Executor:
         landing: LandingCheck,
         *,
         fresh_within: float,
-        learnt: Callable[[], Awaitable[None]],
+        learnt: Callable[[], Awaitable[object]],
     ) -> None:
         self.client = client
         self.account = account
@@ -67,95 +97,120 @@ class Executor:
                 return await self._set_max_current(charger, amps)
             case UpdateData():
                 error = await self.account.refresh()
-                return Outcome(error is None, None if error is None else f"update failed: {error.message}")
+                return Outcome(True) if error is None else _failed("update failed", error)
+        unhandled(command)
 
-    async def _reading(self, charger: Charger) -> str | None:
+    async def _reading(self, charger: Charger) -> Outcome | None:
         """Make sure the charger has been read at least once; returns why not, if it cannot be."""
         if charger.charge_point is None or charger.evse is None:
             error = await self.account.refresh()
             if charger.charge_point is None or charger.evse is None:
                 reason = charger.problem or (error.message if error else "no reading yet")
-                return f"cannot read charger {charger.id}: {reason}"
+                code = reason_of(error) if error is not None and charger.problem is None else Reason.UNAVAILABLE
+                return Outcome.failed(code, f"cannot read charger {charger.id}: {reason}")
         return None
 
-    async def _limit(self, charger: Charger, amps: int) -> str | None:
+    async def _limit(self, charger: Charger, amps: int) -> Outcome | None:
         """Set the charger's current limit; returns why it failed, if it did."""
         assert charger.charge_point is not None
-        problem = check_current(amps, charger.charge_point.current_range)
-        if problem or charger.charge_point.max_current_a == amps:
-            return problem
+        refused = check_current(amps, charger.charge_point.current_range, charger.config.max_current)
+        if refused is not None or charger.charge_point.max_current_a == amps:
+            return refused
         try:
             await self.client.set_max_current(charger.id, amps)
         except AmpecoError as err:
-            return f"could not set the current limit to {amps} A: {err.message}"
+            return _failed(f"could not set the current limit to {amps} A", err)
         charger.note_limit(amps)
         return None
 
     async def _start(self, charger: Charger, max_current: int | None) -> Outcome:
         if (problem := await self._reading(charger)) is not None:
-            return Outcome(False, problem)
+            return problem
         if (session_id := charger.session_id) is not None:
-            return Outcome(False, f"a charging session ({session_id}) is already running on {charger.id}", session_id)
+            return Outcome.failed(
+                Reason.ALREADY_CHARGING,
+                f"a charging session ({session_id}) is already running on {charger.id}",
+                session_id=session_id,
+            )
         if max_current is not None and (problem := await self._limit(charger, max_current)) is not None:
-            return Outcome(False, f"{problem}; charging was not started")
+            assert problem.reason is not None
+            assert problem.error is not None
+            return Outcome.failed(problem.reason, f"{problem.error}; charging was not started", poll=problem.poll)
         evse = charger.evse
         assert evse is not None
-        before = await self.landing.running()
-        tenant = self.account.lookup.tenant
+        return await self._start_on(charger, evse, max_current, await self.landing.running())
+
+    async def _start_on(self, charger: Charger, evse: Evse, max_current: int | None, before: set[str]) -> Outcome:
+        """Try the tenant's EVSE key, then the other one, until a start lands on our EVSE."""
         notes: list[str] = []
         rejected: AmpecoError | None = None
-        for key, value in _keys(evse, tenant.evse_key, other_key(tenant.evse_key)):
+        for key in self.client.tenant.start_keys(evse):
             try:
-                answer = await self.client.start_session(value, max_current)
+                told = await self.client.start_session(evse, key, max_current)
             except RefusedError as err:
-                return Outcome(False, f"the charger refused to start: {err.message}", poll=True)
+                reason = Reason.REFUSED if evse.car_plugged_in else Reason.NOT_PLUGGED
+                return Outcome.failed(reason, f"the charger refused to start: {err.message}", poll=True)
             except (RequestError, NotFoundError) as err:  # this tenant may name EVSEs by the other key
                 rejected = err
                 continue
             except AmpecoError as err:
-                return Outcome(False, f"start failed: {err.message}", poll=True)
-            landing = await self.landing.find(charger, evse, answer, before)
+                return _failed("start failed", err)
+            landing = await self.landing.find(charger, evse, told, before)
             if landing.session is None:
-                where = evse.identifier or evse.id
-                return Outcome(
-                    False,
-                    _joined(
-                        notes,
-                        f"the AMPECO cloud accepted the start, but no session showed "
-                        f"up on EVSE {where} within {LANDING_WITHIN:.0f} s; the sensors will show it if it "
-                        "starts later",
-                    ),
-                    poll=True,
-                )
+                return self._not_seen(evse, notes)
             if landing.ours:
                 await self._learn(key)
                 if landing.session.is_open:
                     charger.note_session(landing.session)
                 self.poller.confirm(charger, _charging_steadily(charger))
                 return Outcome(True, session_id=landing.session.id, poll=True, note=_joined(notes) or None)
-            stray = landing.session
-            place = f"EVSE {stray.evse_identifier or '?'}, which is not {charger.id}'s"
-            await self._learn(other_key(key))  # whatever happens to the stray, this key names other EVSEs here
-            try:
-                await self.client.stop_session(stray.id)
-            except NotFoundError:
-                pass  # it has ended already
-            except AmpecoError as err:
-                self.landing.stray(stray, place)
-                problem = (
-                    f"the start (by EVSE {key}) landed on {place}, and stopping it failed ({err.message}); "
-                    f"the app tries again after each poll (or stop session {stray.id} in the vendor's app)"
-                )
-                self.account.logbook(f"{charger.label}: {problem}", "ERROR")
-                return Outcome(False, _joined(notes, problem), poll=True)
-            notes.append(f"the start by EVSE {key} landed on {place} and was stopped at once")
-            self.account.logbook(f"{charger.label}: {notes[-1]}", "WARNING")
+            stray = await self._stop_stray(charger, key, landing.session)
+            if isinstance(stray, Outcome):
+                assert stray.error is not None
+                return Outcome.failed(Reason.NOT_LANDED, _joined([*notes, stray.error]), poll=True)
+            notes.append(stray)
         if rejected is not None and not notes:
-            return Outcome(False, f"start failed: {rejected.message}", poll=True)
-        return Outcome(False, _joined(notes, "charging was not started"), poll=True)
+            return _failed("start failed", rejected)
+        return Outcome.failed(Reason.NOT_LANDED, _joined(notes, "charging was not started"), poll=True)
+
+    def _not_seen(self, evse: Evse, notes: list[str]) -> Outcome:
+        where = evse.identifier or evse.id
+        held = self.client.held_for()
+        if held > 0:
+            text = (
+                f"the AMPECO cloud accepted the start, but holds reads back for {held:.0f} s, so where its session "
+                "runs cannot be seen yet; the sensors will show it then"
+            )
+            return Outcome.failed(Reason.RATE_LIMITED, _joined(notes, text), poll=True)
+        text = (
+            f"the AMPECO cloud accepted the start, but no session showed up on EVSE {where} within "
+            f"{LANDING_WITHIN:.0f} s; the sensors will show it if it starts later"
+        )
+        return Outcome.failed(Reason.NOT_LANDED, _joined(notes, text), poll=True)
+
+    async def _stop_stray(self, charger: Charger, key: str, stray: Session) -> str | Outcome:
+        """A start by `key` landed on another EVSE: remember the other key, stop it; the note to tell, or the
+        failure."""
+        place = f"EVSE {stray.evse_identifier or '?'}, which is not {charger.id}'s"
+        await self._learn(other_key(key))  # whatever happens to the stray, this key names other EVSEs here
+        try:
+            await self.client.stop_session(stray.id)
+        except NotFoundError:
+            pass  # it has ended already
+        except AmpecoError as err:
+            self.landing.stray(stray, place)
+            problem = (
+                f"the start (by EVSE {key}) landed on {place}, and stopping it failed ({err.message}); "
+                f"the app tries again after each poll (or stop session {stray.id} in the vendor's app)"
+            )
+            self.account.logbook(f"{charger.label}: {problem}", "ERROR")
+            return Outcome.failed(Reason.NOT_LANDED, problem)
+        note = f"the start by EVSE {key} landed on {place} and was stopped at once"
+        self.account.logbook(f"{charger.label}: {note}", "WARNING")
+        return note
 
     async def _learn(self, key: str) -> None:
-        tenant = self.account.lookup.tenant
+        tenant = self.client.tenant
         if tenant.evse_key != key:
             tenant.evse_key = key
             self.account.logbook(f"this AMPECO tenant starts charging by the EVSE's {key}; remembered")
@@ -163,12 +218,17 @@ class Executor:
 
     async def _stop(self, charger: Charger) -> Outcome:
         last = charger.last_success
-        if charger.session_id is None and (last is None or self.account.clock() - last > self.fresh_within):
-            # After a restart, or long after the last reading: look before saying there is nothing to stop.
-            await self.account.refresh()
+        stale = last is None or self.account.clock() - last > self.fresh_within or self.account.error is not None
+        if charger.session_id is None and stale:
+            # After a restart, long after the last reading, or while reads fail: look before saying anything.
+            error = await self.account.refresh()
+            if error is not None and charger.session_id is None:
+                return _failed(f"cannot tell whether a session runs on {charger.id}", error)
         session_id = charger.session_id
         if session_id is None:
-            return Outcome(False, f"nothing to stop: no charging session is running on {charger.id}")
+            return Outcome.failed(
+                Reason.NOTHING_TO_STOP, f"nothing to stop: no charging session is running on {charger.id}"
+            )
         if charger.session is not None and status_is(charger.session.status, "stopping"):
             return Outcome(True, session_id=session_id)
         try:
@@ -176,15 +236,15 @@ class Executor:
         except NotFoundError:
             return Outcome(True, session_id=session_id, poll=True)
         except AmpecoError as err:
-            return Outcome(False, f"stop failed: {err.message}", session_id, poll=True)
+            return _failed("stop failed", err, session_id=session_id)
         self.poller.confirm(charger, lambda: charger.session_id is None)
         return Outcome(True, session_id=session_id, poll=True)
 
     async def _set_max_current(self, charger: Charger, amps: int) -> Outcome:
         if (problem := await self._reading(charger)) is not None:
-            return Outcome(False, problem)
+            return problem
         if (problem := await self._limit(charger, amps)) is not None:
-            return Outcome(False, problem)
+            return problem
         self.poller.confirm(charger, lambda: charger.current_limit == amps)
         return Outcome(True, session_id=charger.session_id, poll=True)
 
@@ -207,16 +267,6 @@ def _charging_steadily(charger: Charger) -> Callable[[], bool]:
         return steady
 
     return done
-
-
-def _keys(evse: Evse, *keys: str) -> list[tuple[str, str]]:
-    """The EVSE's value under each key, in order, each value once (on some tenants id and identifier agree)."""
-    found: dict[str, str] = {}
-    for key in keys:
-        value = evse.id if key == "id" else evse.identifier
-        if value and value not in found.values():
-            found[key] = value
-    return list(found.items())
 
 
 def _joined(notes: list[str], last: str | None = None) -> str:

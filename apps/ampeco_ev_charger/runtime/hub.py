@@ -1,242 +1,182 @@
-"""Every configured charger at run time, without AppDaemon or Home Assistant: accounts that read, change
-sources that tell them when, commands, and the memory on disk.
+"""Every watched charger at run time, without AppDaemon or Home Assistant: the hub runs what `build` made.
 
-The host builds one Hub with a `Publisher` (how the chargers are shown) and a `Scheduler` (time), calls
-`start`, hands it typed commands through `run`, and calls `stop` at the end.
+It starts and stops the accounts, takes typed commands (`run`: each answered exactly once), and after every
+round of an account shows its chargers, tells what happened, lets round listeners follow (dashboard helpers,
+smart charging), and keeps the memory file current.
 """
 
 import asyncio
-import functools
-import math
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import aiohttp
-
-from .. import __version__
-from ..ampeco import AmpecoClient, RequestRecord
-from ..config import AppConfig, ChargerConfig
-from .account import Account, Found
+from .account import Account, Round
 from .charger import Charger
-from .commands import Command, CommandRefused, CommandResult, Outcome
+from .commands import Command, CommandRefused, CommandResult, Outcome, Reason, SetMaxCurrent, reason_of
 from .credential_watch import CredentialWatch
-from .credentials import Configured, Credentials
 from .execute import Executor
 from .landing import LandingCheck
 from .lifecycle import describe
 from .logbook import Logbook, one_line
+from .memory_file import MemoryFile
 from .poller import Poller
-from .polling import PollPolicy
 from .ports import Publisher
 from .push import PushSource
-from .secrets_file import SecretsFile
-from .store import Store
-from .tenant import Tenant
 from .timers import Scheduler
+from .view import ChargerView
 
 # Readings change every poll; lifecycle transitions are saved at once, plain readings this often.
 SAVE_EVERY = 300.0
-USER_AGENT = f"ampeco-ev-charger-appdaemon/{__version__}"
 
 RoundListener = Callable[[], None]
 
 
-@dataclass
-class Memorised:
-    """A part of the app's memory kept by someone else (smart charging's plan), saved with its charger."""
+@dataclass(frozen=True)
+class AccountParts:
+    """One account's runtime, as `build.build_account` makes it."""
 
-    key: str
-    dump: Callable[[], Any]
-    load: Callable[[Any], None]
+    account: Account
+    poller: Poller
+    landing: LandingCheck
+    executor: Executor
+    push: PushSource | None = None
 
 
 class Hub:
     def __init__(
         self,
-        config: AppConfig,
-        scheduler: Scheduler,
-        logbook: Logbook,
-        http: aiohttp.ClientSession,
-        store: Store,
         publisher: Publisher,
         *,
-        secrets: Path | None = None,
-        rand: Callable[[], float] = random.random,
+        memory: MemoryFile,
+        scheduler: Scheduler,
+        logbook: Logbook,
+        unavailable_after: float,
     ) -> None:
-        self.config = config
+        self.publisher = publisher
+        self.memory = memory
         self.scheduler = scheduler
         self.logbook = logbook
-        self.store = store
-        self.publisher = publisher
-        self.chargers = {c.chargepoint_id: Charger(c) for c in config.chargers}
-        policy = PollPolicy(
-            charging_interval=config.charging_interval,
-            idle_interval=config.idle_interval,
-            relaxed_interval=config.push_idle_interval,
-        )
-        limiter = asyncio.Semaphore(config.max_concurrent_requests)
-        # Where the user keeps the tokens (apps.yaml's secrets_file, else the host's), for replaced ones.
-        secrets_path = Path(config.secrets_file) if config.secrets_file else secrets
-        secrets_file = SecretsFile(secrets_path) if secrets_path is not None else None
-        groups: dict[tuple[str, str], list[Charger]] = {}
-        for charger in self.chargers.values():
-            groups.setdefault(charger.config.account, []).append(charger)
-        # What the app learnt about each tenant (host), shared by its accounts and kept across restarts.
-        self.tenants = {host: Tenant() for host, _ in groups}
-        self.accounts: list[Account] = []
-        self.pollers: dict[Account, Poller] = {}
-        self.landings: dict[Account, LandingCheck] = {}
-        self.pushes: dict[Account, PushSource] = {}  # live updates, where turned on
-        self._executors: dict[str, Executor] = {}
-        for (api_host, _), chargers in groups.items():
-            settings = chargers[0].config
-            credentials = Credentials(_configured(settings), logbook, scheduler.now, secrets_file)
-            client = AmpecoClient(
-                http,
-                api_host,
-                credentials,
-                timeout=config.request_timeout,
-                limiter=limiter,
-                on_request=self._log_request,
-                clock=scheduler.now,
-                user_agent=USER_AGENT,
-            )
-            credentials.grant, credentials.on_renewed = client.grant, self.save
-            account = Account(
-                client,
-                chargers,
-                credentials=credentials,
-                tenant=self.tenants[api_host],
-                logbook=logbook,
-                clock=scheduler.now,
-                on_round=self._after_round,
-            )
-            poller = Poller(
-                account, policy, scheduler, unavailable_after=config.unavailable_after, on_expiry=self.show, rand=rand
-            )
-            self.accounts.append(account)
-            self.pollers[account] = poller
-            if config.push:
-                self.pushes[account] = PushSource(
-                    account,
-                    poller,
-                    http,
-                    logbook,
-                    on_change=functools.partial(self.show, account),
-                    wall=scheduler.now,
-                    rand=rand,
-                )
-            self.landings[account] = landing = LandingCheck(account, scheduler)
-            executor = Executor(
-                client, account, poller, landing, fresh_within=config.charging_interval, learnt=self.save
-            )
-            self._executors.update({charger.id: executor for charger in chargers})
-        self.watch = CredentialWatch(self.accounts, scheduler, logbook)
+        self.unavailable_after = unavailable_after
+        self.parts: dict[Account, AccountParts] = {}
+        self.watch = CredentialWatch(self.parts.keys, scheduler, logbook)
         self._listeners: dict[str, list[RoundListener]] = {}
-        self._memorised: dict[str | None, list[Memorised]] = {}  # None: the app's own, not a charger's
-        self._save_lock = asyncio.Lock()
-        self._last_saved = -math.inf
+        self._latest_limit: dict[str, object] = {}  # per charger: the newest current change asked for
         self._stopped = False
 
+    def add(self, parts: AccountParts) -> None:
+        """Run an account (the builder hands each one over once it is made)."""
+        self.parts[parts.account] = parts
+        parts.account.after_round(self._after_round)
+
+    @property
+    def accounts(self) -> list[Account]:
+        return list(self.parts)
+
+    @property
+    def chargers(self) -> dict[str, Charger]:
+        """Every charger watched now (where they are discovered, the set changes as the account does)."""
+        return {charger.id: charger for account in self.parts for charger in account.chargers}
+
     def account(self, charger: Charger) -> Account:
-        return self._executors[charger.id].account
+        return next(account for account in self.parts if charger in account.chargers)
 
     def poller(self, charger: Charger) -> Poller:
-        return self.pollers[self.account(charger)]
+        return self.parts[self.account(charger)].poller
 
     def after_each_round(self, chargepoint_id: str, listener: RoundListener) -> None:
         """Call `listener()` after every round that read the charger's account (dashboard helpers, smart
         charging follow it); it must not block: slow work goes to the background."""
         self._listeners.setdefault(chargepoint_id, []).append(listener)
 
-    def memorise(self, chargepoint_id: str | None, part: Memorised) -> None:
-        """Keep `part` in the memory file with the charger's own, or the app's (None); restored by `recall`."""
-        self._memorised.setdefault(chargepoint_id, []).append(part)
-
-    async def recall(self) -> None:
-        """Take up what the last run saved: what was learnt of tenants and tokens, each charger's last reading
-        and sessions, and every memorised part."""
-        data, problem = await asyncio.to_thread(self.store.load)
-        if problem:
-            self.logbook(problem, "WARNING")
-        tenants, accounts = _dict(data.get("tenants")), _dict(data.get("accounts"))
-        for host in self.tenants:
-            self.tenants[host] = tenant = Tenant.from_dict(tenants.get(host))
-            for account in self.accounts:
-                if account.client.host == host:
-                    account.lookup.tenant = tenant
-        for account in self.accounts:
-            account.credentials.restore(accounts.get(_account_key(account)))
-        saved = data.get("chargers")
-        for charger in self.chargers.values():
-            entry = saved.get(charger.id) if isinstance(saved, dict) else None
-            charger.restore(entry)
-            for part in self._memorised.get(charger.id, []):
-                part.load(entry.get(part.key) if isinstance(entry, dict) else None)
-        own = _dict(data.get("app"))
-        for part in self._memorised.get(None, []):
-            part.load(own.get(part.key))
+    def lineup(self) -> list[ChargerView]:
+        """Every charger watched now, as it is now."""
+        return [view for account in self.parts for view in self.views(account)]
 
     async def start(self) -> None:
-        """Show what the last run saw (if anything) at once, then read every account at once."""
-        for account in self.accounts:
+        """Say which chargers there are, show what the last run saw (if anything) at once, then read every
+        account at once."""
+        await self.publisher.settled(self.lineup())
+        for account, parts in self.parts.items():
+            await account.credentials.locate()
             account.recall()
-            await self.pollers[account].start()
+            await parts.poller.start()
             await self.show(account)
-        names = ", ".join(c.label for c in self.chargers.values())
-        self.logbook(f"watching {len(self.chargers)} charger(s) on {len(self.accounts)} account(s): {names}")
+        names = ", ".join(c.label for c in self.chargers.values()) or "those on the account"
+        self.logbook(f"watching {len(self.chargers)} charger(s) on {len(self.parts)} account(s): {names}")
 
     async def halt(self) -> None:
         """No more reading, commands or round listeners: timers and requests under way are cancelled."""
         self._stopped = True
         await self.watch.stop()
-        for push in self.pushes.values():
-            await push.stop()
-        for account in self.accounts:
-            await self.pollers[account].stop()
+        for account, parts in self.parts.items():
+            if parts.push is not None:
+                await parts.push.stop()
+            await parts.poller.stop()
             await account.stop()
             await account.credentials.settle()
 
     async def stop(self) -> None:
         await self.halt()
-        await self.save()
+        await self.memory.save()
 
     async def run(self, command: Command, origin: str | None = None) -> Outcome:
         """Carry out one command (from an event, a dashboard control or smart charging, as `origin` says) and
         answer it with its one result."""
         if self._stopped:
-            return Outcome(False, "the app is stopping")
+            return Outcome.failed(Reason.BUSY, "the app is stopping")
         if command.chargepoint_id is None:
-            errors = await asyncio.gather(*(account.refresh() for account in self.accounts))
-            problems = "; ".join(e.message for e in errors if e is not None)
-            outcome = Outcome(not problems, problems or None)
-            await self._answer(None, command.name, outcome, origin)
-            return outcome
-        charger = self.chargers[command.chargepoint_id]
-        executor = self._executors[charger.id]
+            return await self._everywhere(command, origin)
+        charger = self.chargers.get(command.chargepoint_id)
+        if charger is None:
+            return await self.refuse(
+                CommandRefused(
+                    command.name, command.chargepoint_id, "this charger is no longer watched", Reason.UNKNOWN_CHARGER
+                ),
+                origin,
+            )
+        parts = self.parts[self.account(charger)]
+        token = object()
+        if isinstance(command, SetMaxCurrent):
+            self._latest_limit[charger.id] = token
         async with charger.lock:
-            try:
-                outcome = await executor.run(command, charger)
-            except Exception as err:  # a bug must still answer the user, once
-                outcome = Outcome(False, f"internal error: {one_line(err)}")
-            by = f" ({origin})" if origin else ""
-            if outcome.success:
-                self.logbook(f"{charger.label}: {command.name}{by} done")
+            if isinstance(command, SetMaxCurrent) and self._latest_limit.get(charger.id) is not token:
+                outcome = Outcome.failed(Reason.SUPERSEDED, "a newer current limit was asked for before this one ran")
             else:
-                self.logbook(f"{charger.label}: {command.name}{by} failed: {outcome.error}", "WARNING")
+                outcome = await self._execute(parts.executor, command, charger)
+            self._tell(charger, command, outcome, origin)
             await self._answer(charger.id, command.name, outcome, origin)
             if outcome.poll:
                 # Inside the lock, so a stop right behind a start sees the session the start made.
-                await executor.account.refresh()
+                await parts.account.refresh()
         return outcome
+
+    async def _everywhere(self, command: Command, origin: str | None) -> Outcome:
+        """A command for every charger (update_data without a charger): each account read once."""
+        errors = await asyncio.gather(*(account.refresh() for account in self.parts))
+        failed = [error for error in errors if error is not None]
+        outcome = Outcome(True)
+        if failed:
+            outcome = Outcome.failed(reason_of(failed[0]), "; ".join(error.message for error in failed))
+        await self._answer(None, command.name, outcome, origin)
+        return outcome
+
+    @staticmethod
+    async def _execute(executor: Executor, command: Command, charger: Charger) -> Outcome:
+        try:
+            return await executor.run(command, charger)
+        except Exception as err:  # a bug must still answer the user, once
+            return Outcome.failed(Reason.INTERNAL, f"internal error: {one_line(err)}")
+
+    def _tell(self, charger: Charger, command: Command, outcome: Outcome, origin: str | None) -> None:
+        by = f" ({origin})" if origin else ""
+        if outcome.success:
+            self.logbook(f"{charger.label}: {command.name}{by} done")
+        elif outcome.reason is not Reason.SUPERSEDED:
+            self.logbook(f"{charger.label}: {command.name}{by} failed: {outcome.error}", "WARNING")
 
     async def refuse(self, refusal: CommandRefused, origin: str | None = None) -> Outcome:
         """A command refused before it could be run (a bad event, a helper set to half an amp): said once,
         answered once."""
-        outcome = Outcome(False, refusal.message)
+        outcome = Outcome.failed(refusal.reason, refusal.message)
         if not self._stopped:
             self.logbook(f"{refusal.name} refused: {refusal.message}", "WARNING")
             await self._answer(refusal.chargepoint_id, refusal.name, outcome, origin)
@@ -244,39 +184,42 @@ class Hub:
 
     async def show(self, account: Account) -> None:
         """Hand every charger of `account` to the publisher as it is now."""
-        now, poller, push = self.scheduler.now(), self.pollers[account], self.pushes.get(account)
-        for charger in account.chargers:
-            view = charger.view(
-                poller.status(charger), now, self.config.unavailable_after, None if push is None else push.status
-            )
+        for view in self.views(account):
             await self.publisher.show(view)
 
+    def views(self, account: Account) -> list[ChargerView]:
+        """Every charger of `account` as it is now."""
+        now, parts, where = self.scheduler.now(), self.parts[account], account.view
+        push = None if parts.push is None else parts.push.status
+        return [
+            charger.view(parts.poller.status(charger), now, self.unavailable_after, push, self.memory.problem, where)
+            for charger in account.chargers
+        ]
+
     async def _answer(self, chargepoint_id: str | None, name: str, outcome: Outcome, origin: str | None) -> None:
-        """Whatever the answer echoes back is redacted too."""
-        redact = self.logbook.redact
         await self.publisher.answer(
             CommandResult(
-                None if chargepoint_id is None else redact(chargepoint_id),
+                chargepoint_id,
                 name,
                 outcome.success,
-                None if outcome.error is None else redact(outcome.error),
+                outcome.error,
+                outcome.reason,
                 outcome.session_id,
                 origin,
-                None if outcome.note is None else redact(outcome.note),
+                outcome.note,
             )
         )
 
-    def _log_request(self, record: RequestRecord) -> None:
-        outcome = record.error or record.status
-        self.logbook(f"{record.method} {record.path} -> {outcome} in {record.seconds * 1000:.0f} ms", "DEBUG")
-
-    async def _after_round(self, account: Account, found: Found) -> None:
+    async def _after_round(self, account: Account, found: Round) -> None:
         """After each round: the next poll is set, the chargers are shown, what happened is told, dashboard
         helpers and smart charging follow, and the memory goes to disk."""
-        await self.pollers[account].after_round()
+        parts = self.parts[account]
+        await parts.poller.after_round()
         try:
+            if found.added or found.removed:
+                await self.publisher.settled(self.lineup())
             await self.show(account)
-            for charger, transitions in found:
+            for charger, transitions in found.found:
                 for transition in transitions:
                     self.logbook(f"{charger.label}: {describe(transition)}")
                     await self.publisher.announce(charger.id, transition)
@@ -287,46 +230,19 @@ class Hub:
         else:
             self.logbook.forget("host-error")
         if not self._stopped:
-            await self.watch.watch()
-            push = self.pushes.get(account)
-            if push is not None and not push.started and account.error is None:
-                await push.start()
-            if account.error is None:  # what a start of ours left elsewhere is stopped, round after round
-                await self.landings[account].tidy()
+            await self._follow(parts)
+        changed = bool(found.added or found.removed) or any(transitions for _, transitions in found.found)
+        await self.memory.save_if_due(SAVE_EVERY, changed=changed)
+
+    async def _follow(self, parts: AccountParts) -> None:
+        """What runs after a round while the app runs: the token watch, live updates once the account reads,
+        the tidying of starts left elsewhere, and the round listeners."""
+        account = parts.account
+        await self.watch.watch()
+        if parts.push is not None and not parts.push.started and account.error is None:
+            await parts.push.start()
+        if account.error is None:  # what a start of ours left elsewhere is stopped, round after round
+            await parts.landing.tidy()
         for charger in account.chargers:
-            for listener in self._listeners.get(charger.id, []) if not self._stopped else []:
+            for listener in self._listeners.get(charger.id, []):
                 listener()
-        if any(transitions for _, transitions in found) or self.scheduler.now() - self._last_saved >= SAVE_EVERY:
-            await self.save()
-
-    async def save(self) -> None:
-        async with self._save_lock:
-            snapshot = {
-                "chargers": {c.id: self._snapshot(c) for c in self.chargers.values()},
-                "tenants": {host: tenant.to_dict() for host, tenant in self.tenants.items()},
-                "accounts": {_account_key(a): a.credentials.snapshot() for a in self.accounts},
-                "app": {part.key: part.dump() for part in self._memorised.get(None, [])},
-            }
-            try:
-                await asyncio.to_thread(self.store.save, snapshot)
-            except OSError as err:
-                self.logbook.once("store", f"cannot save the app's memory to {self.store.path}: {err}", "ERROR")
-                return
-            self.logbook.forget("store")
-            self._last_saved = self.scheduler.now()
-
-    def _snapshot(self, charger: Charger) -> dict[str, Any]:
-        return charger.snapshot() | {part.key: part.dump() for part in self._memorised.get(charger.id, [])}
-
-
-def _configured(charger: ChargerConfig) -> Configured:
-    return Configured(charger.auth_token, charger.refresh_token, charger.client)
-
-
-def _account_key(account: Account) -> str:
-    """An account as the memory file knows it: its host and chargers (its token changes when renewed)."""
-    return " ".join([account.client.host, *sorted(c.id for c in account.chargers)])
-
-
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

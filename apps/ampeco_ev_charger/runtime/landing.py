@@ -8,15 +8,12 @@ again after every round until it is gone; and after a start whose session showed
 new sessions are watched for a while in case it lands late.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from ..ampeco import AmpecoError, Evse, NotFoundError, Session, Units, parse_session
+from ..ampeco import AmpecoError, Evse, NotFoundError, Session, session_on
 from .account import Account
 from .charger import Charger
-from .sessions import belongs_to
 from .timers import Scheduler
 
 # How long a start may take to show where its session runs, and the pauses between looks.
@@ -53,23 +50,25 @@ class LandingCheck:
     async def running(self) -> set[str]:
         """The account's running sessions before a start: a new one after it is the start's."""
         ids = {c.session_id for c in self.account.chargers if c.session_id is not None}
-        found = await self.account.lookup.open_sessions(several=True) or []
-        return ids | {s.id for s in _sessions(found, Units())}
+        return ids | {s.id for s in await self._running()}
 
-    async def find(self, charger: Charger, evse: Evse, answer: Mapping[str, Any] | None, before: set[str]) -> Landing:
-        """Where the started session runs: as its answer says, else as the account shows it soon after."""
-        units, started = charger.config.units, self.scheduler.now()
-        told = next(iter(_sessions([answer] if answer else [], units)), None)
+    async def _running(self) -> list[Session]:
+        found = await self.account.running_sessions(several=True)
+        return [] if found is None else found.sessions
+
+    async def find(self, charger: Charger, evse: Evse, told: Session | None, before: set[str]) -> Landing:
+        """Where the started session runs: as the start's answer says (`told`), else as the account shows it
+        soon after."""
+        started = self.scheduler.now()
         if told is not None and (told.evse_identifier or told.charge_point_id):
-            return Landing(told, belongs_to(told, charger.id, evse))
+            return Landing(told, session_on(told, charger.id, evse))
         waited = 0
         while True:
             await self.account.refresh()
             if charger.session is not None and charger.session.id not in before:
                 return Landing(charger.session, ours=True)
-            found = await self.account.lookup.open_sessions(several=True) or []
-            for session in self._new(_sessions(found, units), before, started):
-                return Landing(session, belongs_to(session, charger.id, charger.evse or evse))
+            for session in self._new(await self._running(), before, started):
+                return Landing(session, session_on(session, charger.id, charger.evse or evse))
             pause = PAUSES[min(waited, len(PAUSES) - 1)]
             if self.scheduler.now() + pause > started + LANDING_WITHIN:
                 self._unplaced.append(_Unplaced(charger, started, frozenset(before)))
@@ -85,12 +84,12 @@ class LandingCheck:
         """After each round: look for starts that landed late, and stop what was left elsewhere."""
         now = self.scheduler.now()
         self._unplaced = [u for u in self._unplaced if now - u.started < WATCH_LATE_LANDING]
-        if self._unplaced and (found := await self.account.lookup.open_sessions(several=True)) is not None:
+        if self._unplaced and (found := await self.account.running_sessions(several=True)) is not None:
             for unplaced in list(self._unplaced):
                 charger, evse = unplaced.charger, unplaced.charger.evse
-                for session in self._new(_sessions(found, charger.config.units), unplaced.before, unplaced.started):
+                for session in self._new(found.sessions, unplaced.before, unplaced.started):
                     self._unplaced.remove(unplaced)
-                    if evse is None or not belongs_to(session, charger.id, evse):
+                    if evse is None or not session_on(session, charger.id, evse):
                         self.strays[session.id] = (
                             f"EVSE {session.evse_identifier or '?'}, after a start of {charger.id}"
                         )
@@ -127,7 +126,3 @@ def _began_near(session: Session, started: float) -> bool:
     except ValueError:
         return True
     return abs(began - started) <= CLOSE_TO_A_START
-
-
-def _sessions(raw: list[Mapping[str, Any]], units: Units) -> list[Session]:
-    return [s for s in (parse_session(item, units, []) for item in raw) if s is not None]

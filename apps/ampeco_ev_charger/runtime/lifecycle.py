@@ -12,8 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from ..ampeco import Session, is_drawing_status
+from .memory_file import Saved
 
 _REMEMBERED_IDS = 50
+# No home charger delivers this much in its life (22 kW for 50 years is under 10 GWh): a meter past it is a glitch.
+MAX_METER_KWH = 10_000_000.0
+_LAST_TIME = 253402300799.0  # 9999-12-31
 
 
 @dataclass(frozen=True)
@@ -119,31 +123,36 @@ class Memory:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: object) -> "Memory":
-        """Tolerates a missing, partial or foreign file: whatever is unusable starts empty."""
-        if not isinstance(data, dict):
+    def from_saved(cls, saved: Saved) -> "Memory":
+        """From the memory file: each value checked, whatever is unusable starts empty."""
+        if not saved.present:
             return cls()
-
-        def summary(value: object) -> SessionSummary | None:
-            if not isinstance(value, dict) or not isinstance(value.get("id"), str):
-                return None
-            known = {k: v for k, v in value.items() if k in SessionSummary.__dataclass_fields__}
-            return SessionSummary(**known)
-
-        def ids(value: object) -> list[str]:
-            return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-        status = data.get("evse_status")
         return cls(
-            evse_status=status if isinstance(status, str) else None,
-            session=summary(data.get("session")),
-            last_session=summary(data.get("last_session")),
-            started=ids(data.get("started")),
-            ended=ids(data.get("ended")),
-            vanished=data.get("vanished") is True,
-            history_since=since if isinstance(since := data.get("history_since"), (int, float)) else None,
-            ended_energy_kwh=float(total) if isinstance(total := data.get("ended_energy_kwh"), (int, float)) else 0.0,
+            evse_status=saved.text("evse_status"),
+            session=_summary(saved.get("session")),
+            last_session=_summary(saved.get("last_session")),
+            started=saved.texts("started")[-_REMEMBERED_IDS:],
+            ended=saved.texts("ended")[-_REMEMBERED_IDS:],
+            vanished=saved.flag("vanished") is True,
+            history_since=saved.number("history_since", low=0, high=_LAST_TIME),
+            ended_energy_kwh=saved.number("ended_energy_kwh", low=0, high=MAX_METER_KWH) or 0.0,
         )
+
+
+def _summary(saved: Saved) -> SessionSummary | None:
+    session_id = saved.text("id") if saved.present else None
+    if session_id is None:
+        return None
+    return SessionSummary(
+        id=session_id,
+        started_at=saved.text("started_at"),
+        stopped_at=saved.text("stopped_at"),
+        energy_kwh=saved.number("energy_kwh", low=0, high=MAX_METER_KWH),
+        duration_min=saved.number("duration_min", low=0),
+        amount=saved.number("amount"),
+        currency=saved.text("currency"),
+        stop_reason=saved.text("stop_reason"),
+    )
 
 
 def _remember(ids: list[str], session_id: str) -> None:

@@ -1,5 +1,6 @@
 """Log lines a person can read: secrets redacted always, repeated problems said once per episode."""
 
+import json
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -10,13 +11,17 @@ Write = Callable[[str, str], None]  # (message, level)
 class Logbook:
     def __init__(self, write: Write, secrets: Iterable[str]) -> None:
         self._write = write
-        self._secrets = [s for s in secrets if s]
+        self._secrets: list[str] = []
         self._said: set[str] = set()
+        for secret in secrets:
+            self.add_secret(secret)
 
     def add_secret(self, secret: str) -> None:
-        """A secret learnt at run time (a renewed token): redacted from now on."""
-        if secret and secret not in self._secrets:
-            self._secrets.append(secret)
+        """A secret learnt at run time (a renewed token): redacted from now on, also as it reads inside JSON."""
+        for form in (secret, json.dumps(secret)[1:-1]):
+            if form and form not in self._secrets:
+                self._secrets.append(form)
+        self._secrets.sort(key=len, reverse=True)  # the longest first: a secret inside another goes with it
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:

@@ -9,7 +9,7 @@ readings stay the same, so a car left plugged in costs no more than an idle char
 import enum
 from dataclasses import dataclass
 
-from ..ampeco import AmpecoError, AuthError, Evse, RateLimitError, status_is, suggests_session
+from ..ampeco import AuthError, Evse, RateLimitError, status_is, suggests_session
 
 
 class Activity(enum.IntEnum):
@@ -43,7 +43,7 @@ class PollPolicy:
         quiet_rounds: int = 0,
         confirming: float | None = None,
         failures: int = 0,
-        error: AmpecoError | None = None,
+        error: Exception | None = None,
         rand: float = 0.0,
         relaxed: bool = False,
     ) -> float:

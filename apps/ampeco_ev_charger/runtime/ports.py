@@ -31,3 +31,7 @@ class Publisher(Protocol):
 
     async def warn(self, warning: TokenExpiring) -> None:
         """The token of an account ends soon, and nothing will renew it: once per token."""
+
+    async def settled(self, lineup: list[ChargerView]) -> None:
+        """These are every charger watched now: at start, and when one joined or left an account whose chargers
+        are discovered. A charger no longer among them is shown no more."""

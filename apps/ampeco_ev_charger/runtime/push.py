@@ -1,14 +1,16 @@
 """Live updates: a change source that reads the account the moment the cloud says something changed.
 
 Where the tenant's settings name a broadcast server, one websocket per account listens on the user's private
-channel. Every event (SessionChanged, PersonalEVSEStatusChange, ...) asks the account to read again, several
-within a second making one read; its data is never trusted, since nothing is known of it. Polling stays the
+channel. Every event (SessionChanged, PersonalEVSEStatusChange, ...) asks the account to read again: the first
+of a burst at once, the rest of the burst in one read after it, and never more than one read every few
+seconds, however many events come; its data is never trusted, since nothing is known of it. Polling stays the
 safety net: while the channel is healthy the idle cadence relaxes, and the moment it is not (closed, refused,
 silent) the normal cadence is back. This transport keeps its own time (pings, silence, back-off) on the event
 loop's clock, as the server does.
 """
 
 import asyncio
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -24,7 +26,6 @@ from ..ampeco.push import (
     Frame,
     Opened,
     SubscriptionError,
-    broadcast_of,
     parse_frame,
     subscribe_frame,
 )
@@ -34,7 +35,7 @@ from .poller import Poller
 from .timers import cancel_and_wait
 from .view import PushStatus
 
-DEBOUNCE = 1.0  # seconds: events this close together make one read
+READ_SPACING = 5.0  # seconds: live updates never read an account more often than this
 LISTENER = "ampeco live updates"  # the listening task's name: it runs for the app's whole life
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 300.0  # reconnecting: 1 s doubling to 5 min...
 HEALTHY_FOR = 60.0  # ...and from 1 s again once a connection has lasted this long
@@ -65,6 +66,8 @@ class PushSource:
         self.status = PushStatus("connecting", since=wall())
         self._task: asyncio.Future[None] | None = None
         self._read: asyncio.Future[None] | None = None
+        self._wanted = False  # an event came since the last read began
+        self._last_read = -math.inf
         self._said_up = False
 
     @property
@@ -112,7 +115,7 @@ class PushSource:
         client = self.account.client
         while True:
             try:
-                broadcast = broadcast_of(await client.global_settings(), await client.profile())
+                broadcast = await client.broadcast()
             except NotFoundError:
                 broadcast = None
             except AmpecoError as err:
@@ -128,7 +131,8 @@ class PushSource:
             return broadcast
 
     async def _listen(self, broadcast: Broadcast) -> None:
-        await self._set("connecting", None)
+        if self.status.state != "failed":  # once failed, it says so (and why) until it works again
+            await self._set("connecting", None)
         ws = await asyncio.wait_for(self.http.ws_connect(broadcast.url, max_msg_size=4 * 1024 * 1024), CONNECT_TIMEOUT)
         async with ws:
             terms = await self._opened(ws)
@@ -148,7 +152,10 @@ class PushSource:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + CONNECT_TIMEOUT
         while True:
-            frame = await self._text(ws, max(0.0, deadline - loop.time()))
+            left = deadline - loop.time()
+            if left <= 0:
+                raise asyncio.TimeoutError
+            frame = await self._text(ws, left)
             if isinstance(frame, Opened):
                 terms = frame
             elif frame == Control("40"):
@@ -170,13 +177,13 @@ class PushSource:
             heard = loop.time()
             if isinstance(frame, Event) and frame.channel == channel:
                 self._heard(frame)
-            elif isinstance(frame, SubscriptionError):
+            elif isinstance(frame, SubscriptionError) and frame.channel == channel:
                 await self._refused(frame)
                 return
 
     async def _text(self, ws: aiohttp.ClientWebSocketResponse, timeout: float) -> Frame | None:
         """The next frame, within `timeout` seconds (else TimeoutError); in this task, never a new one."""
-        message = await ws.receive(timeout=timeout)
+        message = await ws.receive(timeout=max(timeout, 0.01))  # 0 would mean no timeout at all
         if message.type == aiohttp.WSMsgType.TEXT:
             return parse_frame(message.data)
         if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
@@ -190,12 +197,19 @@ class PushSource:
     def _heard(self, event: Event) -> None:
         """Each event is only a reason to read (its data is not known); the DEBUG log names it."""
         self.logbook(f"{self.account.labels}: live update {event.name}", "DEBUG")
+        self._wanted = True
         if self._read is None or self._read.done():
-            self._read = asyncio.ensure_future(self._read_soon())
+            self._read = asyncio.ensure_future(self._reads())
 
-    async def _read_soon(self) -> None:
-        await asyncio.sleep(DEBOUNCE)
-        await self.account.refresh()
+    async def _reads(self) -> None:
+        """Read at once, then once more for whatever came meanwhile, never within READ_SPACING of the last."""
+        loop = asyncio.get_running_loop()
+        while self._wanted:
+            wait = self._last_read + READ_SPACING - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._wanted, self._last_read = False, loop.time()
+            await self.account.refresh()
 
     async def _refused(self, refusal: SubscriptionError) -> None:
         if refusal.status == 401:

@@ -2,49 +2,75 @@
 
 AppDaemon reads it once, at start: a token replaced there later never reaches the app through its
 configuration. So the app reads the file itself, by the name under which its token was found, whenever it
-has changed.
+has changed. Only a regular file of a sane size is read (a FIFO or a huge file in its place never blocks
+the app), and only off the event loop (`Credentials` calls it in a thread).
 """
 
 import hashlib
+import os
+import stat
 from pathlib import Path
 
 import yaml
+
+# A secrets.yaml holds a few dozen short values: a file past this is not one the app reads.
+MAX_BYTES = 1024 * 1024
 
 
 class SecretsFile:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.problem: str | None = None  # why the file cannot be used for replaced tokens, if it cannot
         self._stamp: tuple[float, int] | None = None
         self._values: dict[str, str] = {}
 
     def name_of(self, value: str) -> str | None:
-        """The name under which `value` is kept (the first, if several hold it)."""
+        """The name under which `value` is kept (the first, if several hold it). Blocking: call in a thread."""
         self._load()
         return next((name for name, held in self._values.items() if held == value), None)
 
     def value(self, name: str) -> str | None:
-        """The value kept under `name` now (the file is read again only when it has changed)."""
+        """The value kept under `name` now (the file is read again only when it has changed). Blocking."""
         self._load()
         return self._values.get(name)
 
     def _load(self) -> None:
         try:
-            stat = self.path.stat()
+            status = self.path.stat()
         except OSError:
             self._stamp, self._values = None, {}
             return
-        stamp = (stat.st_mtime, stat.st_size)
+        stamp = (status.st_mtime, status.st_size)
         if stamp == self._stamp:
             return
         self._stamp = stamp
         try:
-            data = yaml.safe_load(self.path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            data = yaml.safe_load(_read_regular(self.path))
+        except ValueError as err:  # not a regular file, too large
+            self.problem, self._values = str(err), {}
+            return
+        except (OSError, yaml.YAMLError, RecursionError):
             data = None  # half written, or broken: try again when it changes
             self._stamp = None
+        self.problem = None
         self._values = (
             {str(k): str(v) for k, v in data.items() if isinstance(v, (str, int))} if isinstance(data, dict) else {}
         )
+
+
+def _read_regular(path: Path) -> str:
+    """The text of a regular file of at most MAX_BYTES; ValueError for anything else (a FIFO is never waited on)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise ValueError(f"{path} is not a regular file")
+        if status.st_size > MAX_BYTES:
+            raise ValueError(f"{path} is larger than {MAX_BYTES // 1024} KB")
+        with os.fdopen(os.dup(fd), "rb") as file:
+            return file.read(MAX_BYTES + 1).decode("utf-8", errors="replace")
+    finally:
+        os.close(fd)
 
 
 def fingerprint(*values: str | None) -> str:

@@ -1,45 +1,88 @@
-"""A small JSON file that carries the app's memory across restarts.
+"""A small JSON file that carries the app's memory across restarts, and is never thrown away.
 
 AppDaemon re-runs `initialize` whenever Home Assistant restarts, and the app would otherwise forget which
-sessions it already announced and the last reading it had. Writes are atomic (temp file + rename), so a
-crash mid-write leaves the previous file intact.
+sessions it already announced, the last reading it had, and the refresh token it was last handed (the only
+valid one: they are single use). So:
+- writes are atomic (temp file + rename) and synced, with the folder, so a crash or a power cut leaves the
+  previous file or the new one, never half of one; temp files a kill left behind are removed at start;
+- a file that cannot be read (permissions, a folder in its place, an I/O error) is never written over: the
+  store stays `locked` and says how to recover; a file that reads but is not ours (not JSON, another
+  format) is set aside beside it, kept for the user, and the app starts afresh.
 """
 
+import contextlib
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 FORMAT_VERSION = 1
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What a load found: the data, and when there was a problem, what happened and what to do."""
+
+    data: dict[str, Any]
+    problem: str | None = None
+    locked: bool = False  # the file exists but could not be read: it must never be written over
+    set_aside: bool = False  # the file was not usable and is kept beside it: what it held is lost to the app
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.locked = False
 
-    def load(self) -> tuple[dict[str, Any], str | None]:
-        """The saved data, and a problem to log when the file was unreadable (it is then set aside)."""
+    def load(self) -> Loaded:
+        self._clean()
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return {}, None
-        except OSError as err:
-            return {}, f"cannot read {self.path}: {err.strerror}"
+            return Loaded({})
+        except (OSError, UnicodeDecodeError) as err:
+            self.locked = True
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else type(err).__name__
+            return Loaded(
+                {},
+                f"cannot read the app's memory file {self.path} ({reason}); it is left as it is and nothing is "
+                "saved until it can be read: make it a readable file for AppDaemon's user (or move it away to "
+                "start afresh), then reload the app",
+                locked=True,
+            )
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
             aside = self.path.with_name(self.path.name + ".unreadable")
-            self.path.replace(aside)
-            return {}, f"{self.path} was unreadable; moved it to {aside.name} and started afresh"
-        return data, None
+            try:
+                self.path.replace(aside)
+            except OSError as err:
+                self.locked = True
+                return Loaded(
+                    {},
+                    f"the app's memory file {self.path} is not usable and cannot be set aside ({err.strerror}); "
+                    "nothing is saved until it is moved away: move it, then reload the app",
+                    locked=True,
+                )
+            return Loaded(
+                {},
+                f"the app's memory file {self.path} was not usable; it is kept as {aside.name} and the app started "
+                "afresh",
+                set_aside=True,
+            )
+        return Loaded(data)
 
     def save(self, data: dict[str, Any]) -> None:
+        """Raises OSError; PermissionError when the file could not be read at start (it is never written over)."""
+        if self.locked:
+            raise PermissionError(f"{self.path} could not be read at start, so it is not written over")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps({**data, "version": FORMAT_VERSION}, separators=(",", ":"), sort_keys=True)
-        fd, tmp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)  # mode 0600
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as file:
                 file.write(payload)
@@ -49,3 +92,20 @@ class Store:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        _sync_folder(self.path.parent)
+
+    def _clean(self) -> None:
+        """Temp files of saves a kill interrupted: they may hold tokens, and are of no use."""
+        with contextlib.suppress(OSError):
+            for leftover in self.path.parent.glob(f"{self.path.name}*.tmp"):
+                leftover.unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """The rename itself survives a power cut only once the folder is on disk."""
+    with contextlib.suppress(OSError):  # not every file system lets a folder be opened
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,10 +1,19 @@
 """Timers on the host's scheduler, and background tasks stopped cleanly (no task outlives the app)."""
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 Job = Callable[[], Awaitable[None]]
+# No timer of the app is meant to be further away than this; a longer or non-finite delay (from a server, a
+# sum gone wrong) would overflow AppDaemon's scheduler, so it is brought back to this.
+LONGEST_DELAY = 2 * 86400.0
+
+
+def bounded(delay: float) -> float:
+    """A delay a scheduler can take: finite, not negative, at most LONGEST_DELAY."""
+    return LONGEST_DELAY if math.isnan(delay) else min(LONGEST_DELAY, max(0.0, delay))
 
 
 class Scheduler(Protocol):
@@ -37,6 +46,7 @@ class Timer:
 
     async def set(self, delay: float) -> None:
         await self.cancel()
+        delay = bounded(delay)
         self.due = self._scheduler.now() + delay
         self._handle = await self._scheduler.run_later(delay, self._run)
 

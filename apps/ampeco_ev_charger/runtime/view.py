@@ -29,6 +29,15 @@ class PollStatus:
     warning: str | None = None  # what the user must do soon, though everything still works (the token ends)
 
 
+@dataclass(frozen=True)
+class AccountView:
+    """The account a charger is on: its host, and its chargers (the first one's slug names the account)."""
+
+    host: str
+    chargepoint_ids: tuple[str, ...]
+    slug: str
+
+
 def display_name(configured: str | None, charge_point: ChargePoint | None, chargepoint_id: str) -> str:
     """What entity names start with: the configured name, else the vendor app's, else the id."""
     if configured:
@@ -52,6 +61,8 @@ class ChargerView:
     unavailable_after: float
     problem: str | None = None
     push: PushStatus | None = None  # None: turned off in apps.yaml
+    account: AccountView | None = None
+    app_problem: str | None = None  # the app cannot keep its memory: shown as a problem, readings go on
 
     @property
     def name(self) -> str:
@@ -81,8 +92,9 @@ class ChargerView:
     def problem_reason(self) -> str | None:
         """Why the user should look: the cloud or the token fails, the configuration is off, or the charger
         cannot charge."""
-        if self.poll.error or self.problem or self.poll.warning:
-            return self.poll.error or self.problem or self.poll.warning
+        for reason in (self.poll.error, self.problem, self.app_problem, self.poll.warning):
+            if reason:
+                return reason
         cp, evse = self.charge_point, self.evse
         if cp is not None and cp.is_rebooting:
             return "the charger is rebooting"

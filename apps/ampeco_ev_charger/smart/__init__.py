@@ -15,11 +15,9 @@ from .engine import MODES, Decision, NextAction, Progress, decide
 from .governor import Action, ChargerState
 from .inputs import Inputs, read_inputs
 from .memory import SmartMemory
-from .sensor import ICON, KEY, sensor_state
+from .sensor import sensor_state
 
 __all__ = [
-    "ICON",
-    "KEY",
     "MODES",
     "Action",
     "ChargerState",

@@ -8,7 +8,7 @@ configuration error that would keep the whole app from starting.
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..const import MAX_CURRENT_A, MIN_CURRENT_A
+from ..runtime.commands import MAX_CURRENT_A, MIN_CURRENT_A
 from ..validate import ConfigError, entity, number
 
 # The custom Nordpool integration keeps today's and tomorrow's prices in these two attributes.

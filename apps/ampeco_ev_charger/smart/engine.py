@@ -11,7 +11,7 @@ time zone of the `now` given.
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone, tzinfo
 
-from ..const import STOP
+from ..runtime.commands import StopCharging
 from .config import SmartConfig
 from .governor import Action, ChargerState, Wish, amps_bounds, govern
 from .inputs import Inputs
@@ -159,7 +159,7 @@ def _observe(memory: SmartMemory, mode: str, charger: ChargerState) -> SmartMemo
             memory, mode=mode, solar=SolarTimers(), plugged_meter_kwh=None, session_open=False, hands_off=False
         )
     pending = memory.governor.pending
-    our_stop = pending is not None and pending.action.name == STOP
+    our_stop = pending is not None and pending.action.name == StopCharging.name
     ended_elsewhere = memory.session_open and not charger.session_open and not our_stop
     baseline = memory.plugged_meter_kwh if memory.plugged_meter_kwh is not None else charger.energy_meter_kwh
     same_mode = mode == memory.mode

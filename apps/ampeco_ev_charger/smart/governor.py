@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from ..const import MAX_CURRENT_A, MIN_CURRENT_A, SET_MAX_CURRENT, START, STOP
+from ..runtime.commands import MAX_CURRENT_A, MIN_CURRENT_A, SetMaxCurrent, StartCharging, StopCharging
 from .solar import span
 
 SETTLE = timedelta(minutes=2)
@@ -42,9 +42,9 @@ class Action:
     amps: int | None = None
 
     def __str__(self) -> str:
-        if self.name == SET_MAX_CURRENT:
+        if self.name == SetMaxCurrent.name:
             return f"set the current to {self.amps} A"
-        verb = "start" if self.name == START else "stop"
+        verb = "start" if self.name == StartCharging.name else "stop"
         return f"{verb} at {self.amps} A" if self.amps is not None else verb
 
 
@@ -132,12 +132,12 @@ def _choose(
 ) -> Ruling:
     if not wish.charge:
         if charger.session_open:
-            return Ruling(Action(STOP), "stopping", "stop", memory)
+            return Ruling(Action(StopCharging.name), "stopping", "stop", memory)
         return Ruling(None, "not charging, as wanted", "idle", memory)
     if not charger.session_open:
         if not charger.plugged_in:
             return Ruling(None, "no car plugged in", "no_car", memory)
-        return Ruling(Action(START, wish.amps), "starting", "start", memory)
+        return Ruling(Action(StartCharging.name, wish.amps), "starting", "start", memory)
     limit, amps = charger.current_limit_a, wish.amps
     if amps is None or limit == amps:
         return Ruling(None, "charging" if limit is None else f"charging at {limit:g} A", "charging", memory)
@@ -154,13 +154,13 @@ def _choose(
             allowed_at,
         )
     change = f"changing the current from {_limit(limit)} to {amps} A"
-    return Ruling(Action(SET_MAX_CURRENT, amps), change, "set_current", memory)
+    return Ruling(Action(SetMaxCurrent.name, amps), change, "set_current", memory)
 
 
 def _shown(action: Action, charger: ChargerState) -> bool:
-    if action.name == START:
+    if action.name == StartCharging.name:
         return charger.session_open
-    if action.name == STOP:
+    if action.name == StopCharging.name:
         return not charger.session_open
     return charger.current_limit_a == action.amps
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
 from typing import Any
 
-from ..const import SET_MAX_CURRENT, START, STOP
+from ..runtime.commands import SetMaxCurrent, StartCharging, StopCharging
 from .governor import Action, GovernorMemory, Pending
 from .planner import Plan, PlannedSlot
 from .prices import aware_time
@@ -78,7 +78,7 @@ def _number(value: object) -> float | None:
 def _pending(value: object) -> Pending | None:
     data, action = _dict(value), _dict(_dict(value).get("action"))
     sent_at, attempts, amps = aware_time(data.get("sent_at")), data.get("attempts"), action.get("amps")
-    if action.get("name") not in (START, STOP, SET_MAX_CURRENT) or sent_at is None:
+    if action.get("name") not in (StartCharging.name, StopCharging.name, SetMaxCurrent.name) or sent_at is None:
         return None
     if amps is not None and (isinstance(amps, bool) or not isinstance(amps, int)):
         return None

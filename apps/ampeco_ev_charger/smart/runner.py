@@ -1,5 +1,6 @@
-"""Smart charging for one charger at run time: reads its Home Assistant inputs, decides, sends the command,
-shows the decision on sensor.evse_{slug}_smart_charging, and keeps its memory with the charger's.
+"""Smart charging for one charger at run time: reads its inputs from the house, decides, sends the command,
+hands the decision over to be shown (sensor.evse_{slug}_smart_charging), and keeps its memory with the
+charger's.
 
 Decides after every poll round, whenever one of its input entities changes, and when the last decision
 asked to be woken (a cheap slot starts, a surplus has lasted long enough). Decisions run one at a time and
@@ -11,21 +12,24 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..const import SET_MAX_CURRENT, START
-from ..homeassistant.entities import Entity, charger_entity
-from ..homeassistant.hass import HA_TIMEOUT, HomeAssistant
 from ..runtime.account import Account
 from ..runtime.charger import Charger
 from ..runtime.commands import Command, Outcome, SetMaxCurrent, StartCharging, StopCharging
-from ..runtime.hub import Memorised
 from ..runtime.logbook import Logbook, one_line
+from ..runtime.memory_file import Saved
 from ..runtime.timers import Scheduler, Timer, cancel_and_wait
-from . import ICON, KEY, Action, ChargerState, SmartConfig, SmartMemory, decide, read_inputs, sensor_state
+from .config import SmartConfig
+from .engine import Decision, decide
+from .governor import Action, ChargerState
+from .inputs import read_inputs
+from .memory import SmartMemory
+from .ports import House
 
 ORIGIN = "smart_charging"
 WAKE_TOLERANCE = 0.5  # seconds: a wake-up time this close to the one already set is left as it is
+READ_TIMEOUT = 10.0  # seconds an input's state may take (the house answers at once unless starting or stuck)
 Run = Callable[[Command, str], Awaitable[Outcome]]
-Show = Callable[[Entity], Awaitable[None]]
+Show = Callable[[Charger, Decision], Awaitable[None]]
 
 
 class SmartRunner:
@@ -35,7 +39,7 @@ class SmartRunner:
         account: Account,
         config: SmartConfig,
         *,
-        ha: HomeAssistant,
+        house: House,
         scheduler: Scheduler,
         logbook: Logbook,
         run: Run,
@@ -44,7 +48,7 @@ class SmartRunner:
         self.charger = charger
         self.account = account
         self.config = config
-        self.ha = ha
+        self.house = house
         self.scheduler = scheduler
         self.logbook = logbook
         self.run = run
@@ -55,21 +59,16 @@ class SmartRunner:
         self._wake = Timer(scheduler, self._on_wake)
         self._stopped = False
 
-    @property
-    def memorised(self) -> Memorised:
+    def dump(self) -> dict[str, Any]:
         """The plan and timers, kept in the app's memory file so a restart goes on with them."""
+        return self.memory.to_dict()
 
-        def load(data: object) -> None:
-            self.memory = SmartMemory.from_dict(data)
-
-        def dump() -> dict[str, Any]:
-            return self.memory.to_dict()
-
-        return Memorised("smart", dump, load)
+    def load(self, saved: Saved) -> None:
+        self.memory = SmartMemory.from_dict(saved.value)
 
     async def start(self) -> None:
         for entity_id in self.config.entities:
-            await self.ha.watch(entity_id, self._on_input)
+            await self.house.watch(entity_id, self._on_input)
 
     async def stop(self) -> None:
         self._stopped = True
@@ -105,35 +104,23 @@ class SmartRunner:
                 )
 
     async def _decide(self) -> None:
-        now = datetime.fromtimestamp(self.scheduler.now(), self.ha.timezone())
+        now = datetime.fromtimestamp(self.scheduler.now(), self.house.timezone())
         entities = self.config.entities
         states = dict(zip(entities, await asyncio.gather(*(self._read(e) for e in entities)), strict=True))
         decision = decide(self.config, read_inputs(self.config, states, now), self._charger_state(), self.memory, now)
         self.memory = decision.memory
         if decision.notable:
             self.logbook(f"{self.charger.label}: {decision.log_line}")
-        state, attributes = sensor_state(decision)
-        await self.show(
-            charger_entity(
-                self.charger.config.slug,
-                self.charger.id,
-                self.charger.name,
-                KEY,
-                "Smart Charging",
-                ICON,
-                state,
-                attributes,
-            )
-        )
+        await self.show(self.charger, decision)
         await self._arm(decision.wake_at, now)
         if decision.action is not None:
             await self.run(self._command(decision.action), ORIGIN)
 
     def _command(self, action: Action) -> Command:
         cp = self.charger.id
-        if action.name == START:
+        if action.name == StartCharging.name:
             return StartCharging(cp, action.amps)
-        if action.name == SET_MAX_CURRENT:
+        if action.name == SetMaxCurrent.name:
             assert action.amps is not None
             return SetMaxCurrent(cp, action.amps)
         return StopCharging(cp)
@@ -142,8 +129,8 @@ class SmartRunner:
         """An input's state and attributes; None (the decision says which input is missing) when Home
         Assistant does not answer or cannot give it."""
         try:
-            state = await asyncio.wait_for(self.ha.read_all(entity_id), HA_TIMEOUT)
-        except Exception as err:  # Home Assistant starting, stopping or refusing: an input missing for now
+            state = await asyncio.wait_for(self.house.read_all(entity_id), READ_TIMEOUT)
+        except Exception as err:  # the house starting, stopping or refusing: an input missing for now
             reason = "no answer from Home Assistant" if isinstance(err, asyncio.TimeoutError) else one_line(err)
             self.logbook.once(
                 f"smart-input:{entity_id}", f"{self.charger.label}: cannot read {entity_id}: {reason}", "WARNING"

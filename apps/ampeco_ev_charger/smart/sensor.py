@@ -1,6 +1,6 @@
-"""A decision as sensor.evse_{slug}_smart_charging: the mode as state, the why and the plan as attributes.
+"""A decision as the state and attributes of sensor.evse_{slug}_smart_charging: the mode, the why, the plan.
 
-The app adds what every entity of the charger carries (friendly_name, icon, chargepoint_id, attribution).
+Home Assistant's side adds what every entity of the charger carries (friendly_name, icon, chargepoint_id).
 Times are ISO strings in the user's time zone, so a dashboard can show them as they are.
 """
 
@@ -8,9 +8,6 @@ from typing import Any
 
 from ..times import iso_time
 from .engine import Decision
-
-KEY = "smart_charging"  # the entity is entities.entity_id(slug, KEY)
-ICON = "mdi:car-electric"
 
 
 def sensor_state(decision: Decision) -> tuple[str, dict[str, Any]]:

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from ampeco_ev_charger.const import SET_MAX_CURRENT, START, STOP
+from ampeco_ev_charger.runtime.commands import SetMaxCurrent, StartCharging, StopCharging
 from ampeco_ev_charger.smart import (
     Action,
     ChargerState,
@@ -89,10 +89,10 @@ def test_mode_names_are_read_loosely(selected, mode):
 
 def test_now_charges_at_the_maximum_whenever_a_car_is_plugged_in():
     decision = run("now")
-    assert decision.action == Action(START, 16) and decision.notable
+    assert decision.action == Action(StartCharging.name, 16) and decision.notable
     assert decision.log_line == "smart charging [now]: start at 16 A: charging now at the maximum of 16 A; starting"
     assert run("now", UNPLUGGED).action is None and run("now", UNPLUGGED).reason == "no car plugged in"
-    assert run("now", replace(CHARGING, current_limit_a=10)).action == Action(SET_MAX_CURRENT, 16)
+    assert run("now", replace(CHARGING, current_limit_a=10)).action == Action(SetMaxCurrent.name, 16)
 
 
 def test_solar_starts_after_the_delay_and_says_when():
@@ -100,25 +100,25 @@ def test_solar_starts_after_the_delay_and_says_when():
     assert first.action is None and first.next_action == NextAction("start at 18:01 if the surplus stays so", at(18, 1))
     assert first.wake_at == at(18, 1)
     second = run("solar", memory=first.memory, now=at(18, 1), grid_power_w=-5000.0)
-    assert second.action == Action(START, 7)
+    assert second.action == Action(StartCharging.name, 7)
 
 
 def test_solar_counts_the_car_s_own_draw_as_surplus_it_takes():
     drawing = replace(CHARGING, power_kw=4.14, current_limit_a=6)
-    assert run("solar", drawing, grid_power_w=-3000.0).action == Action(SET_MAX_CURRENT, 10)
+    assert run("solar", drawing, grid_power_w=-3000.0).action == Action(SetMaxCurrent.name, 10)
 
 
 def test_solar_stops_after_the_stop_delay():
     first = run("solar", CHARGING, grid_power_w=9000.0)  # a cloud: 2 kW of surplus left
-    assert first.action == Action(SET_MAX_CURRENT, 6)  # the minimum while it waits
+    assert first.action == Action(SetMaxCurrent.name, 6)  # the minimum while it waits
     at_minimum = replace(CHARGING, current_limit_a=6, power_kw=4.14)
     waiting = run("solar", at_minimum, first.memory, at(18, 2, 59), grid_power_w=2140.0)
     assert waiting.action is None and waiting.next_action.text == "stop at 18:03 if the surplus stays so"
-    assert run("solar", at_minimum, waiting.memory, at(18, 3), grid_power_w=2140.0).action == Action(STOP)
+    assert run("solar", at_minimum, waiting.memory, at(18, 3), grid_power_w=2140.0).action == Action(StopCharging.name)
 
 
 def test_min_solar_starts_at_once_at_the_minimum():
-    assert run("min+solar", grid_power_w=300.0).action == Action(START, 6)
+    assert run("min+solar", grid_power_w=300.0).action == Action(StartCharging.name, 6)
 
 
 @pytest.mark.parametrize(
@@ -140,27 +140,29 @@ def test_solar_without_its_inputs_holds_with_a_reason(config, inputs, words):
 
 def test_cheapest_waits_for_the_cheap_slot_then_charges_and_stops_at_the_target():
     waiting = run("cheapest", CHARGING, **NIGHT)  # the charger started a session at plug-in
-    assert waiting.action == Action(STOP)
+    assert waiting.action == Action(StopCharging.name)
     assert waiting.next_action == NextAction("start at 02:00", at(2, day=18))
     assert waiting.reason == "next cheapest slot at 02:00 (0.0 of 20 kWh); stopping"
     assert waiting.plan is not None and [s.price for s in waiting.plan.slots] == [0.05, 0.05]
     slot = run("cheapest", PLUGGED, waiting.memory, at(2, day=18), **NIGHT)
-    assert slot.action == Action(START, 16) and slot.next_action.text == "stop at 03:48"
+    assert slot.action == Action(StartCharging.name, 16) and slot.next_action.text == "stop at 03:48"
     done = run("cheapest", replace(CHARGING, energy_meter_kwh=120.0), slot.memory, at(3, 48, day=18), **NIGHT)
-    assert done.action == Action(STOP) and done.reason.startswith("target of 20 kWh reached (20.0 kWh delivered)")
+    assert done.action == Action(StopCharging.name) and done.reason.startswith(
+        "target of 20 kWh reached (20.0 kWh delivered)"
+    )
     assert done.progress.delivered_kwh == 20 and done.progress.target_kwh == 20
 
 
 def test_cheapest_says_when_the_known_prices_cannot_meet_the_target():
     decision = run("cheapest", **{**NIGHT, "target_energy_kwh": 250.0})
-    assert decision.action == Action(START, 16)
+    assert decision.action == Action(StartCharging.name, 16)
     assert "the known prices before 07:00 allow only 143.5 of the 250.0 kWh still needed" in decision.reason
     assert not decision.plan.feasible
 
 
 def test_cheapest_after_a_departure_that_has_passed_does_not_charge():
     decision = run("cheapest", CHARGING, now=at(8, day=18), **{**NIGHT, "departure": at(7, day=18)})
-    assert decision.action == Action(STOP) and "the departure at 07:00 has passed" in decision.reason
+    assert decision.action == Action(StopCharging.name) and "the departure at 07:00 has passed" in decision.reason
 
 
 def test_cheapest_needs_its_entities_configured():
@@ -173,7 +175,7 @@ def test_cheapest_follows_the_remembered_plan_while_its_inputs_are_unavailable()
     planned = run("cheapest", **NIGHT).memory
     restarted = SmartMemory.from_dict(planned.to_dict())
     during_slot = run("cheapest", memory=restarted, now=at(3, day=18), departure=NIGHT["departure"])
-    assert during_slot.action == Action(START, 16)
+    assert during_slot.action == Action(StartCharging.name, 16)
     assert during_slot.reason == (
         "cheapest slot until 03:48 (input_number.kwh unavailable: following the plan made at 18:00); starting"
     )
@@ -206,15 +208,15 @@ def test_a_session_ended_outside_the_app_is_not_started_again_until_the_car_is_p
     assert ended.action is None and ended.reason.startswith("the session was ended outside the app")
     assert run("now", PLUGGED, ended.memory).action is None
     replugged = run("now", PLUGGED, run("now", UNPLUGGED, ended.memory).memory)
-    assert replugged.action == Action(START, 16)
+    assert replugged.action == Action(StartCharging.name, 16)
     assert run("solar", PLUGGED, ended.memory, grid_power_w=-9000.0).reason.startswith("surplus")  # a new mode
 
 
 def test_a_stop_sent_by_the_app_is_no_reason_to_keep_hands_off():
     stop = run("cheapest", CHARGING, **NIGHT)
-    assert stop.action == Action(STOP)
+    assert stop.action == Action(StopCharging.name)
     slot = run("cheapest", PLUGGED, run("cheapest", PLUGGED, stop.memory, **NIGHT).memory, at(2, 30, day=18), **NIGHT)
-    assert slot.action == Action(START, 16)
+    assert slot.action == Action(StartCharging.name, 16)
 
 
 def test_nothing_is_sent_while_the_api_fails_but_the_timers_keep_running():
@@ -222,7 +224,7 @@ def test_nothing_is_sent_while_the_api_fails_but_the_timers_keep_running():
     first = run("solar", failing, grid_power_w=-5000.0)
     later = run("solar", failing, first.memory, at(18, 2), grid_power_w=-5000.0)
     assert later.action is None and "the AMPECO cloud is failing" in later.reason
-    assert run("solar", PLUGGED, later.memory, at(18, 3), grid_power_w=-5000.0).action == Action(START, 7)
+    assert run("solar", PLUGGED, later.memory, at(18, 3), grid_power_w=-5000.0).action == Action(StartCharging.name, 7)
 
 
 def test_a_change_of_mode_starts_the_solar_timers_afresh():
@@ -241,7 +243,7 @@ def test_only_commands_and_new_situations_are_notable():
 def test_a_restart_between_two_decisions_changes_nothing():
     memory = run("solar", grid_power_w=-5000.0).memory
     for later in (memory, SmartMemory.from_dict(memory.to_dict())):
-        assert run("solar", memory=later, now=at(18, 1), grid_power_w=-5000.0).action == Action(START, 7)
+        assert run("solar", memory=later, now=at(18, 1), grid_power_w=-5000.0).action == Action(StartCharging.name, 7)
 
 
 def test_the_sensor_shows_the_mode_the_reason_the_plan_and_the_progress():

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ampeco_ev_charger.const import SET_MAX_CURRENT, START, STOP
+from ampeco_ev_charger.runtime.commands import SetMaxCurrent, StartCharging, StopCharging
 from ampeco_ev_charger.smart.governor import (
     Action,
     ChargerState,
@@ -30,8 +30,8 @@ def rule(wish: Wish, charger: ChargerState, memory: GovernorMemory = GovernorMem
 
 def test_start_when_a_car_waits_and_no_session_is_open():
     ruling = rule(Wish(True, 10), IDLE)
-    assert ruling.action == Action(START, 10) and ruling.code == "start"
-    assert ruling.memory == GovernorMemory(last_change=T0, pending=Pending(Action(START, 10), T0))
+    assert ruling.action == Action(StartCharging.name, 10) and ruling.code == "start"
+    assert ruling.memory == GovernorMemory(last_change=T0, pending=Pending(Action(StartCharging.name, 10), T0))
 
 
 def test_a_start_at_the_limit_already_set_is_no_current_change():
@@ -45,7 +45,7 @@ def test_never_a_start_while_a_session_is_open_or_without_a_car():
 
 
 def test_stop_only_with_a_session():
-    assert rule(Wish(False), CHARGING).action == Action(STOP)
+    assert rule(Wish(False), CHARGING).action == Action(StopCharging.name)
     idle = rule(Wish(False), IDLE)
     assert (idle.action, idle.code) == (None, "idle")
 
@@ -73,7 +73,7 @@ def test_nothing_at_all_while_the_api_fails():
 )
 def test_deadband(limit, wanted, sent):
     ruling = rule(Wish(True, wanted), replace(CHARGING, current_limit_a=limit))
-    assert ruling.action == (None if sent is None else Action(SET_MAX_CURRENT, sent))
+    assert ruling.action == (None if sent is None else Action(SetMaxCurrent.name, sent))
 
 
 def test_no_amps_wished_leaves_the_limit_alone():
@@ -87,13 +87,13 @@ def test_at_most_one_current_change_per_interval():
     assert (waiting.action, waiting.code, waiting.wake_at) == (None, "interval", minutes(5))
     assert "one change per 5 min" in waiting.reason
     changed = rule(Wish(True, 14), charger, memory, now=minutes(5))
-    assert changed.action == Action(SET_MAX_CURRENT, 14) and changed.memory.last_change == minutes(5)
+    assert changed.action == Action(SetMaxCurrent.name, 14) and changed.memory.last_change == minutes(5)
 
 
 def test_the_interval_does_not_hold_back_a_stop_or_a_start():
     memory = GovernorMemory(last_change=T0)
-    assert rule(Wish(False), CHARGING, memory, now=minutes(1)).action == Action(STOP)
-    assert rule(Wish(True, 8), IDLE, memory, now=minutes(1)).action == Action(START, 8)
+    assert rule(Wish(False), CHARGING, memory, now=minutes(1)).action == Action(StopCharging.name)
+    assert rule(Wish(True, 8), IDLE, memory, now=minutes(1)).action == Action(StartCharging.name, 8)
 
 
 def test_nothing_more_until_the_charger_shows_the_last_command():
@@ -108,16 +108,18 @@ def test_nothing_more_until_the_charger_shows_the_last_command():
 def test_a_command_that_never_shows_is_sent_again_less_and_less_often():
     memory = rule(Wish(True, 16), IDLE).memory
     again = rule(Wish(True, 16), IDLE, memory, now=minutes(2))
-    assert again.action == Action(START, 16) and again.memory.pending == Pending(Action(START, 16), minutes(2), 2)
+    assert again.action == Action(StartCharging.name, 16) and again.memory.pending == Pending(
+        Action(StartCharging.name, 16), minutes(2), 2
+    )
     assert "did not show" in again.reason
     assert rule(Wish(True, 16), IDLE, again.memory, now=minutes(5)).action is None  # waits 4 min now
-    assert Pending(Action(START, 16), T0, attempts=20).settled_at == minutes(30)
+    assert Pending(Action(StartCharging.name, 16), T0, attempts=20).settled_at == minutes(30)
 
 
 def test_a_different_command_after_the_wait_counts_from_one():
     memory = rule(Wish(False), CHARGING).memory
     other = rule(Wish(True, 10), replace(CHARGING, current_limit_a=16), memory, now=minutes(3))
-    assert other.action == Action(SET_MAX_CURRENT, 10) and other.memory.pending.attempts == 1
+    assert other.action == Action(SetMaxCurrent.name, 10) and other.memory.pending.attempts == 1
 
 
 @pytest.mark.parametrize(
@@ -137,7 +139,15 @@ def test_amps_bounds(cap, low, high, expected):
 
 
 def test_actions_read_as_words():
-    assert [str(a) for a in (Action(START, 16), Action(START), Action(STOP), Action(SET_MAX_CURRENT, 8))] == [
+    assert [
+        str(a)
+        for a in (
+            Action(StartCharging.name, 16),
+            Action(StartCharging.name),
+            Action(StopCharging.name),
+            Action(SetMaxCurrent.name, 8),
+        )
+    ] == [
         "start at 16 A",
         "start",
         "stop",

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ampeco_ev_charger.const import SET_MAX_CURRENT, START
+from ampeco_ev_charger.runtime.commands import SetMaxCurrent, StartCharging
 from ampeco_ev_charger.smart.governor import Action, GovernorMemory, Pending
 from ampeco_ev_charger.smart.memory import SmartMemory
 from ampeco_ev_charger.smart.planner import Plan, PlannedSlot
@@ -15,7 +15,7 @@ FULL = SmartMemory(
     mode="cheapest",
     code="cheapest/slot/charging",
     solar=SolarTimers(surplus_since=T0, shortfall_since=None),
-    governor=GovernorMemory(last_change=T0, pending=Pending(Action(START, 16), T0, attempts=2)),
+    governor=GovernorMemory(last_change=T0, pending=Pending(Action(StartCharging.name, 16), T0, attempts=2)),
     plan=Plan(
         (PlannedSlot(T0, T0 + timedelta(minutes=30), 0.07, 5.5),), 5.5, T0 + timedelta(hours=8), T0.astimezone(CEST)
     ),
@@ -63,11 +63,11 @@ def test_half_a_plan_is_no_plan():
     ("pending", "expected"),
     [
         (
-            {"action": {"name": SET_MAX_CURRENT, "amps": 10}, "sent_at": T0.isoformat(), "attempts": 0},
-            Pending(Action(SET_MAX_CURRENT, 10), T0, 1),
+            {"action": {"name": SetMaxCurrent.name, "amps": 10}, "sent_at": T0.isoformat(), "attempts": 0},
+            Pending(Action(SetMaxCurrent.name, 10), T0, 1),
         ),
-        ({"action": {"name": START, "amps": "16"}, "sent_at": T0.isoformat()}, None),
-        ({"action": {"name": START}, "sent_at": "yesterday"}, None),
+        ({"action": {"name": StartCharging.name, "amps": "16"}, "sent_at": T0.isoformat()}, None),
+        ({"action": {"name": StartCharging.name}, "sent_at": "yesterday"}, None),
     ],
 )
 def test_a_pending_command(pending, expected):

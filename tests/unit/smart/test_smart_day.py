@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ampeco_ev_charger.const import START, STOP
+from ampeco_ev_charger.runtime.commands import StartCharging, StopCharging
 from harness.smart_day import CLOUDS, CONFIG, MIN_A, PHASES, PRICE, VOLTS, Day, at, cheapest_night, simulate, solar_day
 
 MIN_POWER_W = MIN_A * VOLTS * PHASES
@@ -61,17 +61,19 @@ def test_solar_charges_on_surplus_and_passing_clouds_cost_no_session(sunny):
     for cloud_start, minutes, _ in CLOUDS:
         if minutes * 60 < CONFIG.stop_delay:
             begin = datetime.combine(at(0).date(), cloud_start, at(0).tzinfo)
-            assert not any(begin <= s.at <= begin + timedelta(minutes=10) for s in solar.sent if s.action.name == STOP)
+            assert not any(
+                begin <= s.at <= begin + timedelta(minutes=10) for s in solar.sent if s.action.name == StopCharging.name
+            )
 
 
 def test_solar_starts_and_stops_only_after_their_delays(sunny):
     solar, _ = sunny
     by_time = {s.at: s.surplus_w for s in solar.samples}
     for sent in solar.sent:
-        if sent.action.name == START:
+        if sent.action.name == StartCharging.name:
             window = [w for t, w in by_time.items() if sent.at - timedelta(seconds=CONFIG.start_delay) <= t <= sent.at]
             assert min(window) >= MIN_POWER_W
-        if sent.action.name == STOP:
+        if sent.action.name == StopCharging.name:
             window = [w for t, w in by_time.items() if sent.at - timedelta(seconds=CONFIG.stop_delay) <= t <= sent.at]
             assert max(window) < MIN_POWER_W
 

@@ -12,17 +12,20 @@ once an entity is in the registry, its id stays whatever the keys say).
 """
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ... import __version__
 from ...ampeco import as_amps
-from ...const import DOMAIN, MAX_CURRENT_A, MIN_CURRENT_A, entity_id
+from ...const import DOMAIN, entity_id
+from ...runtime.commands import COMMANDS, MAX_CURRENT_A, MIN_CURRENT_A, Button, CommandRow
 from ...runtime.view import ChargerView
+from ..controls import SWITCH_OFF, SWITCH_ON, Controls
 from ..entities import Entity
 
 ONLINE, OFFLINE = "online", "offline"
+SMART_MODE_KEY = "smart_charging_mode"  # the select the app offers for the smart charging mode
 ACCOUNT_KEY = "cloud_connection"  # the account device's one entity
 PRESS = "PRESS"
 ORIGIN = {"name": "AMPECO EV charger for AppDaemon", "sw_version": __version__}
@@ -81,18 +84,26 @@ class Topics:
         return parts[0], parts[1]
 
 
-@dataclass(frozen=True)
+Act = Callable[[Controls, str, str], Awaitable[object]]  # (the charger's controls, the payload, the entity id)
+ControlDomain = Literal["switch", "number", "button"]
+
+
+def _no_config(_view: ChargerView) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Control:
-    """A control of a charger's device (a switch, a number, a button, a select)."""
+    """A control of a charger's device; it carries what it does with a command message (`act`)."""
 
     key: str
-    domain: str
+    domain: ControlDomain
     name: str
     icon: str
-    state: Callable[[ChargerView], Any] = lambda _view: None
+    act: Act
+    state: Callable[[ChargerView], Any] | None = None  # None: a button, nothing to show
     needs_reading: bool = True  # unavailable while the charger cannot be read
-    config: Callable[[ChargerView], dict[str, Any]] = lambda _view: {}
-    stateless: bool = False  # a button: nothing to show
+    config: Callable[[ChargerView], dict[str, Any]] = _no_config
 
 
 def _limit_range(view: ChargerView) -> dict[str, Any]:
@@ -120,12 +131,42 @@ def _limit(view: ChargerView) -> float | None:
     return as_amps(view.charge_point.max_current_a) if view.available and view.charge_point is not None else None
 
 
-SWITCH = {"payload_on": "on", "payload_off": "off", "state_on": "on", "state_off": "off"}
+SWITCH = {"payload_on": SWITCH_ON, "payload_off": SWITCH_OFF, "state_on": SWITCH_ON, "state_off": SWITCH_OFF}
+
+
+def _button(row: CommandRow, button: Button) -> Control:
+    """A command of the registry offered as a button: it acts on its press payload only."""
+
+    async def act(controls: Controls, payload: str, by: str) -> object:
+        if payload == PRESS:
+            return await controls.press(row, by)
+        return await controls.wrong_payload(row, by, payload)
+
+    return Control(
+        key=button.key, domain="button", name=button.name, icon=button.icon, act=act, needs_reading=button.needs_reading
+    )
+
+
 CONTROLS: tuple[Control, ...] = (
-    Control("charge", "switch", "Charge", "mdi:ev-station", _charging, config=lambda _view: SWITCH),
-    Control("current_limit", "number", "Current Limit", "mdi:current-ac", _limit, config=_limit_range),
-    Control("stop_charging", "button", "Stop Charging", "mdi:stop-circle-outline", stateless=True),
-    Control("refresh", "button", "Refresh", "mdi:refresh", needs_reading=False, stateless=True),
+    Control(
+        key="charge",
+        domain="switch",
+        name="Charge",
+        icon="mdi:ev-station",
+        act=lambda controls, payload, by: controls.switch(payload, by),
+        state=_charging,
+        config=lambda _view: SWITCH,
+    ),
+    Control(
+        key="current_limit",
+        domain="number",
+        name="Current Limit",
+        icon="mdi:current-ac",
+        act=lambda controls, payload, by: controls.limit(payload, by),
+        state=_limit,
+        config=_limit_range,
+    ),
+    *(_button(row, row.button) for row in COMMANDS if row.button is not None),
 )
 
 
@@ -191,6 +232,7 @@ def entity_component(
         ("entity_category", "diagnostic" if entity.diagnostic else None),
         ("options", list(options or entity.options) or None),
         ("last_reset_value_template", LAST_RESET if entity.state_class == "total" else None),
+        ("enabled_by_default", None if entity.enabled_by_default else False),
     ):
         if value is not None:
             config[key] = value
@@ -204,7 +246,7 @@ def control_component(
 ) -> dict[str, Any]:
     config = _common(control.domain, view.slug, control.key, control.name, control.icon, availability)
     config["command_topic"] = topics.command(view.slug, control.key)
-    if control.stateless:
+    if control.state is None:
         config["payload_press"] = PRESS
     else:
         config |= {"state_topic": topics.state(view.slug, control.key), "value_template": STATE}

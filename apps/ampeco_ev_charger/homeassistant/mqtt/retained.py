@@ -8,13 +8,12 @@ retained discovery message removes the device with its entities, an empty state 
 import asyncio
 from collections.abc import Callable, Iterable
 
-from ...runtime.hub import Memorised
 from ...runtime.logbook import Logbook
+from ...runtime.memory_file import Saved
 from ...runtime.timers import Scheduler
 from ..hass import HA_TIMEOUT, HomeAssistant
 from .broker import Broker, MqttUnavailable
 
-KEY = "mqtt"
 # Seconds Home Assistant may take to remove the devices, checked this often.
 REMOVAL_PATIENCE, REMOVAL_CHECK = 10.0, 0.5
 
@@ -24,17 +23,13 @@ class RetainedTopics:
         self.namespace: str | None = None  # AppDaemon's MQTT namespace they were published through
         self.topics: set[str] = set()
 
-    @property
-    def memorised(self) -> Memorised:
-        def load(data: object) -> None:
-            if isinstance(data, dict) and isinstance(data.get("topics"), list):
-                self.namespace = data.get("namespace") if isinstance(data.get("namespace"), str) else None
-                self.topics = {t for t in data["topics"] if isinstance(t, str) and t}
+    def dump(self) -> dict[str, object]:
+        """For the memory file (kept under `app.mqtt`)."""
+        return {"namespace": self.namespace, "topics": sorted(self.topics)}
 
-        def dump() -> dict[str, object]:
-            return {"namespace": self.namespace, "topics": sorted(self.topics)}
-
-        return Memorised(KEY, dump, load)
+    def load(self, saved: Saved) -> None:
+        self.namespace = saved.text("namespace")
+        self.topics = {topic for topic in saved.texts("topics") if topic}
 
     def published(self, topics: Iterable[str]) -> None:
         self.topics.update(topics)

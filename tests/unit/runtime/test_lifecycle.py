@@ -11,6 +11,7 @@ from ampeco_ev_charger.runtime.lifecycle import (
     reconcile,
     with_final,
 )
+from ampeco_ev_charger.runtime.memory_file import Saved
 
 
 def session(sid="1", status="active", energy=1.0, duration=60.0):
@@ -95,7 +96,7 @@ def test_a_finished_session_seen_at_first_sight_is_history_not_news():
 def test_memory_survives_a_restart_without_announcing_twice():
     memory = Memory()
     observe(memory, "charging", session(energy=2.0))
-    restored = Memory.from_dict(memory.to_dict())
+    restored = recall(memory.to_dict())
     assert restored == memory
     assert observe(restored, "charging", session(energy=2.5)) == []
     assert kinds(observe(restored, "available", None)) == ["StatusChanged", "SessionEnded"]
@@ -104,16 +105,51 @@ def test_memory_survives_a_restart_without_announcing_twice():
 def test_a_session_that_ended_while_the_app_was_down_is_announced_after_it():
     memory = Memory()
     observe(memory, "charging", session(energy=2.0))
-    restored = Memory.from_dict(memory.to_dict())
+    restored = recall(memory.to_dict())
     transitions = observe(restored, "available", None)
     assert [type(t) for t in transitions] == [StatusChanged, SessionEnded]
 
 
-def test_unusable_memory_starts_empty():
-    assert Memory.from_dict(None) == Memory()
-    assert Memory.from_dict({"evse_status": 5, "session": {"no": "id"}, "started": "x", "ended": [1, "2"]}) == Memory(
-        ended=["2"]
-    )
+def recall(value: object, dropped: list[str] | None = None) -> Memory:
+    return Memory.from_saved(Saved(value, "chargers.A.memory", [] if dropped is None else dropped))
+
+
+def test_unusable_memory_starts_empty_and_says_what_it_dropped():
+    assert recall(None) == Memory()
+    dropped: list[str] = []
+    restored = recall({"evse_status": 5, "session": {"no": "id"}, "started": "x", "ended": [1, "2"]}, dropped)
+    assert restored == Memory(ended=["2"])
+    assert [d.split(" ")[0] for d in dropped] == [
+        "chargers.A.memory.evse_status",
+        "chargers.A.memory.started",
+        "chargers.A.memory.ended",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("energy_kwh", "7.5"),
+        ("energy_kwh", -3.0),
+        ("energy_kwh", 1e15),
+        ("duration_min", "x"),
+        ("amount", [1]),
+        ("currency", 5),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_dropped_alone(field, value):
+    """One bad value in the memory file costs that value: the session and the announced ids stay."""
+    saved = {"session": {"id": "s1", "energy_kwh": 2.0, "currency": "DKK", field: value}, "started": ["s1"]}
+    dropped: list[str] = []
+    restored = recall(saved, dropped)
+    assert restored.session is not None and restored.session.id == "s1" and restored.started == ["s1"]
+    assert getattr(restored.session, field) is None
+    assert dropped == [f"chargers.A.memory.session.{field} ({str(value)[:40]!r})"]
+
+
+@pytest.mark.parametrize("total", ["7.5", -1, 1e12 * 1e3, float("inf"), True])
+def test_an_implausible_meter_is_not_taken_up(total):
+    assert recall({"ended_energy_kwh": total}).ended_energy_kwh == 0.0
 
 
 def test_announced_ids_are_bounded():
@@ -161,7 +197,7 @@ def test_the_energy_meter_counts_every_kwh_once():
     memory.finalise(SessionSummary(id="1", energy_kwh=5.3))  # the session's own answer: final numbers
     assert memory.total_energy_kwh == pytest.approx(5.3)
     observe(memory, "charging", session("2", energy=1.0))
-    restored = Memory.from_dict(memory.to_dict())  # a restart in the middle of session 2
+    restored = recall(memory.to_dict())  # a restart in the middle of session 2
     assert restored.total_energy_kwh == pytest.approx(6.3)
     observe(restored, "charging", session("2", energy=1.5))
     observe(restored, "available", None)

@@ -4,14 +4,11 @@ import base64
 import json
 import os
 
-import pytest
-
-from ampeco_ev_charger.ampeco import AuthError, ClientCredentials, ServerError, TokenGrant, token_expiry
-from ampeco_ev_charger.ampeco.auth import token_issued
+from ampeco_ev_charger.ampeco import AuthError, ClientCredentials, ServerError, TokenGrant, token_expiry, token_issued
 from ampeco_ev_charger.runtime.credentials import DAY, Configured, Credentials
 from ampeco_ev_charger.runtime.logbook import Logbook
+from ampeco_ev_charger.runtime.memory_file import Saved
 from ampeco_ev_charger.runtime.secrets_file import SecretsFile
-from ampeco_ev_charger.runtime.tenant import Tenant, other_key
 
 NOW = 1_764_000_000.0
 CLIENT = ClientCredentials("app", "app-secret")
@@ -56,14 +53,24 @@ def credentials(
 ) -> tuple[Credentials, Grants]:
     lines = [] if lines is None else lines
     token = jwt(iat=int(NOW - issued_ago), exp=int(NOW + expires_in))
+    grants = Grants(*answers)
     made = Credentials(
         Configured(token, refresh, CLIENT if refresh else None),
         Logbook(lambda m, level: lines.append((level, m)), []),
         lambda: NOW,
-        secrets,
+        grant=grants,
+        saved=nothing,
+        secrets=secrets,
     )
-    made.grant = Grants(*answers)
-    return made, made.grant
+    return made, grants
+
+
+async def nothing() -> None:
+    """The memory file, which these tests do without."""
+
+
+def saved(value: object, *, lost: bool = False) -> Saved:
+    return Saved(value, "accounts.x", [], lost=lost)
 
 
 async def test_a_rejected_token_is_renewed_once_and_the_new_pair_used():
@@ -110,14 +117,14 @@ async def test_the_memory_keeps_only_a_renewed_pair_and_only_for_the_tokens_it_c
     made, _ = credentials(TokenGrant("t2", "r2", NOW + DAY))
     assert "access_token" not in made.snapshot()  # never the tokens the user gave
     await made.renew(made.access_token)
-    saved = made.snapshot()
+    kept = made.snapshot()
     again, _ = credentials()
     again.configured = made.configured
     again.seed = made.seed
-    again.restore(saved)
+    again.restore(saved(kept))
     assert (again.access_token, again.current.refresh_token) == ("t2", "r2")
     other, _ = credentials(refresh="r9")  # the user gave new tokens since: theirs win
-    other.restore(saved)
+    other.restore(saved(kept))
     assert other.access_token != "t2"
 
 
@@ -126,6 +133,7 @@ async def test_a_token_replaced_in_the_secrets_file_is_taken_up(tmp_path):
     path = tmp_path / "secrets.yaml"
     path.write_text(f"ampeco_token: {made.access_token}\nother: 1\n")
     made, _ = credentials(refresh=None, secrets=SecretsFile(path))
+    await made.locate()
     assert await made.take_new_secrets() is False  # nothing new yet
     path.write_text("ampeco_token: eyJ.new.token\nother: 1\n")
     os.utime(path, (NOW + 60, NOW + 60))
@@ -145,17 +153,3 @@ def test_a_secrets_file_half_written_is_read_again_once_it_changes(tmp_path):
 
 def test_without_a_secrets_file_the_advice_is_the_one_that_works():
     assert "as `auth_token` in apps.yaml: AppDaemon then reloads the app" in credentials()[0].advice
-
-
-@pytest.mark.parametrize(
-    ("saved", "expected"),
-    [
-        ({"evse_key": "identifier", "active": False, "ongoing": True}, Tenant("identifier", False, True)),
-        ({"evse_key": "serial", "active": "yes"}, Tenant()),
-        (None, Tenant()),
-    ],
-)
-def test_what_a_tenant_taught_survives_a_restart_and_nothing_foreign_does(saved, expected):
-    assert Tenant.from_dict(saved) == expected
-    assert Tenant.from_dict(expected.to_dict()) == expected
-    assert other_key("identifier") == "id" and other_key("id") == "identifier"

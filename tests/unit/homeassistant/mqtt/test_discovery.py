@@ -5,7 +5,7 @@ import json
 import pytest
 
 from ampeco_ev_charger.config import parse_config
-from ampeco_ev_charger.homeassistant.entities import Entity
+from ampeco_ev_charger.homeassistant.entities import SENSORS, Entity
 from ampeco_ev_charger.homeassistant.mqtt.broker import topic_matches
 from ampeco_ev_charger.homeassistant.mqtt.discovery import Availability, Topics, entity_component, state_payload
 from ampeco_ev_charger.validate import ConfigError
@@ -33,9 +33,10 @@ def test_topics_with_wildcards_or_empty_levels_are_refused(topic):
 
 
 def test_with_mqtt_smart_charging_needs_no_mode_entity_of_its_own():
-    smart = parse_config(BASE | {"mqtt": True, "smart_charging": True}).chargers[0].smart
+    smart = parse_config(BASE | {"mqtt": True, "smart_charging": True}).extras["ACE0549935"].smart
     assert smart is not None and smart.mode_select and smart.mode_entity == "select.evse_ace0549935_smart_charging_mode"
-    theirs = parse_config(BASE | {"mqtt": True, "smart_charging": {"mode_entity": "input_select.ev"}}).chargers[0].smart
+    mine = {"mqtt": True, "smart_charging": {"mode_entity": "input_select.ev"}}
+    theirs = parse_config(BASE | mine).extras["ACE0549935"].smart
     assert theirs is not None and not theirs.mode_select
     with pytest.raises(ConfigError):  # without MQTT there is no select of the app's own
         parse_config(BASE | {"smart_charging": True})
@@ -61,27 +62,27 @@ def test_states_carry_their_attributes_typed_and_none_is_unknown():
 
 def test_a_total_gets_its_last_reset_from_the_attributes_and_nothing_else_does():
     cost = Entity(
-        "s",
-        "CP",
-        "Garage",
-        "session_cost",
-        "Session Cost",
-        "mdi:cash",
-        1.5,
-        {},
+        slug="s",
+        chargepoint_id="CP",
+        charger_name="Garage",
+        key="session_cost",
+        name="Session Cost",
+        icon="mdi:cash",
+        state=1.5,
+        attributes={},
         unit="DKK",
         device_class="monetary",
         state_class="total",
     )
     energy = Entity(
-        "s",
-        "CP",
-        "Garage",
-        "total_energy",
-        "Total Energy",
-        "mdi:counter",
-        3.0,
-        {},
+        slug="s",
+        chargepoint_id="CP",
+        charger_name="Garage",
+        key="total_energy",
+        name="Total Energy",
+        icon="mdi:counter",
+        state=3.0,
+        attributes={},
         unit="kWh",
         device_class="energy",
         state_class="total_increasing",
@@ -89,3 +90,23 @@ def test_a_total_gets_its_last_reset_from_the_attributes_and_nothing_else_does()
     topics, availability = Topics("homeassistant", "b"), [Availability("b/status")]
     assert "last_reset" in entity_component(cost, topics, availability)["last_reset_value_template"]
     assert "last_reset_value_template" not in entity_component(energy, topics, availability)
+
+
+def test_entities_rarely_looked_at_start_disabled_and_none_that_evcc_or_the_energy_dashboard_uses():
+    disabled = {sensor.key for sensor in SENSORS if not sensor.enabled_by_default}
+    assert disabled == {"car_battery", "energy_price", "live_updates", "token_expiry"}
+    topics, availability = Topics("homeassistant", "b"), [Availability("b/status")]
+    for sensor in SENSORS:
+        entity = Entity(
+            slug="s",
+            chargepoint_id="CP",
+            charger_name="G",
+            key=sensor.key,
+            name=sensor.name,
+            icon=sensor.icon,
+            state=None,
+            attributes={},
+            enabled_by_default=sensor.enabled_by_default,
+        )
+        config = entity_component(entity, topics, availability)
+        assert config.get("enabled_by_default", True) is sensor.enabled_by_default
