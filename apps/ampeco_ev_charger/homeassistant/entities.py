@@ -197,7 +197,7 @@ def _iec_status(view: ChargerView) -> str | None:
 
 
 def _total_energy(view: ChargerView) -> float:
-    return round(view.memory.total_energy_kwh, 3)
+    return round(view.memory.meter, 3)
 
 
 def _session_cost(view: ChargerView) -> float | None:

@@ -30,6 +30,7 @@ from .credentials import Credentials
 from .errors import InternalError, RoundError
 from .lifecycle import SessionEnded, StatusChanged, Transition
 from .logbook import Logbook, one_line
+from .plausible import Implausible
 from .sessions import announce_missed, embedded_sessions, with_final_numbers
 from .timers import cancel_and_wait
 from .view import AccountView
@@ -73,6 +74,7 @@ class Account:
         self._round: asyncio.Future[RoundError | None] | None = None
         self._last_ok: float | None = None  # when a round last read the account
         self._signature: tuple[object, ...] = ()
+        self._implausible_keys: dict[str, set[str]] = {}  # each charger's values dropped in its last reading
 
     def after_round(self, listener: RoundListener) -> None:
         """Call `listener(account, round)` after every round, failed ones too, in the order they were given."""
@@ -160,15 +162,18 @@ class Account:
         for (charger, reading), evse in zip(readings, evses, strict=True):
             if self.logbook.forget(f"missing:{charger.id}"):
                 self.logbook(f"{charger.label}: found on the account again")
-            transitions = charger.update(reading, evse, now)
+            transitions, dropped = charger.update(reading, evse, now)
+            self._implausible(charger, dropped)
             if charger.problem:
                 self.logbook.once(f"problem:{charger.id}", f"{charger.label}: {charger.problem}", "ERROR")
             if _finished_unseen(transitions) and self._last_ok is not None:
                 charger.memory.want_history(self._last_ok)
-            final = await with_final_numbers(self.client, charger, transitions, self.logbook)
+            final = await with_final_numbers(self.client, charger, transitions, self.logbook, now)
             result.found.append((charger, final))
         if any(charger.memory.history_since is not None for charger, _ in result.found):
             await announce_missed(self.client, result.found, self.clock(), self.logbook)
+        for charger, _ in result.found:  # every kWh this round counted (final numbers, missed sessions): shown
+            charger.memory.advance_meter(now, charger.limits.kw)
         self._last_ok = now
         return result
 
@@ -210,6 +215,19 @@ class Account:
         except AmpecoError as err:
             self._missing(charger, f"cannot read charge point {charger.id}: {err.message}")
         return None
+
+    def _implausible(self, charger: Charger, dropped: list[Implausible]) -> None:
+        """Each impossible value: one WARNING when it starts, none while it goes on."""
+        fields = {implausible.field for implausible in dropped}
+        for implausible in dropped:
+            self.logbook.once(
+                f"implausible:{charger.id}:{implausible.field}",
+                f"{charger.label}: a reading that cannot be true was dropped ({implausible.field}: {implausible.why}); "
+                "the last good value stays",
+            )
+        for key in [k for k in self._implausible_keys.get(charger.id, set()) if k not in fields]:
+            self.logbook.forget(f"implausible:{charger.id}:{key}")
+        self._implausible_keys[charger.id] = fields
 
     def _missing(self, charger: Charger, problem: str) -> None:
         charger.problem = problem

@@ -6,9 +6,11 @@ from dataclasses import replace
 from typing import Any
 
 from ..ampeco import ChargePoint, Evse, PayloadError, Reading, Session, parse_charge_point
+from . import plausible
 from .config import ChargerConfig
 from .lifecycle import Memory, Transition, observe
 from .memory_file import Saved
+from .plausible import Implausible, Limits
 from .polling import Activity, activity
 from .view import AccountView, ChargerView, PollStatus, PushStatus, display_name
 
@@ -69,10 +71,13 @@ class Charger:
             return (evse.status if evse else None,)
         return (evse.status if evse else None, session.id, session.status, session.energy_kwh, session.power_kw)
 
-    def update(self, reading: Reading, evse: Evse | None, now: float) -> list[Transition]:
+    def update(self, reading: Reading, evse: Evse | None, now: float) -> tuple[list[Transition], list[Implausible]]:
         """Take a fresh reading (`evse`: its configured EVSE, its session looked up where the answer had
-        none); returns the transitions it reveals."""
-        charge_point = reading.charge_point
+        none); returns the transitions it reveals, and the values it dropped as impossible."""
+        charge_point, dropped = plausible.charge_point(reading.charge_point, self.charge_point)
+        if evse is not None:
+            evse, more = plausible.evse(evse, self.evse, Limits.of(charge_point, evse), now)
+            dropped += more
         if charge_point.name is None and self.charge_point is not None:
             # A name is identity, not a reading: entity names must not flip when one answer lacks it.
             charge_point = replace(charge_point, name=self.charge_point.name)
@@ -84,8 +89,14 @@ class Charger:
         self.item, self.charge_point, self.evse, self.last_success = reading.raw, charge_point, evse, now
         self.problem = None if evse is not None else self._missing_evse(charge_point)
         if evse is None:
-            return []
-        return observe(self.memory, evse.status, evse.session, session_known=evse.session_reported or known is None)
+            return [], dropped
+        session_known = evse.session_reported or known is None
+        return observe(self.memory, evse.status, evse.session, session_known=session_known), dropped
+
+    @property
+    def limits(self) -> Limits:
+        """What this charger can do at most, as far as it says."""
+        return Limits.of(self.charge_point, self.evse)
 
     def _missing_evse(self, charge_point: ChargePoint) -> str:
         found = ", ".join(e.id for e in charge_point.evses) or "none"
@@ -140,8 +151,12 @@ class Charger:
         if not isinstance(item, dict) or last_success is None:
             return
         try:
-            charge_point = parse_charge_point(item, self.config.units).charge_point
+            charge_point, _dropped = plausible.charge_point(
+                parse_charge_point(item, self.config.units).charge_point, None
+            )
         except PayloadError:
             return
-        self.item, self.charge_point, self.last_success = item, charge_point, last_success
-        self.evse = charge_point.evse(self.config.evse_id)
+        evse = charge_point.evse(self.config.evse_id)
+        if evse is not None:
+            evse, _dropped = plausible.evse(evse, None, Limits.of(charge_point, evse), last_success)
+        self.item, self.charge_point, self.evse, self.last_success = item, charge_point, evse, last_success

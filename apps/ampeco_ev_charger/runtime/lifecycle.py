@@ -94,8 +94,12 @@ class Memory:
     vanished: bool = False  # the open session was missing from the last answer (see `observe`)
     # Sessions may have been missed since this time (an outage, a restart): the history is to be read.
     history_since: float | None = None
-    # Energy of every ended session since the app first watched: the Energy dashboard's meter.
+    # Energy of every ended session since the app first watched (the meter follows it and the open session).
     ended_energy_kwh: float = 0.0
+    # The Energy dashboard's meter as shown: it follows `total_energy_kwh`, never goes down and never rises faster
+    # than the charger delivers (a jump of the sessions' sum, after an outage say, is paced out, not one lump).
+    meter_kwh: float | None = None
+    meter_at: float | None = None  # when the meter last moved on
 
     def want_history(self, since: float) -> None:
         self.history_since = since if self.history_since is None else min(since, self.history_since)
@@ -110,6 +114,19 @@ class Memory:
             if self.session.id in self.ended and last is not None and last.id == self.session.id:
                 running = max(0.0, running - (last.energy_kwh or 0.0))  # back after a glitch ended it
         return self.ended_energy_kwh + running
+
+    def advance_meter(self, now: float, kw: float) -> None:
+        """The meter, moved towards every kWh counted so far, at most as fast as `kw` delivers since it last moved."""
+        target = self.total_energy_kwh
+        if self.meter_kwh is None or self.meter_at is None:
+            self.meter_kwh = target
+        elif target > self.meter_kwh:
+            self.meter_kwh = min(target, self.meter_kwh + kw * max(0.0, now - self.meter_at) / 3600)
+        self.meter_at = now
+
+    @property
+    def meter(self) -> float:
+        return self.total_energy_kwh if self.meter_kwh is None else self.meter_kwh
 
     def finalise(self, summary: SessionSummary) -> None:
         """Newer numbers of the last ended session (its own answer, or its return after a glitch)."""
@@ -136,6 +153,8 @@ class Memory:
             vanished=saved.flag("vanished") is True,
             history_since=saved.number("history_since", low=0, high=_LAST_TIME),
             ended_energy_kwh=saved.number("ended_energy_kwh", low=0, high=MAX_METER_KWH) or 0.0,
+            meter_kwh=saved.number("meter_kwh", low=0, high=MAX_METER_KWH),
+            meter_at=saved.number("meter_at", low=0, high=_LAST_TIME),
         )
 
 

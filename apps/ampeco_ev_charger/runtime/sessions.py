@@ -20,6 +20,7 @@ from ..ampeco import (
     session_on,
     suggests_session,
 )
+from . import plausible
 from .charger import Charger
 from .lifecycle import SessionEnded, Transition, reconcile, with_final
 from .logbook import Logbook
@@ -56,7 +57,7 @@ def _wants_lookup(charger: Charger, evse: Evse | None) -> bool:
 
 
 async def with_final_numbers(
-    client: AmpecoClient, charger: Charger, transitions: list[Transition], logbook: Logbook
+    client: AmpecoClient, charger: Charger, transitions: list[Transition], logbook: Logbook, now: float
 ) -> list[Transition]:
     """Ended sessions completed from the session's own answer (the last poll may be 30 s old)."""
     completed: list[Transition] = []
@@ -68,6 +69,8 @@ async def with_final_numbers(
             except AmpecoError as err:
                 logbook(f"{charger.label}: final numbers of session {summary.id} unavailable ({err.message})", "DEBUG")
                 session = None
+            if session is not None:
+                session, _dropped = plausible.session_numbers(session, None, charger.limits, now)
             summary = with_final(summary, session) if session else summary
             charger.memory.finalise(summary)
             completed.append(SessionEnded(summary))
@@ -96,5 +99,6 @@ async def announce_missed(
         evse, charger_since = charger.evse, charger.memory.history_since
         if evse is None or charger_since is None:
             continue
-        mine = [s for s in sessions if session_on(s, charger.id, evse)]
+        limits = charger.limits
+        mine = [plausible.session_numbers(s, None, limits, now)[0] for s in sessions if session_on(s, charger.id, evse)]
         transitions.extend(reconcile(charger.memory, mine, charger_since))
