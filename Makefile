@@ -40,11 +40,12 @@ test: $(STAMP) home-assistant echo-server mosquitto chromium
 test-fast: $(STAMP)
 	$(VENV)/bin/python -m pytest -m "unit or integration"
 
-# ruff (lint and format) and mypy --strict, configured in pyproject.toml.
+# ruff (lint, format and the complexity gate), mypy --strict and the import layers, configured in pyproject.toml.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	PYTHONPATH=apps $(VENV)/bin/lint-imports --no-cache
 
 # The documentation site (mkdocs-material, mkdocs.yml) in build/site; --strict fails on a broken link or anchor.
 docs: $(STAMP)

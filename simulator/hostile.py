@@ -4,11 +4,17 @@ A gzip bomb (about a megabyte that inflates to a gigabyte) is built once, stream
 endless body streams until its size or until the client hangs up. Neither is ever held whole in memory.
 """
 
+import asyncio
 import gzip
+import tempfile
 import zlib
 from pathlib import Path
 
 from aiohttp import web
+
+from .faults import Fault
+
+HOSTILE = ("raw", "gzip_bomb", "endless")
 
 _OPEN, _CLOSE = b'{"data":[', b"]}"
 _CHUNK = 1 << 20
@@ -52,3 +58,19 @@ async def endless(request: web.Request, size: int) -> web.StreamResponse:
     except (ConnectionError, RuntimeError):  # the client hung up: what it wanted to prove is done
         return response
     return response
+
+
+async def hostile_answer(request: web.Request, fault: Fault) -> web.StreamResponse:
+    """The answer of a `raw`, `gzip_bomb` or `endless` fault."""
+    if fault.kind == "raw":
+        headers = dict(fault.headers or {})
+        content_type = headers.pop("Content-Type", "application/json")
+        if fault.gzip:
+            headers["Content-Encoding"] = "gzip"
+        body = raw_body(fault.body, fault.gzip)
+        return web.Response(body=body, status=fault.status, headers=headers, content_type=content_type)
+    if fault.kind == "gzip_bomb":
+        folder = Path(fault.cache) if fault.cache else Path(tempfile.gettempdir()) / "ampeco-simulator"
+        body = await asyncio.to_thread(gzip_bomb, fault.size, folder)  # built once: seconds the first time
+        return web.Response(body=body, headers={"Content-Encoding": "gzip"}, content_type="application/json")
+    return await endless(request, fault.size)

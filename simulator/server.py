@@ -7,11 +7,9 @@ Faithful to `ampeco-api.md` by default; `Settings` switch on the documented tena
 import asyncio
 import contextlib
 import json
-import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -19,7 +17,7 @@ from aiohttp import web
 from .broadcast import Echo
 from .errors import SimError
 from .faults import TRANSFORMS, Fault, Faults, transform
-from .hostile import endless, gzip_bomb, raw_body
+from .hostile import HOSTILE, hostile_answer
 from .model import SimCharger, SimModel
 from .render import active_json, charge_point_json, history_entry, session_json
 
@@ -229,20 +227,8 @@ class Simulator:
             assert request.transport is not None
             request.transport.close()
             return web.Response()
-        if fault.kind == "raw":
-            headers = dict(fault.headers or {})
-            content_type = headers.pop("Content-Type", "application/json")
-            if fault.gzip:
-                headers["Content-Encoding"] = "gzip"
-            body = raw_body(fault.body, fault.gzip)
-            return web.Response(body=body, status=fault.status, headers=headers, content_type=content_type)
-        if fault.kind == "gzip_bomb":
-            folder = Path(fault.cache) if fault.cache else Path(tempfile.gettempdir()) / "ampeco-simulator"
-            headers = {"Content-Encoding": "gzip"}
-            body = await asyncio.to_thread(gzip_bomb, fault.size, folder)  # built once: seconds the first time
-            return web.Response(body=body, headers=headers, content_type="application/json")
-        if fault.kind == "endless":
-            return await endless(request, fault.size)
+        if fault.kind in HOSTILE:
+            return await hostile_answer(request, fault)
         return web.json_response(fault.body, status=fault.status, headers=fault.headers)
 
     # --- the API -------------------------------------------------------------------------------------

@@ -1,8 +1,6 @@
 """Issue 19, MQTT commands against a real broker: a retained or empty command is no command, and every payload
 that is not one gets exactly one plain refusal and no request to the cloud."""
 
-import contextlib
-
 import pytest
 
 from harness.fake_mqtt import HomeAssistantMqtt
@@ -21,16 +19,19 @@ def retain(ha: HomeAssistantMqtt, topic: str, payload: str) -> None:
 
 
 async def behind(s: Stack, ha: HomeAssistantMqtt, since: int = 0) -> list[dict]:
-    """Press refresh (again each second, within 10 s) until it is answered: whatever came before it on the
-    command topics has been handled by then. Returns the other results since the `since`th."""
+    """Once the app acts on commands (what the broker held before is behind it), press refresh and wait for its
+    answer: whatever came before it on the command topics has been handled by then. Returns the other results
+    since the `since`th."""
+    def acting() -> bool:  # the app (the one started last) acts on commands
+        lines = list(s.fake.lines())
+        return sum("act from now on" in m for m in lines) >= sum(m.endswith(" starting") for m in lines)
+
+    await s.fake.run_until("the app acting on commands", acting)
     mark = len(s.fake.fired(RESULT))
-    refreshed = lambda: any(r["command"] == "update_data" for r in s.fake.fired(RESULT)[mark:])  # noqa: E731
-    for _ in range(10):
-        ha.send(REFRESH, "PRESS")
-        with contextlib.suppress(TimeoutError):
-            await s.fake.run_until("the refresh's result", refreshed, wait=1)
-            break
-    assert refreshed(), "the refresh button was never answered"
+    ha.send(REFRESH, "PRESS")
+    await s.fake.run_until(
+        "the refresh's result", lambda: any(r["command"] == "update_data" for r in s.fake.fired(RESULT)[mark:])
+    )
     return [r for r in s.fake.fired(RESULT)[since:] if r["command"] != "update_data"]
 
 

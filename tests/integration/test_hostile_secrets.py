@@ -11,7 +11,6 @@ import select
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -164,32 +163,6 @@ async def test_the_check_asks_for_the_token_at_a_terminal(simulator_url):
     assert TOKEN not in shown  # not echoed, not printed
 
 
-def feed_fifo_late(path: Path, text: str, after: float) -> threading.Thread:
-    """Whoever opens the FIFO for reading is given `text`, but only after `after` seconds (a reader that blocks
-    on it is held that long); gives up two seconds later without a reader."""
-
-    def feed() -> None:
-        time.sleep(after)
-        deadline = time.monotonic() + 2
-        while time.monotonic() < deadline:
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError as err:  # ENXIO: nobody is reading
-                if err.errno != errno.ENXIO:
-                    raise
-                time.sleep(0.05)
-                continue
-            try:
-                os.write(fd, text.encode())
-            finally:
-                os.close(fd)
-            return
-
-    thread = threading.Thread(target=feed, daemon=True)
-    thread.start()
-    return thread
-
-
 def replacement_off(s: Stack) -> list[str]:
     return [line for line in s.fake.lines("WARNING") if "secrets.yaml" in line]
 
@@ -197,16 +170,12 @@ def replacement_off(s: Stack) -> list[str]:
 async def test_a_fifo_as_secrets_yaml_never_holds_the_app_up(tmp_path):
     async with stack(tmp_path) as s:
         secrets = tmp_path / "secrets.yaml"
-        os.mkfifo(secrets)
-        feeder = feed_fifo_late(secrets, f"ampeco_token: {TOKEN}\n", after=3)
-        began = time.monotonic()
+        os.mkfifo(secrets)  # no one ever writes to it: reading it would wait for ever (the test's timeout)
         await s.start()
-        took = time.monotonic() - began
         await s.fake.advance(3600)
-        await asyncio.to_thread(feeder.join, 10)
-        assert took < 2, f"the app took {took:.1f} s to start with a FIFO as secrets.yaml"
         assert s.fake.state(sensor(SLUG1, "evse_status")) == "preparing"
-        assert len(replacement_off(s)) == 1, list(s.fake.lines("WARNING"))
+        (warning,) = replacement_off(s)
+        assert "is not a regular file" in warning
 
 
 @pytest.mark.timeout(120)
@@ -218,10 +187,8 @@ async def test_an_18_mb_secrets_yaml_never_holds_the_app_up(tmp_path):
             line = "x" * 80
             for index in range(18 * 1024 * 1024 // 90):
                 out.write(f"k{index:07d}: {line}\n")
-        began = time.monotonic()
         await s.start()
-        took = time.monotonic() - began
         await s.fake.advance(3600)
-        assert took < 2, f"the app took {took:.1f} s to start with an 18 MB secrets.yaml"
         assert s.fake.state(sensor(SLUG1, "evse_status")) == "preparing"
-        assert len(replacement_off(s)) == 1, list(s.fake.lines("WARNING"))
+        (warning,) = replacement_off(s)
+        assert "is larger than" in warning  # never read, let alone parsed on the event loop

@@ -10,8 +10,7 @@ import asyncio
 import json
 import os
 import signal
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
@@ -20,6 +19,7 @@ from demo import echo as echo_server
 from harness.fake_appdaemon import app_tasks
 from harness.live import echo_beside
 from harness.stack import CP1, SLUG1, TOKEN, Stack, sensor, stack
+from harness.waiting import until
 from simulator import Echo
 
 LIVE = sensor(SLUG1, "live_updates")
@@ -41,16 +41,6 @@ class Live:
         return self.s.fake.states.get(LIVE, (None,))[0] == "subscribed" and (
             self.server.channels().get(self.channel, {}).get("subscription_count", 0) >= 1
         )
-
-
-async def until(what: str, done: Callable[[], object], timeout: float = 10) -> float:
-    """Wall-clock seconds until `done()` holds (bounded)."""
-    began = time.monotonic()
-    while not await asyncio.to_thread(done):
-        if time.monotonic() - began > timeout:
-            raise TimeoutError(f"{what}: not within {timeout:g} s")
-        await asyncio.sleep(0.05)
-    return time.monotonic() - began
 
 
 @pytest.fixture
@@ -76,8 +66,9 @@ async def test_a_session_started_from_the_phone_shows_within_seconds(live):
     await s.fake.advance(3600)  # the car has been plugged in for an hour: polls have relaxed
     assert s.fake.state(sensor(SLUG1, "polling_interval")) >= 1500
     s.model.start(s.model.chargers[CP1])  # from the phone: no poll is due for half an hour
-    took = await until("session_started", lambda: s.fake.fired(STARTED), timeout=5)
-    assert took < 3
+    clock = s.fake.clock
+    await until("session_started", lambda: s.fake.fired(STARTED))
+    assert s.fake.clock == clock  # no poll came: the virtual clock stood still, only the live update read it
     assert s.fake.state(sensor(SLUG1, "session_id")) == s.model.chargers[CP1].session.id
     assert any(line.endswith("live update SessionChanged") for line in s.fake.lines("DEBUG"))
     auth = s.simulator.broadcast_auths[-1]
@@ -93,7 +84,7 @@ async def test_while_the_channel_is_healthy_idle_polls_relax_and_come_back_the_m
     assert len([at for at in polls if at > polls[0] + 3600]) <= 2  # an idle hour: 2 polls (4 or fewer)
     assert s.fake.state(sensor(SLUG1, "polling_interval")) == 1800
     await asyncio.to_thread(live.server.stop)
-    await until("the channel's failure", lambda: s.fake.states[LIVE][0] != "subscribed", timeout=10)
+    await until("the channel's failure", lambda: s.fake.states[LIVE][0] != "subscribed")
     assert s.fake.state(sensor(SLUG1, "polling_interval")) <= 300  # the normal cadence, at once
     assert any(timer.due - s.fake.clock <= 300 for timer in s.fake.timers.values())
 
@@ -104,13 +95,15 @@ async def test_a_server_that_went_away_is_subscribed_to_again_once_back_and_said
     await asyncio.to_thread(live.server.stop)
     await asyncio.sleep(4)  # reconnecting after 1 s, then 2 s, then 4 s: in vain while it is down
     await asyncio.to_thread(live.server.start)
-    await until("a new subscription", live.subscribed, timeout=15)
+    await until("a new subscription", live.subscribed)
     attempts = [line for line in s.fake.lines("DEBUG") if "live updates: reconnecting" in line]
     warnings = [line for line in s.fake.lines("WARNING") if "live updates stopped" in line]
     assert len(attempts) >= 2 and len(warnings) == 1  # one line per episode, never one per attempt
     assert any("live updates flow again" in line for line in s.fake.lines("INFO"))
     s.model.start(s.model.chargers[CP1])
-    assert await until("session_started", lambda: s.fake.fired(STARTED), timeout=5) < 3
+    clock = s.fake.clock
+    await until("session_started", lambda: s.fake.fired(STARTED))
+    assert s.fake.clock == clock  # read by the live update, not by a poll
 
 
 async def test_the_app_stops_while_a_write_to_home_assistant_is_cut_off_and_starts_again(live):
@@ -139,7 +132,7 @@ async def test_a_refused_subscription_falls_back_to_polling_with_the_reason(live
     assert reason in s.fake.attributes(LIVE)["reason"]
     assert s.fake.state(sensor(SLUG1, "polling_interval")) < 300  # polling at its normal cadence
     s.simulator.settings.broadcast_auth = None
-    await until("the subscription", live.subscribed, timeout=15)  # back by itself
+    await until("the subscription", live.subscribed)  # back by itself
 
 
 async def test_a_silent_server_is_noticed_and_left(live):
@@ -149,11 +142,11 @@ async def test_a_silent_server_is_noticed_and_left(live):
     assert process is not None
     os.kill(process.popen.pid, signal.SIGSTOP)  # still connected, but not a word
     try:
-        await until("silence", lambda: s.fake.states[LIVE][0] != "subscribed", timeout=10)
+        await until("silence", lambda: s.fake.states[LIVE][0] != "subscribed")
         assert f"silent for {2 * PING_MS / 1000:.0f} s" in s.fake.attributes(LIVE)["reason"]
     finally:
         os.kill(process.popen.pid, signal.SIGCONT)
-    await until("a new subscription", live.subscribed, timeout=20)
+    await until("a new subscription", live.subscribed)
 
 
 async def test_push_false_turns_live_updates_off(live):
@@ -183,6 +176,6 @@ async def test_the_token_reaches_no_log(live):
     s = live.s
     await started(live)
     s.model.start(s.model.chargers[CP1])
-    await until("session_started", lambda: s.fake.fired(STARTED), timeout=5)
+    await until("session_started", lambda: s.fake.fired(STARTED))
     assert TOKEN not in json.dumps([s.fake.logs, s.fake.events, s.fake.states])
     assert TOKEN not in live.server.process.output()

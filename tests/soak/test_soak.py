@@ -144,6 +144,22 @@ class Invariants:
                 self.longest_stray = max(self.longest_stray, fake.clock - first)
 
 
+async def step(s, rng: random.Random, driver: "Driver", account: dict, counts: Counter) -> None:
+    """One random thing: time passes, a fault, a driver, Home Assistant's commands, or a restart."""
+    roll = rng.random()
+    if roll < 0.55:
+        await s.fake.advance(rng.choice([1, 2, 5, 15, 30, 60, 120, 300]))
+    elif roll < 0.65:
+        s.simulator.faults.add(rng.choice(FAULTS)(rng))
+    elif roll < 0.80:
+        driver.act(counts)
+    elif roll < 0.985:
+        await home_assistant(s, rng, counts)
+    else:
+        await s.restart(**account)  # AppDaemon gives the tokens of apps.yaml again: used up by now
+        counts["restarts"] += 1
+
+
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("tenant", list(TENANTS))
 async def test_soak(tmp_path, tenant):
@@ -177,18 +193,7 @@ async def test_soak(tmp_path, tenant):
         await s.start(**account)
         driver, invariants = Driver(s, rng), Invariants(s, {first, OTHER_TOKEN})
         for _ in range(STEPS):
-            roll = rng.random()
-            if roll < 0.55:
-                await s.fake.advance(rng.choice([1, 2, 5, 15, 30, 60, 120, 300]))
-            elif roll < 0.65:
-                s.simulator.faults.add(rng.choice(FAULTS)(rng))
-            elif roll < 0.80:
-                driver.act(counts)
-            elif roll < 0.985:
-                await home_assistant(s, rng, counts)
-            else:
-                await s.restart(**account)  # AppDaemon gives the tokens of apps.yaml again: used up by now
-                counts["restarts"] += 1
+            await step(s, rng, driver, account, counts)
             invariants.check()
 
         s.simulator.faults.clear()  # a quiet end: every session the simulator ran must be accounted for

@@ -11,7 +11,7 @@ ends) is kept in its `Tenant`.
 import asyncio
 import copy
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -146,41 +146,40 @@ class AmpecoClient:
         `ongoing` proves wrong) or failing, `app/session/ongoing`; `several`: more than one EVSE wants its
         session, and `active` names one at most. Raises the AmpecoError of the endpoints when none could tell.
         """
-        tenant = self.tenant
-        failed: list[AmpecoError] = []
-        found: list[Session] = []
-        sources: list[str] = []
-        unsure = False  # active's 404 may mean "no such endpoint" on this tenant
-        if tenant.active is not False:
-            try:
-                active = await self._active_session()
-            except AmpecoError as err:
-                failed.append(_named(err, "app/session/active"))
-            else:
-                sources.append("active")
-                if active is not None:
-                    tenant.active = True
-                    found.append(active)
-                unsure = active is None and tenant.active is None and tenant.ongoing is not False
-                if not several and not unsure:
-                    return RunningSessions(found, tuple(sources))
-        if tenant.ongoing is not False:
-            try:
-                ongoing = await self._ongoing_sessions()
-            except NotFoundError:
-                tenant.ongoing = False
-            except AmpecoError as err:
-                failed.append(_named(err, "app/session/ongoing"))
-            else:
-                tenant.ongoing = True
-                if unsure and ongoing:
-                    tenant.active = False  # its 404 did not mean "no session": this tenant has no such endpoint
-                known = {session.id for session in found}
-                found += [session for session in ongoing if session.id not in known]
-                sources.append("ongoing")
-        if not sources and failed:
-            raise _named(failed[-1], "; ".join(err.message for err in failed), prefix=False)
-        return RunningSessions(found, tuple(sources))
+        lookup = _Lookup()
+        unsure = await self._ask_active(lookup) if self.tenant.active is not False else False
+        if lookup.sources and not several and not unsure:
+            return lookup.result()
+        if self.tenant.ongoing is not False:
+            await self._ask_ongoing(lookup, unsure)
+        return lookup.result()
+
+    async def _ask_active(self, lookup: "_Lookup") -> bool:
+        """Ask `app/session/active`; True when its 404 may mean that this tenant has no such endpoint."""
+        try:
+            active = await self._active_session()
+        except AmpecoError as err:
+            lookup.failed.append(_named(err, "app/session/active"))
+            return False
+        lookup.add("active", [] if active is None else [active])
+        if active is not None:
+            self.tenant.active = True
+        return active is None and self.tenant.active is None and self.tenant.ongoing is not False
+
+    async def _ask_ongoing(self, lookup: "_Lookup", unsure: bool) -> None:
+        """Ask `app/session/ongoing`; a 404 there means this tenant has none (learnt)."""
+        try:
+            ongoing = await self._ongoing_sessions()
+        except NotFoundError:
+            self.tenant.ongoing = False
+            return
+        except AmpecoError as err:
+            lookup.failed.append(_named(err, "app/session/ongoing"))
+            return
+        self.tenant.ongoing = True
+        if unsure and ongoing:
+            self.tenant.active = False  # its 404 did not mean "no session": this tenant has no such endpoint
+        lookup.add("ongoing", ongoing)
 
     async def _active_session(self) -> Session | None:
         """None on 404: no session, or (where a tenant dropped the endpoint) no such endpoint."""
@@ -307,6 +306,25 @@ class AmpecoClient:
                 if not await self.auth.renew(token):
                     raise
             return await self._transport.send(method, path, body, self.auth.access_token)
+
+
+@dataclass
+class _Lookup:
+    """What the session endpoints said so far."""
+
+    found: list[Session] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    failed: list[AmpecoError] = field(default_factory=list)
+
+    def add(self, source: str, sessions: list[Session]) -> None:
+        known = {session.id for session in self.found}
+        self.found += [session for session in sessions if session.id not in known]
+        self.sources.append(source)
+
+    def result(self) -> RunningSessions:
+        if not self.sources and self.failed:
+            raise _named(self.failed[-1], "; ".join(err.message for err in self.failed), prefix=False)
+        return RunningSessions(self.found, tuple(self.sources))
 
 
 def _session_of(answer: Any) -> Mapping[str, Any] | None:

@@ -18,6 +18,7 @@ from ..ampeco import (
     AmpecoError,
     AuthError,
     ChargePoints,
+    Evse,
     NotFoundError,
     Oddity,
     PayloadError,
@@ -160,14 +161,7 @@ class Account:
         evses = await embedded_sessions(self.running_sessions, readings)
         now = self.clock()
         for (charger, reading), evse in zip(readings, evses, strict=True):
-            if self.logbook.forget(f"missing:{charger.id}"):
-                self.logbook(f"{charger.label}: found on the account again")
-            transitions, dropped = charger.update(reading, evse, now)
-            self._implausible(charger, dropped)
-            if charger.problem:
-                self.logbook.once(f"problem:{charger.id}", f"{charger.label}: {charger.problem}", "ERROR")
-            if _finished_unseen(transitions) and self._last_ok is not None:
-                charger.memory.want_history(self._last_ok)
+            transitions = self._take(charger, reading, evse, now)
             final = await with_final_numbers(self.client, charger, transitions, self.logbook, now)
             result.found.append((charger, final))
         if any(charger.memory.history_since is not None for charger, _ in result.found):
@@ -176,6 +170,18 @@ class Account:
             charger.memory.advance_meter(now, charger.limits.kw)
         self._last_ok = now
         return result
+
+    def _take(self, charger: Charger, reading: Reading, evse: Evse | None, now: float) -> list[Transition]:
+        """One charger's reading taken up, and what is worth saying about it."""
+        if self.logbook.forget(f"missing:{charger.id}"):
+            self.logbook(f"{charger.label}: found on the account again")
+        transitions, dropped = charger.update(reading, evse, now)
+        self._implausible(charger, dropped)
+        if charger.problem:
+            self.logbook.once(f"problem:{charger.id}", f"{charger.label}: {charger.problem}", "ERROR")
+        if _finished_unseen(transitions) and self._last_ok is not None:
+            charger.memory.want_history(self._last_ok)
+        return transitions
 
     def _follow(self, listing: ChargePoints) -> Round:
         """Where the chargers are discovered: those new on the account join, those gone from it leave."""

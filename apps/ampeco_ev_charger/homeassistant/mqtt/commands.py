@@ -98,6 +98,8 @@ class MqttCommands:
 
     def _marked(self) -> None:
         """From now on, commands act (the marker came back, or waited for long enough)."""
+        if self._marker is not None:
+            self.logbook("MQTT commands act from now on (what the broker held before was ignored)", "DEBUG")
         self._marker = None
         if self._patience is not None:
             self._patience.cancel()
