@@ -22,6 +22,7 @@ async def behind(s: Stack, ha: HomeAssistantMqtt, since: int = 0) -> list[dict]:
     """Once the app acts on commands (what the broker held before is behind it), press refresh and wait for its
     answer: whatever came before it on the command topics has been handled by then. Returns the other results
     since the `since`th."""
+
     def acting() -> bool:  # the app (the one started last) acts on commands
         lines = list(s.fake.lines())
         return sum("act from now on" in m for m in lines) >= sum(m.endswith(" starting") for m in lines)
