@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from ampeco_ev_charger.ampeco import Units, parse_session
 from ampeco_ev_charger.runtime.hourly import hourly_energy
 from ampeco_ev_charger.runtime.session_log import parse_utc
 from simulator.model import SimCharger, SimModel
@@ -110,7 +111,9 @@ def test_the_simulated_power_curve_has_the_captured_shape_and_adds_up_to_the_ene
     delivered_wh = sum(a[1] * (b[0] - a[0]) for a, b in itertools.pairwise(points)) / 3.6
     assert delivered_wh == pytest.approx(details["energy"], abs=1)
     start, stop = parse_utc(details["startedAt"]), parse_utc(details["stoppedAt"])
-    hours = hourly_energy(start, stop, details["energy"] / 1000, curve)
+    session = parse_session(details, Units(), [])
+    assert session is not None
+    hours = hourly_energy(start, stop, details["energy"] / 1000, session.power_history)
     assert list(hours) == [datetime(2025, 3, 26, 23, tzinfo=timezone.utc)]  # all of it in the first half hour
     assert round(sum(hours.values()) * 1000) == details["energy"] == 5000
 

@@ -10,23 +10,23 @@ captures (a curve integrated that way gives the session's `energy` to the Wh).
 import itertools
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 
-from ..ampeco.units import to_number
+from ..ampeco import PowerSample
 from .session_log import parse_utc
 
 HOUR = timedelta(hours=1)
 
 
 def hourly_energy(
-    started_at: datetime, stopped_at: datetime, energy_kwh: float, curve: object = None
+    started_at: datetime, stopped_at: datetime, energy_kwh: float, curve: Sequence[PowerSample] = ()
 ) -> dict[datetime, float]:
     """Hour start (aware, UTC) -> kWh delivered in that hour, in order, only hours that got energy.
 
     The hours hold whole Wh that add up exactly to `energy_kwh` rounded to the Wh. `curve` is
-    `powerStats.history` as sent: `{value, timestamp}` points in any order, repeated or not. Where it tells
+    the session's power curve (`Session.power_history`): points in any order, repeated or not. Where it tells
     nothing (missing, one point, all zero, outside the session), the energy is spread evenly from start to
     stop. Hours are UTC hours: the local clock's wherever the time zone is whole hours off UTC.
     """
@@ -67,7 +67,7 @@ def _spread(start: datetime, stop: datetime) -> dict[datetime, Fraction]:
     return spread
 
 
-def _curve_weights(start: datetime, stop: datetime, curve: object) -> dict[datetime, Fraction] | None:
+def _curve_weights(start: datetime, stop: datetime, curve: Sequence[PowerSample]) -> dict[datetime, Fraction] | None:
     """Energy per hour by the curve (in the curve's own units), or None when it says nothing usable."""
     points = _points(curve)
     if len(points) < 2:
@@ -86,18 +86,14 @@ def _curve_weights(start: datetime, stop: datetime, curve: object) -> dict[datet
     return weights if any(weights.values()) else None
 
 
-def _points(curve: object) -> dict[datetime, Fraction]:
-    """Power at each distinct moment; repeated moments give their mean, unreadable points are left out and
+def _points(curve: Sequence[PowerSample]) -> dict[datetime, Fraction]:
+    """Power at each distinct moment; repeated moments give their mean, unreadable moments are left out and
     negative power counts as none."""
-    if not isinstance(curve, list):
-        return {}
     seen: dict[datetime, list[float]] = {}
     for point in curve:
-        if not isinstance(point, Mapping):
-            continue
-        moment, value = parse_utc(point.get("timestamp")), to_number(point.get("value"))
-        if moment is not None and value is not None:
-            seen.setdefault(moment, []).append(max(0.0, value))
+        moment = parse_utc(point.at)
+        if moment is not None and math.isfinite(point.kw):
+            seen.setdefault(moment, []).append(max(0.0, point.kw))
     return {moment: Fraction(sum(values)) / len(values) for moment, values in seen.items()}
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from ..ampeco import Units, parse_session
+from ..ampeco import Session
 from .lifecycle import SessionSummary, summarize
 
 LIVE = "live"  # the app saw the session end itself
@@ -156,27 +156,19 @@ def record_from_summary(
     )
 
 
-def record_from_answer(
-    chargepoint_id: str,
-    answer: Mapping[str, Any],
-    units: Units,
-    *,
-    source: str = HISTORY,
-    price_per_kwh: float | None = None,
+def record_from_session(
+    chargepoint_id: str, session: Session, *, source: str = HISTORY, price_per_kwh: float | None = None
 ) -> SessionRecord | None:
-    """A session as a history entry or the session's own answer carries it (bare or as `{"session": ...}`),
-    with its `reimbursementEligibility`; None for a session still open or without its times."""
-    session = parse_session(answer, units, [])
-    if session is None or session.is_open:
+    """A finished session as the client reads it (a history entry, the session's own answer), with its
+    `reimbursementEligibility`; None for a session still open or without its times."""
+    if session.is_open:
         return None
-    inner = answer.get("session")
-    eligible = (inner if isinstance(inner, Mapping) else answer).get("reimbursementEligibility")
     return record_from_summary(
         chargepoint_id,
         summarize(session),
         source=source,
         price_per_kwh=price_per_kwh,
-        reimbursement_eligible=eligible if isinstance(eligible, bool) else None,
+        reimbursement_eligible=session.reimbursement_eligible,
     )
 
 

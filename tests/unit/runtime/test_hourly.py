@@ -7,10 +7,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ampeco_ev_charger.ampeco import Units, parse_session
 from ampeco_ev_charger.runtime.hourly import hourly_energy
 from ampeco_ev_charger.runtime.session_log import parse_utc
 
 UTC = timezone.utc
+
+
+def hourly(start: datetime, stop: datetime, energy_kwh: float, curve: object = None) -> dict[datetime, float]:
+    """The placement of a session whose details answer carries `curve` as `powerStats.history`, as the client
+    reads it."""
+    answer = {"id": "s", "powerStats": {"history": curve}}
+    session = parse_session(answer, Units(), [])
+    assert session is not None
+    return hourly_energy(start, stop, energy_kwh, session.power_history)
 
 
 def at(text: str) -> datetime:
@@ -26,7 +36,7 @@ def test_the_captured_curve_places_its_energy_in_the_hours_it_was_charged(fixtur
     """The captured session ran three days, but smart charging put the car on from 23:00 to 02:40: the
     energy belongs to those four hours, and they add up to the session's 10 873 Wh exactly."""
     session = fixture("session-details.json")["session"]
-    hours = hourly_energy(
+    hours = hourly(
         parse_utc(session["startedAt"]),
         parse_utc(session["stoppedAt"]),
         session["energy"] / 1000,
@@ -43,7 +53,7 @@ def test_repeated_and_shuffled_points_place_the_same(fixture):
     messy = curve + random.Random(7).sample(curve, 40)
     random.Random(8).shuffle(messy)
     args = (parse_utc(session["startedAt"]), parse_utc(session["stoppedAt"]), 10.873)
-    assert hourly_energy(*args, messy) == hourly_energy(*args, curve)
+    assert hourly(*args, messy) == hourly(*args, curve)
 
 
 def test_the_curves_unit_does_not_matter_only_its_shape():
@@ -54,8 +64,8 @@ def test_the_curves_unit_does_not_matter_only_its_shape():
     curve_w = [{"value": str(point["value"] * 1000), "timestamp": point["timestamp"]} for point in curve_kw]
     args = (at("2026-11-03T21:30:00"), at("2026-11-03T22:30:00"), 5.55)
     assert (
-        hourly_energy(*args, curve_kw)
-        == hourly_energy(*args, curve_w)
+        hourly(*args, curve_kw)
+        == hourly(*args, curve_w)
         == {
             at("2026-11-03T21:00:00"): 3.7,
             at("2026-11-03T22:00:00"): 1.85,
@@ -77,26 +87,26 @@ def test_the_curves_unit_does_not_matter_only_its_shape():
     ids=["none", "empty", "not-a-list", "one-point", "all-zero", "outside-the-session", "unreadable"],
 )
 def test_without_a_usable_curve_the_energy_is_spread_evenly(curve):
-    hours = hourly_energy(at("2026-11-03T10:30:00"), at("2026-11-03T12:30:00"), 2.0, curve)
+    hours = hourly(at("2026-11-03T10:30:00"), at("2026-11-03T12:30:00"), 2.0, curve)
     assert wh(hours) == {"11-03 10": 500, "11-03 11": 1000, "11-03 12": 500}
 
 
 def test_the_hours_are_whole_wh_that_add_up_to_the_energy():
     """1 kWh over three equal hours is 334 + 333 + 333 Wh, never 333.33 three times (999.99 Wh)."""
-    hours = hourly_energy(at("2026-11-03T00:00:00"), at("2026-11-03T03:00:00"), 1.0)
+    hours = hourly(at("2026-11-03T00:00:00"), at("2026-11-03T03:00:00"), 1.0)
     assert wh(hours) == {"11-03 00": 334, "11-03 01": 333, "11-03 02": 333}
 
 
 def test_an_instant_session_and_an_empty_one():
-    assert wh(hourly_energy(at("2026-11-03T10:59:59"), at("2026-11-03T10:59:59"), 0.2)) == {"11-03 10": 200}
-    assert hourly_energy(at("2026-11-03T10:00:00"), at("2026-11-03T12:00:00"), 0.0) == {}
-    assert hourly_energy(at("2026-11-03T10:00:00"), at("2026-11-03T12:00:00"), 0.0004) == {}
+    assert wh(hourly(at("2026-11-03T10:59:59"), at("2026-11-03T10:59:59"), 0.2)) == {"11-03 10": 200}
+    assert hourly(at("2026-11-03T10:00:00"), at("2026-11-03T12:00:00"), 0.0) == {}
+    assert hourly(at("2026-11-03T10:00:00"), at("2026-11-03T12:00:00"), 0.0004) == {}
 
 
 def test_times_in_any_zone_give_utc_hours():
     copenhagen = timezone(timedelta(hours=1))
     start = datetime(2026, 11, 3, 23, 30, tzinfo=copenhagen)
-    hours = hourly_energy(start, start + timedelta(hours=1), 1.0)
+    hours = hourly(start, start + timedelta(hours=1), 1.0)
     assert list(hours) == [at("2026-11-03T22:00:00"), at("2026-11-03T23:00:00")]
 
 
@@ -111,7 +121,7 @@ def test_times_in_any_zone_give_utc_hours():
 )
 def test_impossible_sessions_are_refused(start, stop, energy, message):
     with pytest.raises(ValueError, match=message):
-        hourly_energy(start, stop, energy)
+        hourly(start, stop, energy)
 
 
 _START = datetime(2026, 3, 28, tzinfo=UTC)
@@ -135,7 +145,7 @@ points = st.fixed_dictionaries(
 def test_the_hours_are_never_negative_add_up_and_lie_within_the_session(start_s, duration_s, energy_wh, curve):
     start = _START + timedelta(seconds=start_s)
     stop = start + timedelta(seconds=duration_s)
-    hours = hourly_energy(start, stop, energy_wh / 1000, curve)
+    hours = hourly(start, stop, energy_wh / 1000, curve)
     assert all(kwh > 0 for kwh in hours.values())
     assert sum(round(kwh * 1000) for kwh in hours.values()) == energy_wh
     assert sum(hours.values()) == pytest.approx(energy_wh / 1000, abs=1e-9)

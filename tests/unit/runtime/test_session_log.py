@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ampeco_ev_charger.ampeco import Units
+from ampeco_ev_charger.ampeco import Session, Units, parse_session
 from ampeco_ev_charger.runtime.lifecycle import SessionSummary
 from ampeco_ev_charger.runtime.session_export import Period
 from ampeco_ev_charger.runtime.session_log import (
@@ -21,7 +21,7 @@ from ampeco_ev_charger.runtime.session_log import (
     SessionRecord,
     Totals,
     log_path,
-    record_from_answer,
+    record_from_session,
     record_from_summary,
 )
 
@@ -249,7 +249,7 @@ def test_reading_only_never_creates_or_changes_the_file(tmp_path):
 
 def test_records_from_the_captured_history_and_session_answers(fixture):
     entries = fixture("session-history.json")["session_history"]
-    records = [record_from_answer("ACE0549935", entry, Units()) for entry in entries]
+    records = [record_from_session("ACE0549935", read(entry)) for entry in entries]
     assert [(r.session_id, r.energy_kwh, r.cost, r.currency) for r in records] == [
         ("645475", pytest.approx(10.873), 19.6, "DKK"),
         ("635140", pytest.approx(7.544), 14.07, "DKK"),
@@ -257,9 +257,9 @@ def test_records_from_the_captured_history_and_session_answers(fixture):
     ]
     assert all(r.source == HISTORY and r.reimbursement_eligible is False for r in records)
     assert records[0].stopped_at == datetime(2025, 3, 29, 19, 5, 56, tzinfo=UTC)
-    details = record_from_answer("ACE0549935", fixture("session-details.json"), Units(), source=LIVE)
+    details = record_from_session("ACE0549935", read(fixture("session-details.json")), source=LIVE)
     assert details == records[0].merged(details) and details.source == LIVE
-    assert record_from_answer("ACE0549935", fixture("session-start.json"), Units()) is None  # still running
+    assert record_from_session("ACE0549935", read(fixture("session-start.json"))) is None  # still running
 
 
 def test_a_summary_becomes_a_record_once_it_has_both_times():
@@ -281,3 +281,10 @@ def test_a_record_needs_aware_times_finite_numbers_and_a_known_source():
 def test_the_log_lives_beside_the_memory_file():
     assert log_path(Path("/config/apps/ampeco.state.json")) == Path("/config/apps/ampeco.sessions.sqlite3")
     assert log_path(Path("/data/memory.json")) == Path("/data/memory.sessions.sqlite3")
+
+
+def read(answer: dict) -> Session:
+    """A session answer as the client reads it."""
+    session = parse_session(answer, Units(), [])
+    assert session is not None
+    return session
