@@ -12,10 +12,11 @@ from appdaemon.adapi import ADAPI
 from . import __version__, instances
 from .appdaemon_api import AsyncAppDaemon
 from .appdaemon_host import AppDaemonBroker, AppDaemonHost
-from .assembly import Assembly
+from .assembly import EXPORTS_FOLDER, Assembly
 from .config import AppConfig, parse_config
 from .homeassistant.config_problem import ConfigProblem, chargepoint_ids
 from .homeassistant.events import COMMAND_EVENTS, CONFIG_ERROR
+from .homeassistant.exports import EXPORT_SESSIONS
 from .homeassistant.redact import RedactedHomeAssistant
 from .runtime.logbook import Logbook
 from .runtime.secrets_file import fingerprint
@@ -38,7 +39,7 @@ class AmpecoEvCharger(ADAPI):
         """Also runs again after every Home Assistant restart: the stored memory is shown at once."""
         self._brokers = {}
         self._host = host = AppDaemonHost(self._ad, self._on_timer, self._on_state)
-        for event in COMMAND_EVENTS:
+        for event in [*COMMAND_EVENTS, EXPORT_SESSIONS]:
             await self._ad.listen_event(self._on_command, event)
         try:
             config = parse_config(self.args)
@@ -54,7 +55,15 @@ class AmpecoEvCharger(ADAPI):
         # AppDaemon's secrets.yaml, where a replaced token is looked for (AppDaemon itself reads it only at start).
         secrets = self.config_dir / "secrets.yaml"
         self._assembly = Assembly(
-            config, host, host, logbook, self._http, Store(state_file), brokers=self._broker, secrets=secrets
+            config,
+            host,
+            host,
+            logbook,
+            self._http,
+            Store(state_file),
+            brokers=self._broker,
+            secrets=secrets,
+            exports=self.config_dir / EXPORTS_FOLDER,
         )
         self.log(f"AMPECO EV charger app {__version__} starting")
         await self._assembly.start()

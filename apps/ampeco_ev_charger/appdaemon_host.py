@@ -124,6 +124,22 @@ class AppDaemonHost:
     async def call(self, service: str, data: dict[str, Any]) -> None:
         await self._app.call_service(service, **data)
 
+    async def import_statistics(self, metadata: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        """Over AppDaemon's own websocket to Home Assistant: there is no service for it (HA 2025.4), only the
+        admin's websocket command `recorder/import_statistics` (AppDaemon's token is an admin's)."""
+        plugin = self._app.AD.plugins.get_plugin_object(self._app.namespace)
+        send = getattr(plugin, "websocket_send_json", None)
+        if send is None:
+            raise RuntimeError("AppDaemon has no Home Assistant plugin here")
+        answer = await send(
+            timeout=HA_TIMEOUT, silent=True, type="recorder/import_statistics", metadata=metadata, stats=rows
+        )
+        if answer is None:
+            raise RuntimeError("Home Assistant is not connected")
+        if not isinstance(answer, Mapping) or not answer.get("success"):
+            error = answer.get("error") or answer.get("ad_status") or "no reason given"
+            raise RuntimeError(f"Home Assistant refused the statistic: {error}")
+
 
 class AppDaemonBroker:
     """AppDaemon's MQTT plugin of one namespace. The app's namespace stays Home Assistant's: an app whose own

@@ -6,6 +6,7 @@ Everything is made here, each part given what it needs when it is made; what lea
 Assistant or the broker passes the log's redaction on the way (`homeassistant.redact`).
 """
 
+import asyncio
 import random
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -19,6 +20,7 @@ from .homeassistant.command_events import handle_event
 from .homeassistant.controls import Controls
 from .homeassistant.dashboard_helpers import DashboardHelpers
 from .homeassistant.entities import smart_entity
+from .homeassistant.exports import EXPORT_SESSIONS, SessionExports
 from .homeassistant.hass import HomeAssistant
 from .homeassistant.mqtt.broker import Broker
 from .homeassistant.mqtt.commands import CommandTopics, MqttCommands
@@ -27,16 +29,20 @@ from .homeassistant.mqtt.publisher import MqttPublisher
 from .homeassistant.mqtt.retained import RetainedTopics, Retirement
 from .homeassistant.publisher import StatePublisher
 from .homeassistant.redact import RedactedBroker, RedactedHomeAssistant
+from .homeassistant.statistics import HourlyStatistics
 from .runtime.build import build_hub
 from .runtime.charger import Charger
 from .runtime.logbook import Logbook
 from .runtime.memory_file import MemoryFile
+from .runtime.session_book import SessionBook
+from .runtime.session_log import SessionLog, log_path
 from .runtime.store import Store
 from .runtime.timers import Scheduler
 from .smart.engine import Decision
 from .smart.runner import SmartRunner
 
 Brokers = Callable[[str], Broker]  # AppDaemon's MQTT plugin of a namespace
+EXPORTS_FOLDER = "ampeco_ev_charger_exports"
 
 
 class Part(Protocol):
@@ -75,10 +81,14 @@ class Assembly:
         *,
         brokers: Brokers | None = None,
         secrets: Path | None = None,
+        exports: Path | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:
+        """`exports`: the folder the session exports are written into (beside the memory file's by default)."""
         ha = RedactedHomeAssistant(ha, logbook.redact)
         self.memory = memory = MemoryFile(store, logbook, scheduler.now)
+        self.log = log = SessionLog(log_path(store.path))
+        book = SessionBook(log, logbook, ha.timezone)
         retained = RetainedTopics()
         memory.keep(("app", "mqtt"), retained.dump, retained.load)
         smart = {cp: extras.smart for cp, extras in config.extras.items() if extras.smart is not None}
@@ -117,9 +127,14 @@ class Assembly:
             scheduler=scheduler,
             logbook=logbook,
             memory=memory,
+            book=book,
             secrets=secrets,
             rand=rand,
         )
+        statistics = HourlyStatistics(ha, log, logbook, lambda cp: _named(hub.chargers.get(cp)))
+        book.after_keep(statistics.imported)
+        folder = exports or store.path.parent / EXPORTS_FOLDER
+        self.exports = SessionExports(ha, log, folder, lambda: list(hub.chargers))
         controls = ControlsBook(lambda: hub.chargers, lambda c: Controls(c, ha, logbook, hub.run, hub.refuse))
         after: list[Part] = []
         if command_topics is not None and isinstance(self.publisher, MqttPublisher):
@@ -170,9 +185,18 @@ class Assembly:
         for part in reversed([*self._before, *self._after]):
             await part.stop()
         await self.memory.save()
+        await asyncio.to_thread(self.log.close)
 
     async def _show_decision(self, charger: Charger, decision: Decision) -> None:
         await self.publisher.show_entity(smart_entity(charger.config.slug, charger.id, charger.name, decision))
 
     async def handle_event(self, event_type: str, data: Mapping[str, object]) -> None:
-        await handle_event(self.hub, event_type, data)
+        """An event from Home Assistant: a command, or an export of the session log."""
+        if event_type == EXPORT_SESSIONS:
+            await self.exports.handle(data)
+        else:
+            await handle_event(self.hub, event_type, data)
+
+
+def _named(charger: Charger | None) -> tuple[str, str] | None:
+    return None if charger is None else (charger.config.slug, charger.name)

@@ -51,7 +51,7 @@ async def test_rate_limit_is_honoured_to_the_second(tmp_path):
         await s.fake.advance(30)
         limited_at = s.fake.clock
         await s.fake.advance(599)
-        assert len(s.requests()) == 2  # nothing between the 429 and the server's time
+        assert len(s.requests(LIST)) == 2  # nothing between the 429 and the server's time
         await s.fake.advance(2)
         assert len(s.requests(LIST)) == 3
         await s.fake.advance(30)
@@ -182,8 +182,8 @@ async def test_one_failing_account_does_not_delay_another(tmp_path):
         s.charge_from_phone()
         await s.start(chargers=[{"chargepoint_id": CP1}, {"chargepoint_id": "QNG0C18010", "auth_token": "revoked"}])
         await s.fake.advance(3600)
-        good = [r for r in s.requests() if r.token == TOKEN]
-        bad = [r for r in s.requests() if r.token == "revoked"]
+        good = [r for r in s.requests(LIST) if r.token == TOKEN]
+        bad = [r for r in s.requests(LIST) if r.token == "revoked"]
         assert len(good) == 121 and len(bad) <= 5  # at once, then after about 1, 5, 30 and 30 min
         assert s.fake.state(sensor(SLUG1, "evse_status")) == "charging"
         assert s.fake.state(sensor(SLUG2, "evse_status")) == "unavailable"

@@ -12,6 +12,7 @@ from ..runtime.commands import CommandResult, Reason
 from ..runtime.logbook import one_line
 from .entities import ATTRIBUTION, SENSORS
 from .events import COMMAND_EVENTS, COMMAND_RESULT, command_result_event
+from .exports import EXPORT_SESSIONS, SESSIONS_EXPORTED
 from .hass import HA_TIMEOUT, EntityState, HomeAssistant
 
 PROBLEM_KEY = "problem"
@@ -62,7 +63,11 @@ class ConfigProblem:
         return True
 
     async def answer(self, event_type: str, data: Mapping[str, object]) -> None:
-        """One command event: answered, and nothing else happens."""
+        """One command (or export) event: answered, and nothing else happens."""
+        if event_type == EXPORT_SESSIONS:
+            refusal = {"success": False, "error": self.error, "reason": Reason.CONFIG_ERROR.value}
+            await self.ha.fire(SESSIONS_EXPORTED, refusal)
+            return
         row = COMMAND_EVENTS.get(event_type)
         if row is None:
             return

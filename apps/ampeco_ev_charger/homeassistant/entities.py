@@ -148,8 +148,22 @@ def _limit_attributes(view: ChargerView) -> dict[str, Any]:
 
 
 def _month_attributes(view: ChargerView) -> dict[str, Any]:
-    cp = _cp(view)
-    return {"electricity_cost": cp.last_month_electricity_cost, "tax_name": cp.tax_name, "tax_percent": cp.tax_percent}
+    """This month's sessions, from the session log."""
+    months = view.months
+    return {"month": months.month if months else None, "sessions": months.sessions if months else None}
+
+
+def _last_month_attributes(view: ChargerView) -> dict[str, Any]:
+    """Last month's sessions from the session log, and the cloud's own figures for the same month."""
+    cp, months = _cp(view), view.months
+    return {
+        "month": months.last_month if months else None,
+        "sessions": months.last_sessions if months else None,
+        "as_the_cloud_counts_kwh": rounded(cp.last_month_energy_kwh, 3),
+        "electricity_cost": cp.last_month_electricity_cost,
+        "tax_name": cp.tax_name,
+        "tax_percent": cp.tax_percent,
+    }
 
 
 def _energy(view: ChargerView) -> float | None:
@@ -330,15 +344,49 @@ SENSORS: tuple[Sensor, ...] = (
         doc="the charger's current limit; attributes `allowed_min_current`, `allowed_max_current`",
     ),
     Sensor(
-        key="last_month_energy",
-        name="Last Month Energy",
+        key="month_energy",
+        name="Month Energy",
         icon="mdi:calendar-month",
-        state=lambda v: rounded(_cp(v).last_month_energy_kwh, 3),
+        state=lambda v: rounded(v.months.energy_kwh, 3) if v.months else None,
         attributes=_month_attributes,
         unit="kWh",
         device_class="energy",
-        diagnostic=True,
-        doc="energy last month, as the cloud counts it; attributes `electricity_cost`, `tax_name`, `tax_percent`",
+        doc="energy of this month's sessions (in your time zone, by when they ended), from the session log; "
+        "attributes `month`, `sessions`",
+    ),
+    Sensor(
+        key="month_cost",
+        name="Month Cost",
+        icon="mdi:cash-multiple",
+        state=lambda v: v.months.cost if v.months else None,
+        attributes=_month_attributes,
+        unit_of=lambda v: v.months.currency if v.months else None,
+        unit_doc="your currency",
+        device_class="monetary",
+        doc="what this month's sessions cost (`unknown` when they were in several currencies); attributes "
+        "`month`, `sessions`",
+    ),
+    Sensor(
+        key="last_month_energy",
+        name="Last Month Energy",
+        icon="mdi:calendar-month-outline",
+        state=lambda v: rounded(v.months.last_energy_kwh, 3) if v.months else None,
+        attributes=_last_month_attributes,
+        unit="kWh",
+        device_class="energy",
+        doc="energy of last month's sessions, from the session log; attributes `month`, `sessions`, and the "
+        "cloud's own `as_the_cloud_counts_kwh`, `electricity_cost`, `tax_name`, `tax_percent`",
+    ),
+    Sensor(
+        key="last_month_cost",
+        name="Last Month Cost",
+        icon="mdi:cash-multiple",
+        state=lambda v: v.months.last_cost if v.months else None,
+        attributes=lambda v: {"month": v.months.last_month if v.months else None},
+        unit_of=lambda v: v.months.last_currency if v.months else None,
+        unit_doc="your currency",
+        device_class="monetary",
+        doc="what last month's sessions cost; attribute `month`",
     ),
     Sensor(
         key="session_id",

@@ -40,3 +40,7 @@ class HomeAssistant(Protocol):
 
     def timezone(self) -> tzinfo:
         """The user's time zone (a departure at 07:00 is 07:00 there)."""
+
+    async def import_statistics(self, metadata: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        """Rows of a long-term statistic (Home Assistant's `recorder/import_statistics`); raises when Home
+        Assistant did not take them."""

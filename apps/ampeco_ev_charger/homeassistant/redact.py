@@ -61,6 +61,9 @@ class RedactedHomeAssistant:
     def timezone(self) -> tzinfo:
         return self._ha.timezone()
 
+    async def import_statistics(self, metadata: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        await self._ha.import_statistics(redacted(metadata, self._redact), rows)
+
 
 class RedactedBroker:
     """A `Broker` whose messages carry no secret."""

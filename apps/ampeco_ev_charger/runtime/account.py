@@ -70,6 +70,7 @@ class Account:
         self.discover = discover  # the account's chargers are whatever the cloud lists, made by this
         self.failures = 0
         self.error: RoundError | None = None
+        self.log_filled = False  # its history has been read into the session log
         self.quiet_rounds = 0  # rounds in a row that read nothing new (the poll cadence stretches while quiet)
         self._listeners: list[RoundListener] = []
         self._round: asyncio.Future[RoundError | None] | None = None

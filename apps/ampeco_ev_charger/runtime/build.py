@@ -28,6 +28,7 @@ from .polling import PollPolicy
 from .ports import Publisher
 from .push import PushSource
 from .secrets_file import SecretsFile, fingerprint
+from .session_book import SessionBook
 from .timers import Scheduler
 
 USER_AGENT = f"ampeco-ev-charger-appdaemon/{__version__}"
@@ -57,12 +58,18 @@ def build_hub(
     scheduler: Scheduler,
     logbook: Logbook,
     memory: MemoryFile,
+    book: SessionBook,
     secrets: Path | None = None,
     rand: Callable[[], float] = random.random,
 ) -> Hub:
     """The hub with every account of `config`; `secrets`: the host's secrets file (apps.yaml may name another)."""
     hub = Hub(
-        publisher, memory=memory, scheduler=scheduler, logbook=logbook, unavailable_after=config.unavailable_after
+        publisher,
+        memory=memory,
+        book=book,
+        scheduler=scheduler,
+        logbook=logbook,
+        unavailable_after=config.unavailable_after,
     )
     secrets_path = Path(config.secrets_file) if config.secrets_file else secrets
     shared = Shared(
@@ -133,6 +140,7 @@ def build_account(config: AccountConfig, chargers: list[ChargerConfig], tenant: 
         clock=scheduler.now,
         discover=discover,
     )
+    memory.keep(("accounts", key, "session_log"), lambda: account.log_filled, functools.partial(_filled, account))
     poller = Poller(
         account,
         shared.policy,
@@ -172,6 +180,10 @@ def _discovered(account: AccountConfig, memory: MemoryFile, chargepoint_id: str)
         chargepoint_id=chargepoint_id, account=account, units=account.units, max_current=account.max_current
     )
     return _charger(config, memory)
+
+
+def _filled(account: Account, saved: Saved) -> None:
+    account.log_filled = saved.value is True
 
 
 def _restore_tenant(tenant: Tenant, saved: Saved) -> None:

@@ -12,7 +12,7 @@ from .lifecycle import Memory, Transition, observe
 from .memory_file import Saved
 from .plausible import Implausible, Limits
 from .polling import Activity, activity
-from .view import AccountView, ChargerView, PollStatus, PushStatus, display_name
+from .view import AccountView, ChargerView, MonthTotals, PollStatus, PushStatus, display_name
 
 
 class Charger:
@@ -121,6 +121,7 @@ class Charger:
         push: PushStatus | None = None,
         app_problem: str | None = None,
         account: AccountView | None = None,
+        months: MonthTotals | None = None,
     ) -> ChargerView:
         """This charger as it is now; `app_problem`: what keeps the app itself from doing its job (its memory
         file), shown on every charger."""
@@ -139,6 +140,7 @@ class Charger:
             push=push,
             app_problem=app_problem,
             account=account,
+            months=months,
         )
 
     def snapshot(self) -> dict[str, Any]:

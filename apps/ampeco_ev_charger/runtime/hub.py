@@ -21,6 +21,7 @@ from .memory_file import MemoryFile
 from .poller import Poller
 from .ports import Publisher
 from .push import PushSource
+from .session_book import SessionBook
 from .timers import Scheduler
 from .view import ChargerView
 
@@ -47,12 +48,14 @@ class Hub:
         publisher: Publisher,
         *,
         memory: MemoryFile,
+        book: SessionBook,
         scheduler: Scheduler,
         logbook: Logbook,
         unavailable_after: float,
     ) -> None:
         self.publisher = publisher
         self.memory = memory
+        self.book = book
         self.scheduler = scheduler
         self.logbook = logbook
         self.unavailable_after = unavailable_after
@@ -191,8 +194,17 @@ class Hub:
         """Every charger of `account` as it is now."""
         now, parts, where = self.scheduler.now(), self.parts[account], account.view
         push = None if parts.push is None else parts.push.status
+        trouble = self.memory.problem or self.book.problem
         return [
-            charger.view(parts.poller.status(charger), now, self.unavailable_after, push, self.memory.problem, where)
+            charger.view(
+                parts.poller.status(charger),
+                now,
+                self.unavailable_after,
+                push,
+                trouble,
+                where,
+                self.book.months.get(charger.id),
+            )
             for charger in account.chargers
         ]
 
@@ -215,6 +227,7 @@ class Hub:
         helpers and smart charging follow, and the memory goes to disk."""
         parts = self.parts[account]
         await parts.poller.after_round()
+        await self._log(account, found)
         try:
             if found.added or found.removed:
                 await self.publisher.settled(self.lineup())
@@ -233,6 +246,15 @@ class Hub:
             await self._follow(parts)
         changed = bool(found.added or found.removed) or any(transitions for _, transitions in found.found)
         await self.memory.save_if_due(SAVE_EVERY, changed=changed)
+
+    async def _log(self, account: Account, found: Round) -> None:
+        """The sessions that ended, into the session log (an account's history once, when first read), and the
+        months' totals added up again."""
+        for charger, transitions in found.found:
+            await self.book.keep(account.client, charger, transitions)
+        if account.error is None and not account.log_filled and account.chargers:
+            account.log_filled = await self.book.fill(account.client, account.chargers, self.scheduler.now())
+        await self.book.add_up(account.chargers, self.scheduler.now())
 
     async def _follow(self, parts: AccountParts) -> None:
         """What runs after a round while the app runs: the token watch, live updates once the account reads,

@@ -79,6 +79,8 @@ class SessionStarted:
 @dataclass(frozen=True)
 class SessionEnded:
     session: SessionSummary
+    live: bool = True  # False: no poll saw it; it was found in the cloud's session history
+    detail: Session | None = field(default=None, compare=False)  # its own answer (the power curve), when read
 
 
 Transition = StatusChanged | SessionStarted | SessionEnded
@@ -194,10 +196,10 @@ def _end(memory: Memory, summary: SessionSummary, transitions: list[Transition])
     _count_ended(memory, summary, transitions)
 
 
-def _count_ended(memory: Memory, summary: SessionSummary, transitions: list[Transition]) -> None:
+def _count_ended(memory: Memory, summary: SessionSummary, transitions: list[Transition], *, live: bool = True) -> None:
     _remember(memory.ended, summary.id)
     memory.ended_energy_kwh += summary.energy_kwh or 0.0
-    transitions.append(SessionEnded(summary))
+    transitions.append(SessionEnded(summary, live))
     last = memory.last_session
     if last is None or (_epoch(last.stopped_at) or 0) <= (_epoch(summary.stopped_at) or math.inf):
         memory.last_session = summary
@@ -283,7 +285,7 @@ def reconcile(memory: Memory, sessions: Iterable[Session], since: float) -> list
     for session in sorted(missed, key=lambda s: _epoch(s.started_at) or 0):
         summary = summarize(session)
         _start_once(memory, summary, transitions)
-        _count_ended(memory, summary, transitions)
+        _count_ended(memory, summary, transitions, live=False)
     return transitions
 
 

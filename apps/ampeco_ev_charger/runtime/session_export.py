@@ -10,9 +10,7 @@ import calendar
 import contextlib
 import csv
 import io
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
@@ -21,6 +19,7 @@ from pathlib import Path
 
 from ..const import slugify
 from ..times import iso_time
+from .files import write_atomically
 from .session_log import SessionLog, SessionRecord, Totals, kwh, money, totals_of
 
 HEADER = (
@@ -150,24 +149,5 @@ def export(log: SessionLog, period: Period, folder: Path, tz: tzinfo, chargepoin
         raise LogUnreadable(problem)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / file_name(period, chargepoint_id)
-    _write_atomically(path, csv_bytes(records, tz))
+    write_atomically(path, csv_bytes(records, tz))
     return Export(path, totals_of(records))
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Temp file, fsync, rename, fsync of the folder: after a crash the file is the old one or the new one."""
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)

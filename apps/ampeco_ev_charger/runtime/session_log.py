@@ -60,6 +60,13 @@ CREATE TABLE IF NOT EXISTS sessions (
     PRIMARY KEY (chargepoint_id, session_id)
 );
 CREATE INDEX IF NOT EXISTS sessions_by_stop ON sessions (stopped_at);
+CREATE TABLE IF NOT EXISTS hours (  -- each session's energy in the clock hours it was delivered
+    chargepoint_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    hour TEXT NOT NULL,  -- the hour's start, ISO 8601 in UTC
+    energy_kwh REAL NOT NULL,
+    PRIMARY KEY (chargepoint_id, session_id, hour)
+);
 PRAGMA user_version = {SCHEMA_VERSION};
 """
 _IN_RANGE = (
@@ -68,6 +75,14 @@ _IN_RANGE = (
 )
 _ONE = "SELECT * FROM sessions WHERE chargepoint_id = ? AND session_id = ?"
 _PUT = "INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_HOURS_OFF = "DELETE FROM hours WHERE chargepoint_id = ? AND session_id = ?"
+_HOUR_PUT = "INSERT INTO hours VALUES (?, ?, ?, ?)"
+_HOURLY = "SELECT hour, sum(energy_kwh) FROM hours WHERE chargepoint_id = ? AND hour >= ? GROUP BY hour ORDER BY hour"
+_BEFORE = "SELECT coalesce(sum(energy_kwh), 0) FROM hours WHERE chargepoint_id = ? AND hour < ?"
+_HOURS_PRUNE = (
+    "DELETE FROM hours WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.chargepoint_id = "
+    "hours.chargepoint_id AND s.session_id = hours.session_id)"
+)
 # Keeps the `max_rows` sessions that stopped last.
 _PRUNE = (
     "DELETE FROM sessions WHERE rowid IN "
@@ -102,6 +117,8 @@ class SessionRecord:
     price_per_kwh: float | None = None  # the tariff's price on the EVSE when the app saw the session
     reimbursement_eligible: bool | None = None  # the session's `reimbursementEligibility`
     source: str = LIVE
+    # Its energy in the clock hours it was delivered (hour start in UTC, kWh); kept beside the row.
+    hours: tuple[tuple[datetime, float], ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         for name in ("started_at", "stopped_at"):
@@ -123,6 +140,7 @@ class SessionRecord:
         ahead = self.energy_kwh is None or (newer.energy_kwh is not None and newer.energy_kwh >= self.energy_kwh)
         first, second = (newer, self) if ahead else (self, newer)
         values: dict[str, Any] = {f.name: _first(getattr(first, f.name), getattr(second, f.name)) for f in fields(self)}
+        values["hours"] = first.hours  # they share out its energy (a row read back has them in the table)
         return SessionRecord(**values | {"source": LIVE if LIVE in (self.source, newer.source) else HISTORY})
 
 
@@ -237,6 +255,20 @@ class SessionLog:
         _, problem = self._use(lambda connection: self._write(connection, list(records)), None)
         return problem
 
+    def hourly(
+        self, chargepoint_id: str, since: datetime
+    ) -> tuple[tuple[float, list[tuple[datetime, float]]], str | None]:
+        """The charger's energy before `since`, and in each hour from it on (hours that got any), from every
+        session logged: what an hourly statistic of the charger holds."""
+
+        def read(connection: sqlite3.Connection) -> tuple[float, list[tuple[datetime, float]]]:
+            start = _text(since)
+            before = float(connection.execute(_BEFORE, (chargepoint_id, start)).fetchone()[0])
+            rows = connection.execute(_HOURLY, (chargepoint_id, start))
+            return before, [(datetime.fromisoformat(hour), float(kwh)) for hour, kwh in rows]
+
+        return self._use(read, (0.0, []))
+
     def sessions(
         self, start: datetime, end: datetime, chargepoint_id: str | None = None
     ) -> tuple[list[SessionRecord], str | None]:
@@ -332,9 +364,15 @@ class SessionLog:
         connection.execute("BEGIN IMMEDIATE")
         try:
             for record in records:
-                row = connection.execute(_ONE, (record.chargepoint_id, record.session_id)).fetchone()
-                connection.execute(_PUT, _row(_record(row).merged(record) if row else record))
+                key = (record.chargepoint_id, record.session_id)
+                row = connection.execute(_ONE, key).fetchone()
+                kept = _record(row).merged(record) if row else record
+                connection.execute(_PUT, _row(kept))
+                if kept.hours:
+                    connection.execute(_HOURS_OFF, key)
+                    connection.executemany(_HOUR_PUT, [(*key, _text(hour), kwh) for hour, kwh in kept.hours])
             connection.execute(_PRUNE, (self.max_rows,))
+            connection.execute(_HOURS_PRUNE)
             connection.execute("COMMIT")
         except BaseException:
             if connection.in_transaction:

@@ -73,7 +73,7 @@ async def with_final_numbers(
                 session, _dropped = plausible.session_numbers(session, None, charger.limits, now)
             summary = with_final(summary, session) if session else summary
             charger.memory.finalise(summary)
-            completed.append(SessionEnded(summary))
+            completed.append(SessionEnded(summary, transition.live, session))
         else:
             completed.append(transition)
     return completed

@@ -12,11 +12,11 @@ valid one: they are single use). So:
 
 import contextlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .files import write_atomically
 
 FORMAT_VERSION = 1
 
@@ -82,30 +82,10 @@ class Store:
             raise PermissionError(f"{self.path} could not be read at start, so it is not written over")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps({**data, "version": FORMAT_VERSION}, separators=(",", ":"), sort_keys=True)
-        fd, tmp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)  # mode 0600
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                file.write(payload)
-                file.flush()
-                os.fsync(file.fileno())
-            Path(tmp).replace(self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _sync_folder(self.path.parent)
+        write_atomically(self.path, payload.encode("utf-8"))
 
     def _clean(self) -> None:
         """Temp files of saves a kill interrupted: they may hold tokens, and are of no use."""
         with contextlib.suppress(OSError):
             for leftover in self.path.parent.glob(f"{self.path.name}*.tmp"):
                 leftover.unlink(missing_ok=True)
-
-
-def _sync_folder(folder: Path) -> None:
-    """The rename itself survives a power cut only once the folder is on disk."""
-    with contextlib.suppress(OSError):  # not every file system lets a folder be opened
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -30,6 +30,22 @@ class PollStatus:
 
 
 @dataclass(frozen=True)
+class MonthTotals:
+    """What a charger's sessions add up to this month and last month (in the user's time zone)."""
+
+    month: str  # YYYY-MM
+    energy_kwh: float
+    cost: float | None
+    currency: str | None
+    sessions: int
+    last_month: str
+    last_energy_kwh: float
+    last_cost: float | None
+    last_currency: str | None
+    last_sessions: int
+
+
+@dataclass(frozen=True)
 class AccountView:
     """The account a charger is on: its host, and its chargers (the first one's slug names the account)."""
 
@@ -62,6 +78,7 @@ class ChargerView:
     problem: str | None = None
     push: PushStatus | None = None  # None: turned off in apps.yaml
     account: AccountView | None = None
+    months: MonthTotals | None = None  # this month's and last month's sessions, from the session log
     app_problem: str | None = None  # the app cannot keep its memory: shown as a problem, readings go on
 
     @property

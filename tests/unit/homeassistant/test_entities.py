@@ -5,7 +5,7 @@ from ampeco_ev_charger.ampeco.units import Units
 from ampeco_ev_charger.homeassistant.entities import as_state
 from ampeco_ev_charger.homeassistant.entities import build_entities as build_all
 from ampeco_ev_charger.runtime.lifecycle import Memory, observe
-from ampeco_ev_charger.runtime.view import ChargerView, PollStatus
+from ampeco_ev_charger.runtime.view import ChargerView, MonthTotals, PollStatus
 
 NOW = 1_764_000_000.0
 CONTRACT = {  # key: (unit, device_class, state_class, diagnostic)
@@ -18,7 +18,10 @@ CONTRACT = {  # key: (unit, device_class, state_class, diagnostic)
     "evse_status": (None, "enum", None, False),
     "polling_interval": ("s", "duration", None, True),
     "max_current": ("A", "current", None, True),
-    "last_month_energy": ("kWh", "energy", None, True),
+    "month_energy": ("kWh", "energy", None, False),
+    "month_cost": ("DKK", "monetary", None, False),
+    "last_month_energy": ("kWh", "energy", None, False),
+    "last_month_cost": ("DKK", "monetary", None, False),
     "session_id": (None, None, None, True),
     "total_energy": ("kWh", "energy", "total_increasing", False),
     "car_battery": ("%", "battery", "measurement", False),
@@ -36,7 +39,10 @@ def charge_point(fixture):
     return parse_charge_point(charge_point_items(fixture("charge-points-list.json"))[0], Units()).charge_point
 
 
-def view(charge_point, *, memory=None, name=None, error=None, last_success=NOW, now=NOW, evse="first"):
+MONTHS = MonthTotals("2025-11", 41.5, 93.4, "DKK", 6, "2025-10", 37.221, 80.0, "DKK", 5)
+
+
+def view(charge_point, *, memory=None, name=None, error=None, last_success=NOW, now=NOW, evse="first", months=MONTHS):
     if evse == "first":
         evse = charge_point.evse() if charge_point else None
     if memory is None:
@@ -54,6 +60,7 @@ def view(charge_point, *, memory=None, name=None, error=None, last_success=NOW, 
         last_success=last_success,
         now=now,
         unavailable_after=900,
+        months=months,
     )
 
 
@@ -97,6 +104,9 @@ def test_states_of_the_captured_suspended_session(charge_point):
         "polling_interval": 30,
         "max_current": 16,
         "last_month_energy": 37.221,
+        "month_energy": 41.5,
+        "month_cost": 93.4,
+        "last_month_cost": 80.0,
         "session_id": "648418",
         "total_energy": 0.0,
         "car_battery": "unknown",  # this car does not report it: not faked
@@ -237,3 +247,14 @@ def test_the_iec_letter_evcc_reads(fixture, status, session, letter):
         item["evses"][0]["session"]["power"] = 7000 if status == "charging" else 0
     cp = parse_charge_point(item, Units()).charge_point
     assert by_key(build_entities(view(cp)))["iec_status"].state == letter
+
+
+def test_the_months_sessions_from_the_session_log_and_the_clouds_own_figure_beside(charge_point):
+    entities = by_key(build_entities(view(charge_point)))
+    assert (entities["month_energy"].state, entities["month_cost"].state) == (41.5, 93.4)
+    assert entities["month_energy"].attributes.items() >= {"month": "2025-11", "sessions": 6}.items()
+    last = entities["last_month_energy"]
+    assert last.state == 37.221 and last.attributes["as_the_cloud_counts_kwh"] == 37.221
+    assert entities["last_month_cost"].state == 80.0
+    unknown = by_key(build_entities(view(charge_point, months=None)))  # the session log cannot be read
+    assert {unknown[key].state for key in ("month_energy", "month_cost", "last_month_energy")} == {"unknown"}

@@ -66,6 +66,6 @@ def test_a_save_is_synced_with_its_folder(tmp_path, monkeypatch):
     """A power cut right after a token renewal keeps the renewed token: the file and the rename are on disk."""
     synced: list[int] = []
     real = __import__("os").fsync
-    monkeypatch.setattr("ampeco_ev_charger.runtime.store.os.fsync", lambda fd: synced.append(fd) or real(fd))
+    monkeypatch.setattr("ampeco_ev_charger.runtime.files.os.fsync", lambda fd: synced.append(fd) or real(fd))
     Store(tmp_path / "state.json").save({"accounts": {}})
     assert len(synced) == 2  # the file, then its folder
