@@ -50,6 +50,44 @@ class HeldCall:
     swallowed: int = 0  # cancellations it answered with None, as AppDaemon 4.5 does
 
 
+@dataclass
+class FakeRecorder:
+    """Home Assistant's `recorder/import_statistics` as AppDaemon 4.5's hass plugin sends it
+    (`websocket_send_json`): the rows of each statistic by their hour, overwritten when imported again, and
+    refused as Home Assistant refuses them (a source other than the id's domain, a start not on the hour)."""
+
+    statistics: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
+    connected: bool = True
+
+    async def websocket_send_json(self, timeout: float = 10, silent: bool = False, **request: Any) -> Any:
+        if not self.connected:
+            return None
+        if request.get("type") != "recorder/import_statistics":
+            return {"type": "result", "success": False, "error": {"code": "unknown_command"}}
+        metadata, rows = request["metadata"], request["stats"]
+        domain = metadata["statistic_id"].split(":", 1)[0]
+        if metadata["source"] != domain or metadata.get("name") is None:
+            return {"type": "result", "success": False, "error": {"code": "invalid_format", "message": "source"}}
+        kept = self.statistics.setdefault(metadata["statistic_id"], {})
+        for row in rows:
+            start = datetime.fromisoformat(row["start"])
+            if start.utcoffset() is None or start.minute or start.second or start.microsecond:
+                return {"type": "result", "success": False, "error": {"code": "invalid_format", "message": "start"}}
+            kept[start.astimezone(timezone.utc).isoformat()] = dict(row)
+        self.metadata[metadata["statistic_id"]] = dict(metadata)
+        return {"type": "result", "success": True, "result": None, "ad_status": "OK"}
+
+    def changes(self, statistic_id: str) -> dict[str, float]:
+        """Each hour's energy as the Energy dashboard shows it: the sum's change from the hour before."""
+        rows = sorted(self.statistics.get(statistic_id, {}).items())
+        changes, before = {}, 0.0
+        for hour, row in rows:
+            changes[hour] = round(row["sum"] - before, 6)
+            before = row["sum"]
+        return changes
+
+
 class FakeAppDaemon:
     def __init__(self, start: float = START, time_zone: str = "Europe/Copenhagen") -> None:
         self.clock = start
@@ -62,6 +100,7 @@ class FakeAppDaemon:
         self.watchers: dict[str, list[tuple[Callable[..., Awaitable[None]], dict[str, Any]]]] = {}
         self.services: list[tuple[str, dict[str, Any]]] = []
         self.mqtt: Any = None  # a FakeMqttPlugin, when a test gives AppDaemon an MQTT plugin
+        self.recorder = FakeRecorder()  # Home Assistant's long-term statistics, over AppDaemon's websocket
         self._seq = itertools.count()
         self._sleeping: set[asyncio.Task[Any]] = set()  # tasks waiting for virtual time to pass
         self._dozed = asyncio.Event()  # set whenever a task starts such a wait
@@ -160,9 +199,9 @@ class FakeAppDaemon:
         self.states.pop(entity_id, None)
 
     def get_plugin_object(self, namespace: str) -> Any:
-        """AppDaemon's plugin of a namespace: the MQTT one when given; no Home Assistant plugin, as in a standalone
-        AppDaemon (set_state keeps all)."""
-        return self.mqtt if self.mqtt is not None and namespace == self.mqtt.namespace else None
+        """AppDaemon's plugin of a namespace: the MQTT one when given; else Home Assistant's, as far as its
+        websocket goes (no HTTP session of its own, as in a standalone AppDaemon: set_state keeps all)."""
+        return self.mqtt if self.mqtt is not None and namespace == self.mqtt.namespace else self.recorder
 
     def get_timezone(self) -> Any:
         return pytz.timezone(self.time_zone)
