@@ -17,11 +17,13 @@ from ampeco_ev_charger.homeassistant.events import (
     STATUS_CHANGED,
     TOKEN_EXPIRING,
 )
+from ampeco_ev_charger.homeassistant.exports import EXPORT_SESSIONS, SESSIONS_EXPORTED
 
 REPO = Path(__file__).resolve().parents[2]
 BLUEPRINTS = sorted((REPO / "blueprints").rglob("*.yaml"))
 DOCUMENTATION = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
 EVENTS = set(COMMAND_EVENTS) | {COMMAND_RESULT, SESSION_STARTED, SESSION_ENDED, STATUS_CHANGED, TOKEN_EXPIRING}
+EVENTS |= {EXPORT_SESSIONS, SESSIONS_EXPORTED}
 APP_ENTITY = re.compile(r"^(sensor|binary_sensor)\.evse_[a-z0-9_]+?_(?P<key>[a-z_]+)$")
 
 
