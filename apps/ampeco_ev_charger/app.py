@@ -15,7 +15,7 @@ from .appdaemon_host import AppDaemonBroker, AppDaemonHost
 from .assembly import EXPORTS_FOLDER, Assembly
 from .config import AppConfig, parse_config
 from .homeassistant.config_problem import ConfigProblem, chargepoint_ids
-from .homeassistant.events import COMMAND_EVENTS, CONFIG_ERROR
+from .homeassistant.events import COMMAND_EVENTS, CONFIG_ERROR, DIAGNOSTICS
 from .homeassistant.exports import EXPORT_SESSIONS
 from .homeassistant.redact import RedactedHomeAssistant
 from .runtime.logbook import Logbook
@@ -39,7 +39,7 @@ class AmpecoEvCharger(ADAPI):
         """Also runs again after every Home Assistant restart: the stored memory is shown at once."""
         self._brokers = {}
         self._host = host = AppDaemonHost(self._ad, self._on_timer, self._on_state)
-        for event in [*COMMAND_EVENTS, EXPORT_SESSIONS]:
+        for event in [*COMMAND_EVENTS, EXPORT_SESSIONS, DIAGNOSTICS]:
             await self._ad.listen_event(self._on_command, event)
         try:
             config = parse_config(self.args)

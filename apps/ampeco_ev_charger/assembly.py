@@ -14,12 +14,14 @@ from typing import Protocol
 
 import aiohttp
 
+from . import diagnostics
 from .config import AppConfig
 from .const import entity_id
 from .homeassistant.command_events import handle_event
 from .homeassistant.controls import Controls
 from .homeassistant.dashboard_helpers import DashboardHelpers
 from .homeassistant.entities import smart_entity
+from .homeassistant.events import DIAGNOSTICS, DIAGNOSTICS_WRITTEN
 from .homeassistant.exports import EXPORT_SESSIONS, SessionExports
 from .homeassistant.hass import HomeAssistant
 from .homeassistant.mqtt.broker import Broker
@@ -85,7 +87,8 @@ class Assembly:
         rand: Callable[[], float] = random.random,
     ) -> None:
         """`exports`: the folder the session exports are written into (beside the memory file's by default)."""
-        ha = RedactedHomeAssistant(ha, logbook.redact)
+        self.config, self.logbook = config, logbook
+        self.ha = ha = RedactedHomeAssistant(ha, logbook.redact)
         self.memory = memory = MemoryFile(store, logbook, scheduler.now)
         self.log = log = SessionLog(log_path(store.path))
         book = SessionBook(log, logbook, ha.timezone)
@@ -191,11 +194,26 @@ class Assembly:
         await self.publisher.show_entity(smart_entity(charger.config.slug, charger.id, charger.name, decision))
 
     async def handle_event(self, event_type: str, data: Mapping[str, object]) -> None:
-        """An event from Home Assistant: a command, or an export of the session log."""
+        """An event from Home Assistant: a command, an export of the session log, or a diagnostics dump."""
         if event_type == EXPORT_SESSIONS:
             await self.exports.handle(data)
+        elif event_type == DIAGNOSTICS:
+            await self._diagnose()
         else:
             await handle_event(self.hub, event_type, data)
+
+    async def _diagnose(self) -> None:
+        """The diagnostics dump, written beside the exports; answered with its file (or why not)."""
+        report = diagnostics.live_report(
+            self.config, self.hub, self.memory, self.log, self.logbook, self.hub.scheduler.now()
+        )
+        try:
+            path = await asyncio.to_thread(diagnostics.write, self.exports.folder, report, self.logbook.redact)
+        except OSError as err:
+            answer = {"success": False, "error": f"cannot write into {self.exports.folder} ({err.strerror or err})"}
+        else:
+            answer = {"success": True, "file": str(path)}
+        await self.ha.fire(DIAGNOSTICS_WRITTEN, answer)
 
 
 def _named(charger: Charger | None) -> tuple[str, str] | None:

@@ -89,7 +89,8 @@ async def test_a_bad_configuration_is_one_clear_line_and_nothing_else(tmp_path):
         assert s.fake.timers == {}  # nothing runs
         problems = {key: state for key, (state, _attributes) in s.fake.states.items()}
         assert problems == {f"binary_sensor.evse_{slug}_problem": "on" for slug in (SLUG1, SLUG2)}  # the mistake shows
-        answered = [*(f"ampeco_ev_charger_{row.name}" for row in COMMANDS), "ampeco_ev_charger_export_sessions"]
+        answered = [f"ampeco_ev_charger_{row.name}" for row in COMMANDS]
+        answered += ["ampeco_ev_charger_export_sessions", "ampeco_ev_charger_diagnostics"]
         assert sorted(s.fake.listeners) == sorted(answered)
         assert app._http is None and s.requests() == []
         await app.terminate()

@@ -11,7 +11,7 @@ from ..const import entity_id, slugify
 from ..runtime.commands import CommandResult, Reason
 from ..runtime.logbook import one_line
 from .entities import ATTRIBUTION, SENSORS
-from .events import COMMAND_EVENTS, COMMAND_RESULT, command_result_event
+from .events import COMMAND_EVENTS, COMMAND_RESULT, DIAGNOSTICS, DIAGNOSTICS_WRITTEN, command_result_event
 from .exports import EXPORT_SESSIONS, SESSIONS_EXPORTED
 from .hass import HA_TIMEOUT, EntityState, HomeAssistant
 
@@ -64,9 +64,9 @@ class ConfigProblem:
 
     async def answer(self, event_type: str, data: Mapping[str, object]) -> None:
         """One command (or export) event: answered, and nothing else happens."""
-        if event_type == EXPORT_SESSIONS:
-            refusal = {"success": False, "error": self.error, "reason": Reason.CONFIG_ERROR.value}
-            await self.ha.fire(SESSIONS_EXPORTED, refusal)
+        refusal = {"success": False, "error": self.error, "reason": Reason.CONFIG_ERROR.value}
+        if event_type in (EXPORT_SESSIONS, DIAGNOSTICS):
+            await self.ha.fire(SESSIONS_EXPORTED if event_type == EXPORT_SESSIONS else DIAGNOSTICS_WRITTEN, refusal)
             return
         row = COMMAND_EVENTS.get(event_type)
         if row is None:

@@ -17,6 +17,8 @@ SESSION_STARTED = f"{DOMAIN}_session_started"
 SESSION_ENDED = f"{DOMAIN}_session_ended"
 STATUS_CHANGED = f"{DOMAIN}_status_changed"
 CONFIG_ERROR = f"{DOMAIN}_config_error"
+DIAGNOSTICS = f"{DOMAIN}_diagnostics"  # Home Assistant asks for a diagnostics dump...
+DIAGNOSTICS_WRITTEN = f"{DOMAIN}_diagnostics_written"  # ...and is told where it is
 TOKEN_EXPIRING = f"{DOMAIN}_token_expiring"
 
 

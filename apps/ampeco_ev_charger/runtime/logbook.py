@@ -13,6 +13,7 @@ class Logbook:
         self._write = write
         self._secrets: list[str] = []
         self._said: set[str] = set()
+        self.noted: dict[str, str] = {}  # every episode said since the start (the latest 100): for diagnostics
         for secret in secrets:
             self.add_secret(secret)
 
@@ -35,6 +36,10 @@ class Logbook:
         """Say `message` unless `key` was already said in this episode."""
         if key not in self._said:
             self._said.add(key)
+            self.noted.pop(key, None)
+            self.noted[key] = self.redact(f"{level}: {message}")
+            while len(self.noted) > 100:
+                del self.noted[next(iter(self.noted))]
             self(message, level)
 
     def forget(self, key: str) -> bool:

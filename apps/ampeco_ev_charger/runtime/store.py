@@ -37,13 +37,21 @@ class Store:
         self.locked = False
 
     def load(self) -> Loaded:
+        """What the file holds, at start: temp files of killed saves removed, a file not ours set aside."""
         self._clean()
+        return self._read(set_aside=True)
+
+    def load_copy(self) -> Loaded:
+        """What the file holds, touching nothing (a look from outside the app: the diagnostics)."""
+        return self._read(set_aside=False)
+
+    def _read(self, *, set_aside: bool) -> Loaded:
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return Loaded({})
         except (OSError, UnicodeDecodeError) as err:
-            self.locked = True
+            self.locked = set_aside
             reason = err.strerror if isinstance(err, OSError) and err.strerror else type(err).__name__
             return Loaded(
                 {},
@@ -57,6 +65,8 @@ class Store:
         except (ValueError, RecursionError):
             data = None
         if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+            if not set_aside:
+                return Loaded({}, f"the app's memory file {self.path} is not one this version reads")
             aside = self.path.with_name(self.path.name + ".unreadable")
             try:
                 self.path.replace(aside)
