@@ -234,6 +234,25 @@ async def test_a_stop_that_cannot_look_says_why_never_nothing_to_stop(error, why
     assert rig.account.refreshes == 1
 
 
+async def test_a_stop_where_the_running_session_cannot_be_looked_up_says_so_never_nothing_to_stop():
+    """A tenant whose list carries no session, while its session lookup fails: the EVSE charges, its session is
+    unknown (not none), and the look the stop makes first cannot tell either."""
+    unknown = evse("charging", session_reported=False)
+    rig = Rig(read(charger(CP), unknown))
+    rig.account.reads = shows(rig.charger, unknown)
+    outcome = await rig.run(StopCharging(CP))
+    assert outcome.reason is Reason.UNAVAILABLE and rig.account.refreshes == 1
+    assert outcome.error == f"cannot tell whether a session runs on {CP}: its running session cannot be looked up now"
+
+    rig.account.reads = shows(rig.charger, evse("charging", session("s1")))  # the lookup works again
+    assert await rig.run(StopCharging(CP)) == Outcome(True, session_id="s1", poll=True)
+
+
+async def test_a_stop_where_no_session_needs_looking_up_has_nothing_to_stop():
+    rig = Rig(read(charger(CP), evse("available", session_reported=False)))
+    assert (await rig.run(StopCharging(CP))).reason is Reason.NOTHING_TO_STOP
+
+
 async def test_a_stop_after_a_restart_looks_first_and_stops_what_it_finds():
     rig = Rig(charger(CP))
     rig.account.reads = shows(rig.charger, evse("charging", session("s1")))
