@@ -90,39 +90,6 @@ async def test_a_charger_without_a_car_cannot_start(tmp_path):
         assert result["success"] is False and "connect the cable" in result["error"]
 
 
-async def test_tenants_that_start_by_the_printed_identifier(tmp_path):
-    async with stack(tmp_path) as s:
-        s.simulator.settings.evse_key = "identifier"
-        await s.start()
-        assert (await s.send("start_charging", chargepoint_id=CP1))["success"]
-        assert [r.body["evseId"] for r in s.requests("app/session/start")] == ["148964", "2317"]
-        await s.fake.advance(4)
-        assert (await s.send("stop_charging", chargepoint_id=CP1))["success"]
-        await s.fake.advance(4)
-        assert (await s.send("start_charging", chargepoint_id=CP1))["success"]
-        assert [r.body["evseId"] for r in s.requests("app/session/start")] == ["148964", "2317", "2317"]
-
-
-async def test_tenants_that_stop_at_stop_and_answer_202(tmp_path):
-    async with stack(tmp_path) as s:
-        settings = s.simulator.settings
-        settings.stop_path, settings.start_answer, settings.stop_answer = "stop", "accepted", "accepted"
-        await s.start()
-        started = await s.send("start_charging", chargepoint_id=CP1)
-        session_id = s.model.chargers[CP1].session.id
-        assert started["success"] is True and started["session_id"] == session_id  # 202: the account shows it
-        assert s.fake.state(sensor(SLUG1, "session_id")) == session_id
-        stopped = await s.send("stop_charging", chargepoint_id=CP1)
-        assert stopped == {"chargepoint_id": CP1, "command": "stop_charging", "success": True, "session_id": session_id}
-        assert [p for m, p in commands_sent(s)] == [
-            "app/session/start",
-            f"app/session/{session_id}/end",
-            f"app/session/{session_id}/stop",
-        ]
-        await s.fake.advance(4)
-        assert s.fake.fired("ampeco_ev_charger_session_ended")[0]["session_id"] == session_id
-
-
 async def test_stop_after_a_restart_with_no_memory_finds_the_session(tmp_path):
     async with stack(tmp_path) as s:
         await s.start()

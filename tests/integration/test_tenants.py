@@ -1,17 +1,80 @@
-"""Other tenants' shapes, against the simulator acting like each of them: where start lands, tenants without
-an embedded session, their statuses and data."""
+"""Other tenants' shapes, against the simulator acting like each of them (`simulator.Settings`): the table of
+their ways with what the app does about each, where a start lands, tenants without an embedded session, their
+statuses and data."""
+
+import json
+from dataclasses import dataclass, field
 
 import pytest
 
+from ampeco_ev_charger.ampeco import Tenant
 from harness.stack import CP1, SLUG1, sensor, stack
-from simulator import Fault
+from simulator import Fault, Settings
 
 RESULT = "ampeco_ev_charger_command_result"
+ENDED = "ampeco_ev_charger_session_ended"
 OUR_EVSE_ID, OUR_IDENTIFIER = "148964", "2317"
 
 
 def binary(key: str) -> str:
     return f"binary_sensor.evse_{SLUG1}_{key}"
+
+
+def lesson(**learnt: object) -> Tenant:
+    """What the memory file keeps of a tenant: as of the simulator's defaults (no `ongoing`, sessions end at
+    `/end`) but for what this tenant taught."""
+    return Tenant(**{"ongoing": False, "stop_path": "end", **learnt})
+
+
+@dataclass(frozen=True)
+class Quirk:
+    """A tenant's way (the simulator's settings), and what the app's requests show it did about it over two
+    sessions started and stopped from Home Assistant: the second one on what the first taught."""
+
+    settings: Settings
+    start_keys: list[str] = field(default_factory=lambda: [OUR_EVSE_ID, OUR_EVSE_ID])  # each start's evseId
+    stop_paths: list[str] = field(default_factory=lambda: ["end", "end"])  # where each stop went
+    learns: Tenant = field(default_factory=lesson)
+
+
+QUIRKS = {
+    "as-captured": Quirk(Settings()),
+    "starts-by-identifier": Quirk(
+        Settings(evse_key="identifier"),
+        start_keys=[OUR_EVSE_ID, OUR_IDENTIFIER, OUR_IDENTIFIER],
+        learns=lesson(evse_key="identifier"),
+    ),
+    "stops-at-stop": Quirk(
+        Settings(stop_path="stop"), stop_paths=["end", "stop", "stop"], learns=lesson(stop_path="stop")
+    ),
+    "answers-202": Quirk(Settings(start_answer="accepted", stop_answer="accepted")),
+    "no-session-in-the-list": Quirk(Settings(embed_session=False), learns=lesson(active=True)),
+    "no-active-endpoint": Quirk(
+        Settings(embed_session=False, active_endpoint=False, ongoing_endpoint=True),
+        learns=lesson(active=False, ongoing=True),
+    ),
+}
+
+
+@pytest.mark.parametrize("quirk", QUIRKS.values(), ids=QUIRKS.keys())
+async def test_each_tenants_way_two_sessions_from_home_assistant(tmp_path, quirk):
+    async with stack(tmp_path, settings=quirk.settings) as s:
+        await s.start()
+        for _ in range(2):
+            started = await s.send("start_charging", chargepoint_id=CP1)
+            session_id = s.model.chargers[CP1].session.id
+            assert started["success"] is True and started["session_id"] == session_id
+            assert s.fake.state(sensor(SLUG1, "session_id")) == session_id
+            await s.fake.advance(4)
+            stopped = await s.send("stop_charging", chargepoint_id=CP1)
+            assert stopped["success"] is True and stopped["session_id"] == session_id
+            await s.fake.advance(10)
+            assert s.fake.fired(ENDED)[-1]["session_id"] == session_id
+        assert len(s.fake.fired(ENDED)) == 2
+        assert [r.body["evseId"] for r in s.requests("app/session/start")] == quirk.start_keys
+        stops = [r.path for r in s.requests(method="POST") if r.path.endswith(("/end", "/stop"))]
+        assert [path.rsplit("/", 1)[1] for path in stops] == quirk.stop_paths
+        assert Tenant.from_dict(json.loads(s.state_file.read_text())["tenants"][s.url]) == quirk.learns
 
 
 async def test_a_start_that_lands_on_a_strangers_evse_is_stopped_and_made_again_by_the_printed_number(tmp_path):
@@ -96,36 +159,36 @@ async def test_only_a_session_naming_our_evses_identifier_is_ours(tmp_path):
         assert s.fake.fired("ampeco_ev_charger_session_started") == []
 
 
-async def test_a_failing_session_lookup_costs_only_itself(tmp_path):
-    async with stack(tmp_path) as s:
-        s.simulator.settings.embed_session = False
+@pytest.mark.parametrize(
+    ("settings", "through_ongoing"),
+    [(Settings(embed_session=False), False), (Settings(embed_session=False, ongoing_endpoint=True), True)],
+    ids=["active-only", "ongoing-beside"],
+)
+async def test_a_failing_active_lookup_costs_only_itself(tmp_path, settings, through_ongoing):
+    """Where the tenant has `ongoing` as well, the session is read from it; where not, the charge point
+    readings go on without it (one WARNING per episode), and a stop says it cannot tell, never nothing to stop."""
+    async with stack(tmp_path, settings=settings) as s:
         s.simulator.faults.add(Fault("status", status=500, path="session/active"))
         s.charge_from_phone()
         await s.start()
         await s.fake.advance(120)
+        session_id = s.model.chargers[CP1].session.id
         assert s.fake.state(sensor(SLUG1, "evse_status")) == "charging"  # the charge point reading goes on
         assert s.fake.attributes(sensor(SLUG1, "evse_status"))["stale"] is False
+        assert s.fake.state(sensor(SLUG1, "session_id")) == (session_id if through_ongoing else "none")
         warnings = [line for line in s.fake.lines("WARNING") if "look up the running session" in line]
-        assert len(warnings) == 1 and "app/session/active" in warnings[0]  # once per episode, not per poll
+        assert len(warnings) == (0 if through_ongoing else 1)  # once per episode, not per poll
+        assert all("app/session/active" in line for line in warnings)
+        stopped = await s.send("stop_charging", chargepoint_id=CP1)
+        if through_ongoing:
+            assert stopped["success"] is True and stopped["session_id"] == session_id
+            return
+        assert stopped["reason"] == "unavailable" and "cannot tell whether a session runs" in stopped["error"]
         s.simulator.faults.clear()
         await s.fake.advance(30)
-        assert s.fake.state(sensor(SLUG1, "session_id")) == s.model.chargers[CP1].session.id
+        assert s.fake.state(sensor(SLUG1, "session_id")) == session_id
         assert any("can be looked up again (app/session/active)" in line for line in s.fake.lines("INFO"))
-
-
-async def test_where_the_active_session_fails_the_ongoing_sessions_are_read(tmp_path):
-    async with stack(tmp_path) as s:
-        settings = s.simulator.settings
-        settings.embed_session, settings.ongoing_endpoint = False, True
-        s.simulator.faults.add(Fault("status", status=500, path="session/active"))
-        s.charge_from_phone()
-        await s.start()
-        await s.fake.advance(60)
-        session = s.model.chargers[CP1].session
-        assert s.fake.state(sensor(SLUG1, "session_id")) == session.id
-        assert not any("look up the running session" in line for line in s.fake.lines("WARNING"))
-        stopped = await s.send("stop_charging", chargepoint_id=CP1)
-        assert stopped["success"] is True and stopped["session_id"] == session.id
+        assert (await s.send("stop_charging", chargepoint_id=CP1))["success"] is True
 
 
 async def test_a_session_already_known_is_kept_while_the_lookup_fails(tmp_path):

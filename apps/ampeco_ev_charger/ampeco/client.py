@@ -274,9 +274,9 @@ class AmpecoClient:
     def _session(self, data: Mapping[str, Any] | None, where: str) -> Session | None:
         if data is None:
             return None
-        owner = data.get("chargePointId")
         inner = data.get("session")
-        evse = (inner if isinstance(inner, Mapping) else data).get("evseId")
+        fields = inner if isinstance(inner, Mapping) else data  # where `parse_session` reads them too
+        owner, evse = fields.get("chargePointId"), fields.get("evseId")
         if not isinstance(owner, str):
             owner = self._owners.get(str(evse)) if isinstance(evse, (str, int)) else None
         oddities: list[Oddity] = []

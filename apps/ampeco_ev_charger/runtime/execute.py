@@ -21,6 +21,7 @@ from ..ampeco import (
     is_suspended_status,
     other_key,
     status_is,
+    suggests_session,
 )
 from .account import Account
 from .charger import Charger
@@ -219,12 +220,17 @@ class Executor:
     async def _stop(self, charger: Charger) -> Outcome:
         last = charger.last_success
         stale = last is None or self.account.clock() - last > self.fresh_within or self.account.error is not None
-        if charger.session_id is None and stale:
+        if charger.session_id is None and (stale or _session_unknown(charger)):
             # After a restart, long after the last reading, or while reads fail: look before saying anything.
             error = await self.account.refresh()
             if error is not None and charger.session_id is None:
                 return _failed(f"cannot tell whether a session runs on {charger.id}", error)
         session_id = charger.session_id
+        if session_id is None and _session_unknown(charger):
+            return Outcome.failed(
+                Reason.UNAVAILABLE,
+                f"cannot tell whether a session runs on {charger.id}: its running session cannot be looked up now",
+            )
         if session_id is None:
             return Outcome.failed(
                 Reason.NOTHING_TO_STOP, f"nothing to stop: no charging session is running on {charger.id}"
@@ -247,6 +253,13 @@ class Executor:
             return problem
         self.poller.confirm(charger, lambda: charger.current_limit == amps)
         return Outcome(True, session_id=charger.session_id, poll=True)
+
+
+def _session_unknown(charger: Charger) -> bool:
+    """The EVSE's status speaks of a session, but the answer carried none and the lookup could not tell (see
+    `sessions.embedded_sessions`): its session is unknown, not absent."""
+    evse = charger.evse
+    return evse is not None and not evse.session_reported and suggests_session(evse.status)
 
 
 def _charging_steadily(charger: Charger) -> Callable[[], bool]:
