@@ -251,6 +251,7 @@ class FakeAccount:
         self.error: RoundError | None = None
         self.failures = 0
         self.quiet_rounds = 0
+        self.log_filled = False  # its history not read into the session log yet
         self.refreshes = 0
         self.stopped = False
         self._listeners: list[Listener] = []
@@ -386,3 +387,25 @@ def checked(outcome: Outcome) -> Outcome:
     """An outcome that is what `Outcome` promises: a failure has a reason and a sentence, a success neither."""
     assert (outcome.reason is None) == outcome.success == (outcome.error is None), outcome
     return outcome
+
+
+class FakeBook:
+    """`SessionBook` as the hub sees it: what it was handed to keep, fill and add up."""
+
+    def __init__(self) -> None:
+        self.problem: str | None = None
+        self.months: dict[str, Any] = {}
+        self.kept: list[tuple[str, list[Any]]] = []
+        self.filled: list[list[str]] = []
+        self.added_up = 0
+
+    async def keep(self, _client: object, target: Charger, transitions: list[Any]) -> None:
+        if transitions:
+            self.kept.append((target.id, transitions))
+
+    async def fill(self, _client: object, chargers: list[Charger], _now: float) -> bool:
+        self.filled.append([c.id for c in chargers])
+        return True
+
+    async def add_up(self, _chargers: list[Charger], _now: float) -> None:
+        self.added_up += 1

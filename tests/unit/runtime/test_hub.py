@@ -21,7 +21,17 @@ from ampeco_ev_charger.runtime.commands import (
 from ampeco_ev_charger.runtime.hub import AccountParts, Hub
 from ampeco_ev_charger.runtime.lifecycle import SessionStarted, SessionSummary
 
-from .fakes import FakeAccount, FakeLanding, FakeMemory, FakePoller, FakePublisher, Said, VirtualClock, charger
+from .fakes import (
+    FakeAccount,
+    FakeBook,
+    FakeLanding,
+    FakeMemory,
+    FakePoller,
+    FakePublisher,
+    Said,
+    VirtualClock,
+    charger,
+)
 
 Run = Callable[[Command, Charger], Awaitable[Outcome]]
 
@@ -44,8 +54,14 @@ class Rig:
     def __init__(self, *accounts: list[str]) -> None:
         self.said = Said()
         self.publisher, self.memory, self.clock = FakePublisher(), FakeMemory(), VirtualClock()
+        self.book = FakeBook()
         self.hub = Hub(
-            self.publisher, memory=self.memory, scheduler=self.clock, logbook=self.said.logbook, unavailable_after=900
+            self.publisher,
+            memory=self.memory,
+            book=self.book,
+            scheduler=self.clock,
+            logbook=self.said.logbook,
+            unavailable_after=900,
         )
         self.parts = [
             AccountParts(
