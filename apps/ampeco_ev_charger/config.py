@@ -57,26 +57,26 @@ KEYS: tuple[Key, ...] = (
         name="chargers",
         where="top",
         default="every charger on the account",
-        meaning="a list of chargers (the keys below marked per charger); left out, every home charger on the "
+        meaning="a list of chargers, each a mapping of the per-charger keys; left out, every home charger on the "
         "account is watched, and one added to or removed from the account comes or goes by itself",
     ),
     Key(
         name="chargepoint_id",
         where="both",
-        default="-",
+        default="required",
         meaning="the charge point's id; at the top level (with `charger_name`, `evse_id`, `units`, ...) instead of "
         "a `chargers` list, for a single charger",
     ),
     Key(
         name="name",
         where="charger",
-        default="the name in the vendor app",
+        default="the name in the vendor app, else `AMPECO Charger <id>`",
         meaning="names the charger's entities: `<name> Charging Energy`",
     ),
     Key(
         name="charger_name",
         where="top",
-        default="the name in the vendor app",
+        default="the name in the vendor app, else `AMPECO Charger <id>`",
         meaning="the single charger's name in the top-level form (AppDaemon keeps a top-level `name` for itself)",
     ),
     Key(
@@ -90,7 +90,7 @@ KEYS: tuple[Key, ...] = (
         where="both",
         default="`{power: W, energy: Wh}`",
         meaning="what your vendor's API sends; `{power: kW, energy: kWh}` if the sensors show values 1000 times "
-        "too small",
+        "too small; at the top level without `chargers`, for every charger found",
     ),
     Key(
         name="max_current",
