@@ -47,8 +47,10 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	PYTHONPATH=apps $(VENV)/bin/lint-imports --no-cache
 
-# The documentation site (mkdocs-material, mkdocs.yml) in build/site; --strict fails on a broken link or anchor.
+# The documentation site (mkdocs-material, mkdocs.yml) in build/site, its tables first written from the code
+# (tools/docs_tables.py); --strict fails on a broken link or anchor.
 docs: $(STAMP)
+	$(RUN) tools/docs_tables.py
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 benchmark: $(STAMP)

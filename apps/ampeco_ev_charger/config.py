@@ -5,7 +5,6 @@ parser reads by the rows, and the documentation's configuration table is generat
 half-configured: the whole configuration is checked before the app does anything.
 """
 
-import difflib
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -20,7 +19,7 @@ from .homeassistant.mqtt.discovery import SMART_MODE_KEY
 from .runtime.commands import MAX_CURRENT_A, MIN_CURRENT_A
 from .runtime.config import AccountConfig, ChargerConfig, RuntimeConfig
 from .smart import SmartConfig, parse_smart_config
-from .validate import ConfigError, entity, flag, number, text
+from .validate import ConfigError, entity, flag, number, text, unknown_keys
 
 Where = Literal["top", "charger", "both"]
 
@@ -58,26 +57,26 @@ KEYS: tuple[Key, ...] = (
         name="chargers",
         where="top",
         default="every charger on the account",
-        meaning="a list of chargers (the keys below marked per charger); left out, every home charger on the "
+        meaning="a list of chargers, each a mapping of the per-charger keys; left out, every home charger on the "
         "account is watched, and one added to or removed from the account comes or goes by itself",
     ),
     Key(
         name="chargepoint_id",
         where="both",
-        default="-",
+        default="required",
         meaning="the charge point's id; at the top level (with `charger_name`, `evse_id`, `units`, ...) instead of "
         "a `chargers` list, for a single charger",
     ),
     Key(
         name="name",
         where="charger",
-        default="the name in the vendor app",
+        default="the name in the vendor app, else `AMPECO Charger <id>`",
         meaning="names the charger's entities: `<name> Charging Energy`",
     ),
     Key(
         name="charger_name",
         where="top",
-        default="the name in the vendor app",
+        default="the name in the vendor app, else `AMPECO Charger <id>`",
         meaning="the single charger's name in the top-level form (AppDaemon keeps a top-level `name` for itself)",
     ),
     Key(
@@ -91,7 +90,7 @@ KEYS: tuple[Key, ...] = (
         where="both",
         default="`{power: W, energy: Wh}`",
         meaning="what your vendor's API sends; `{power: kW, energy: kWh}` if the sensors show values 1000 times "
-        "too small",
+        "too small; at the top level without `chargers`, for every charger found",
     ),
     Key(
         name="max_current",
@@ -300,18 +299,6 @@ def _key(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
 
 
-def _unknown(keys: object, known: frozenset[str], where: str) -> list[str]:
-    """A warning per unknown key, naming the known key it is probably meant to be."""
-    warnings = []
-    for key in sorted(map(str, keys) if isinstance(keys, Mapping) else []):
-        if key in known:
-            continue
-        close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
-        warnings.append(f"unknown key `{_key(where, key)}` ignored{hint}")
-    return warnings
-
-
 def _account(entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any]) -> AccountConfig:
     """The account a charger is on: its own `auth_token`/`api_host` where it gives them, else the top level's."""
     token_key = _key(where, "auth_token") if "auth_token" in entry else "auth_token"
@@ -333,7 +320,7 @@ def _charger(
 ) -> tuple[ChargerConfig, ChargerExtras]:
     """One charger; `where` is its apps.yaml path ("chargers[0]", or "" for the top-level form)."""
     if where:
-        warnings.extend(_unknown(entry, CHARGER_KEYS, where))
+        warnings.extend(unknown_keys(entry, CHARGER_KEYS, where))
     chargepoint_id = text(entry.get("chargepoint_id"), _key(where, "chargepoint_id"), required=True) or ""
     own_select = entity_id(slugify(chargepoint_id), SMART_MODE_KEY, "select") if mqtt else None
     name_key = "name" if where else "charger_name"
@@ -402,7 +389,7 @@ def _charger_entries(args: Mapping[str, Any]) -> list[tuple[str, Mapping[str, An
 
 def parse_config(args: Mapping[str, Any]) -> AppConfig:
     """Validate AppDaemon's `self.args`; raises ConfigError on the first mistake."""
-    warnings = _unknown(args, TOP_LEVEL_KEYS | APPDAEMON_KEYS, "")
+    warnings = unknown_keys(args, TOP_LEVEL_KEYS | APPDAEMON_KEYS)
     mqtt = parse_mqtt_config(args.get("mqtt"), str(args.get("name") or ""), warnings)
     parsed = [_charger(entry, where, args, warnings, mqtt is not None) for where, entry in _charger_entries(args)]
     chargers = [config for config, _extras in parsed]

@@ -4,9 +4,10 @@ Shared by the app's configuration and smart charging's, so both say the same thi
 """
 
 import contextlib
+import difflib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 
 class ConfigError(ValueError):
@@ -76,3 +77,16 @@ def entity(value: object, key: str, domains: tuple[str, ...]) -> str | None:
         example = f"{domains[0]}.{key.rsplit('.', 1)[-1].removesuffix('_entity')}"
         raise ConfigError(key, f"must be the entity id of a {' or '.join(domains)}, like {example}; got {value!r}")
     return entity_id
+
+
+def unknown_keys(value: object, known: Collection[str], where: str = "") -> list[str]:
+    """A warning per key of `value` (a mapping at the apps.yaml path `where`) that is not `known`, naming the
+    known key it is probably meant to be."""
+    warnings = []
+    for key in sorted(map(str, value) if isinstance(value, Mapping) else []):
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        warnings.append(f"unknown key `{f'{where}.{key}' if where else key}` ignored{hint}")
+    return warnings

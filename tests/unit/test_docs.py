@@ -9,6 +9,8 @@ from urllib.parse import unquote
 
 import pytest
 
+from tools import docs_tables
+
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 PAGES = [README, *sorted((REPO / "docs").rglob("*.md"))]
@@ -45,3 +47,8 @@ def test_the_link_check_sees_links_and_skips_code():
     """The checker itself: a link is found in text and images, never in code, and outside links are left."""
     sample = "[a](guide/a.md#part) ![b](b.png) [c](https://example.org) [d](#top) `[e](e.md)`\n```\n[f](f.md)\n```\n"
     assert relative_links(sample) == ["guide/a.md#part", "b.png"]
+
+
+def test_the_generated_tables_say_what_the_code_says(capsys):
+    """Configuration keys, entities, controls, command events and reason codes come from the code, never by hand."""
+    assert docs_tables.main(["--check"]) == 0, capsys.readouterr().out

@@ -110,12 +110,15 @@ def test_the_events_the_documentation_names_exist():
 
 
 def test_every_test_the_documentation_names_exists():
-    """The reliability and security rows point at tests: each must be there, under that name."""
+    """The reliability and security rows point at tests: each must be there, under that name, and a test file
+    named by its path (`tests/unit/runtime/test_store.py`) where the path says."""
     named = set(re.findall(r"(test_\w+)::(test_\w+)", documentation()))
     assert len(named) > 30
     for module, test in sorted(named):
         texts = [path.read_text() for path in (REPO / "tests").rglob(f"{module}.py")]
         assert any(f"def {test}(" in text for text in texts), f"{module}::{test}"
+    paths = set(re.findall(r"\btests/[\w/]+\.py\b", documentation()))
+    assert sorted(path for path in paths if not (REPO / path).exists()) == []
 
 
 @pytest.mark.parametrize("mqtt", [False, True])

@@ -330,7 +330,7 @@ SENSORS: tuple[Sensor, ...] = (
         diagnostic=True,
         always_available=True,
         doc="seconds between polls now; attributes `is_charging`, `retry_count`, `last_error`, and "
-        "`last_good_reading` (when the reading shown was made, while it is stale)",
+        "`last_good_reading` (when the reading shown was made, while it is stale; `null` while fresh)",
     ),
     Sensor(
         key="max_current",
@@ -443,7 +443,8 @@ SENSORS: tuple[Sensor, ...] = (
         device_class="battery",
         state_class="measurement",
         enabled_by_default=False,
-        doc="the car's state of charge, where the charger or the session reports it; `unknown` otherwise",
+        doc="the car's state of charge, where the charger (`socPercent`) or the session (`carBatteryPercent`) "
+        "reports it; `unknown` otherwise",
     ),
     Sensor(
         key="session_cost",
@@ -481,7 +482,8 @@ SENSORS: tuple[Sensor, ...] = (
         diagnostic=True,
         always_available=True,
         enabled_by_default=False,
-        doc="`subscribed`, `connecting`, `failed` or `off`; attributes `reason`, `since`",
+        doc="`subscribed`, `connecting`, `failed` or `off`; attributes `reason`, `since` (each event is named in "
+        "the DEBUG log)",
     ),
     Sensor(
         key="token_expiry",
@@ -503,9 +505,10 @@ SENSORS: tuple[Sensor, ...] = (
         device_class="problem",
         domain="binary_sensor",
         always_available=True,
-        doc="`on` when the user should look: the token is rejected or ends soon with nothing to renew it, the "
-        "cloud cannot be read, the configuration or the memory file is off, or the charger cannot charge; "
-        "attribute `reason`",
+        doc="`on` when the user should look: the token is rejected, its refresh was refused, or it ends within 14 "
+        "days with nothing to renew it; the cloud cannot be read; the charger or its EVSE is not on the account; "
+        "apps.yaml has a mistake; the memory file cannot be kept; or the charger cannot charge (a fault, "
+        "`unavailable`, `out of order`, offline per `isAvailable: false`, rebooting); attribute `reason`",
     ),
 )
 
@@ -547,6 +550,10 @@ def build_entities(view: ChargerView) -> list[Entity]:
 
 
 SMART_KEY, SMART_NAME, SMART_ICON = "smart_charging", "Smart Charging", "mdi:car-electric"
+SMART_DOC = (
+    "the smart charging mode; attributes: the `reason`, the `command` sent, the next action, the plan and the "
+    "target's progress"
+)
 
 
 def smart_entity(slug: str, chargepoint_id: str, charger_name: str, decision: Decision | None) -> Entity:

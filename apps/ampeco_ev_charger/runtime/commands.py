@@ -25,26 +25,52 @@ MAX_CURRENT_A: Final = 32
 
 
 class Reason(str, Enum):
-    """Why a command did not succeed, for automations: stable codes (the sentence beside it may change)."""
+    """Why a command did not succeed, for automations: stable codes (the sentence beside it may change).
+    What each means is in `MEANINGS`, which the documentation's list is generated from."""
 
-    INVALID_VALUE = "invalid_value"  # a value the command cannot take: not a number, half an amp, a bad payload
-    OUT_OF_RANGE = "out_of_range"  # a current outside 6-32 A, the charger's range or the configured cap
-    UNKNOWN_CHARGER = "unknown_charger"  # no such chargepoint_id, or none named while several are watched
-    CONFIG_ERROR = "config_error"  # apps.yaml has a mistake: the app is not running
-    NOTHING_TO_STOP = "nothing_to_stop"  # the app looked: no session runs
-    ALREADY_CHARGING = "already_charging"  # a session already runs
-    REFUSED = "refused"  # the charger refused (406: a session runs, the car is full, ...)
-    NOT_PLUGGED = "not_plugged"  # the charger refused, and no car is at the socket
-    RATE_LIMITED = "rate_limited"  # the cloud asks the app to wait
-    TOKEN_REJECTED = "token_rejected"  # noqa: S105 - a reason code, not a token: the token is no longer valid
-    UNREACHABLE = "unreachable"  # no answer from the cloud: network, DNS, TLS, timeout
-    CLOUD_ERROR = "cloud_error"  # the cloud failed (5xx) or answered something unusable
-    REJECTED = "rejected"  # the cloud did not accept the request (another 4xx)
-    NOT_LANDED = "not_landed"  # a start the cloud accepted showed no session on this charger
-    UNAVAILABLE = "unavailable"  # the charger cannot be read now
-    SUPERSEDED = "superseded"  # a newer command of the same kind replaced it before it ran
-    BUSY = "busy"  # the app is stopping
-    INTERNAL = "internal"  # a bug in the app: please report it
+    INVALID_VALUE = "invalid_value"
+    OUT_OF_RANGE = "out_of_range"
+    UNKNOWN_CHARGER = "unknown_charger"
+    CONFIG_ERROR = "config_error"
+    NOTHING_TO_STOP = "nothing_to_stop"
+    ALREADY_CHARGING = "already_charging"
+    REFUSED = "refused"
+    NOT_PLUGGED = "not_plugged"
+    RATE_LIMITED = "rate_limited"
+    TOKEN_REJECTED = "token_rejected"  # noqa: S105 - a reason code, not a token
+    UNREACHABLE = "unreachable"
+    CLOUD_ERROR = "cloud_error"
+    REJECTED = "rejected"
+    NOT_LANDED = "not_landed"
+    UNAVAILABLE = "unavailable"
+    SUPERSEDED = "superseded"
+    BUSY = "busy"
+    INTERNAL = "internal"
+
+
+MEANINGS: Final[Mapping[Reason, str]] = {
+    Reason.INVALID_VALUE: "a value the command cannot take: not a number, half an amp, a payload the control does "
+    "not know",
+    Reason.OUT_OF_RANGE: f"a current outside {MIN_CURRENT_A}-{MAX_CURRENT_A} A, the charger's own range, or the "
+    "`max_current` configured for it",
+    Reason.UNKNOWN_CHARGER: "no watched charger has this `chargepoint_id`, or none was named while several are watched",
+    Reason.CONFIG_ERROR: "apps.yaml has a mistake, so the app is not running; `error` names it",
+    Reason.NOTHING_TO_STOP: "the app looked: no session runs on the charger",
+    Reason.ALREADY_CHARGING: "a session already runs on the charger",
+    Reason.REFUSED: "the charger refused (HTTP 406: a session runs, the car is full, ...)",
+    Reason.NOT_PLUGGED: "the charger refused to start, and no car is at the socket",
+    Reason.RATE_LIMITED: "the cloud asks the app to wait (HTTP 429)",
+    Reason.TOKEN_REJECTED: "the token is no longer valid (HTTP 401 or 403)",
+    Reason.UNREACHABLE: "no answer from the cloud: network, DNS, TLS, timeout",
+    Reason.CLOUD_ERROR: "the cloud failed (HTTP 5xx, a redirect to another host) or answered something unusable",
+    Reason.REJECTED: "the cloud did not accept the request (HTTP 404 or another 4xx)",
+    Reason.NOT_LANDED: "a start the cloud accepted showed no session on this charger's EVSE within 30 s, or landed "
+    "on another EVSE and could not be stopped there",
+    Reason.UNAVAILABLE: "the charger cannot be read now (not on the account, its EVSE missing, no reading yet)",
+    Reason.SUPERSEDED: "a newer current change for the same charger came before this one ran: the newer one is made",
+    Reason.BUSY: "the app is stopping",
+    Reason.INTERNAL: "a bug in the app: please report it",
+}
 
 
 def reason_of(error: RoundError) -> Reason:
@@ -111,6 +137,7 @@ class Button:
     key: str
     name: str
     icon: str
+    doc: str  # what a press does, for the documentation
     needs_reading: bool = True  # unavailable while the charger cannot be read
 
 
@@ -190,7 +217,12 @@ COMMANDS: tuple[CommandRow, ...] = (
         name=StopCharging.name,
         parse=lambda chargepoint_id, _data: StopCharging(_charger(StopCharging.name, chargepoint_id)),
         summary="stop the running session (also while the car is full)",
-        button=Button(key="stop_charging", name="Stop Charging", icon="mdi:stop-circle-outline"),
+        button=Button(
+            key="stop_charging",
+            name="Stop Charging",
+            icon="mdi:stop-circle-outline",
+            doc="stops the running session (also while the car is full)",
+        ),
     ),
     CommandRow(
         name=SetMaxCurrent.name,
@@ -202,7 +234,13 @@ COMMANDS: tuple[CommandRow, ...] = (
         parse=lambda chargepoint_id, _data: UpdateData(chargepoint_id),
         summary="read the charger now (without `chargepoint_id`: every charger)",
         every_charger=True,
-        button=Button(key="refresh", name="Refresh", icon="mdi:refresh", needs_reading=False),
+        button=Button(
+            key="refresh",
+            name="Refresh",
+            icon="mdi:refresh",
+            doc="reads the charger now",
+            needs_reading=False,
+        ),
     ),
 )
 COMMAND_ROWS: Final = {row.name: row for row in COMMANDS}

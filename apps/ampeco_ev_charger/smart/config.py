@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..runtime.commands import MAX_CURRENT_A, MIN_CURRENT_A
-from ..validate import ConfigError, entity, number
+from ..validate import ConfigError, entity, number, unknown_keys
 
 # The custom Nordpool integration keeps today's and tomorrow's prices in these two attributes.
 NORDPOOL_ATTRIBUTES = ("raw_today", "raw_tomorrow")
@@ -74,7 +74,7 @@ def parse_smart_config(
         value = {}
     if not isinstance(value, Mapping):
         raise ConfigError(key, "must be a mapping with at least `mode_entity: input_select.ev_mode`")
-    warnings.extend(f"unknown key `{key}.{name}` ignored" for name in sorted(set(map(str, value)) - KEYS))
+    warnings.extend(unknown_keys(value, KEYS, key))
 
     def entity_of(name: str) -> str | None:
         return entity(value.get(name), f"{key}.{name}", ENTITY_KEYS[name])

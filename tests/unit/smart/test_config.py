@@ -110,5 +110,8 @@ def test_each_mistake_names_its_key(value, key, words):
 
 def test_unknown_keys_are_warned_about_not_refused():
     warnings: list[str] = []
-    parse({"mode_entity": "input_select.m", "grid_sensor": "sensor.x"}, warnings)
-    assert warnings == [f"unknown key `{WHERE}.grid_sensor` ignored"]
+    parse({"mode_entity": "input_select.m", "grid_sensor": "sensor.x", "stop_dealy": 60}, warnings)
+    assert warnings == [
+        f"unknown key `{WHERE}.grid_sensor` ignored",
+        f"unknown key `{WHERE}.stop_dealy` ignored; did you mean `stop_delay`?",
+    ]

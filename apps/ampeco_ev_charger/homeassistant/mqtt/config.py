@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ...const import DOMAIN, slugify
-from ...validate import ConfigError, text
+from ...validate import ConfigError, text, unknown_keys
 
 KEYS = frozenset({"namespace", "discovery_prefix", "base_topic", "appdaemon_status_topic"})
 _TOPIC = re.compile(r"[^\s#+/]+(/[^\s#+/]+)*")
@@ -32,7 +32,7 @@ def parse_mqtt_config(value: object, app_name: str, warnings: list[str]) -> Mqtt
         value = {}
     if not isinstance(value, Mapping):
         raise ConfigError("mqtt", "must be true, or a mapping like `namespace: mqtt`")
-    warnings.extend(f"unknown key `mqtt.{name}` ignored" for name in sorted(set(map(str, value)) - KEYS))
+    warnings.extend(unknown_keys(value, KEYS, "mqtt"))
     defaults = MqttConfig(base_topic=f"{DOMAIN}/{slugify(app_name)}" if app_name else DOMAIN)
     return MqttConfig(
         namespace=text(value.get("namespace"), "mqtt.namespace") or defaults.namespace,

@@ -26,6 +26,10 @@ from ..entities import Entity
 
 ONLINE, OFFLINE = "online", "offline"
 SMART_MODE_KEY = "smart_charging_mode"  # the select the app offers for the smart charging mode
+SMART_MODE_DOC = (
+    "the smart charging mode, where `smart_charging` names no `mode_entity` of its own (just `true`); kept across "
+    "restarts"
+)
 ACCOUNT_KEY = "cloud_connection"  # the account device's one entity
 PRESS = "PRESS"
 ORIGIN = {"name": "AMPECO EV charger for AppDaemon", "sw_version": __version__}
@@ -100,6 +104,7 @@ class Control:
     domain: ControlDomain
     name: str
     icon: str
+    doc: str  # what it does, for the documentation
     act: Act
     state: Callable[[ChargerView], Any] | None = None  # None: a button, nothing to show
     needs_reading: bool = True  # unavailable while the charger cannot be read
@@ -143,7 +148,13 @@ def _button(row: CommandRow, button: Button) -> Control:
         return await controls.wrong_payload(row, by, payload)
 
     return Control(
-        key=button.key, domain="button", name=button.name, icon=button.icon, act=act, needs_reading=button.needs_reading
+        key=button.key,
+        domain="button",
+        name=button.name,
+        icon=button.icon,
+        doc=button.doc,
+        act=act,
+        needs_reading=button.needs_reading,
     )
 
 
@@ -153,6 +164,7 @@ CONTROLS: tuple[Control, ...] = (
         domain="switch",
         name="Charge",
         icon="mdi:ev-station",
+        doc="on while a session runs; turning it on starts charging, off stops it",
         act=lambda controls, payload, by: controls.switch(payload, by),
         state=_charging,
         config=lambda _view: SWITCH,
@@ -162,6 +174,7 @@ CONTROLS: tuple[Control, ...] = (
         domain="number",
         name="Current Limit",
         icon="mdi:current-ac",
+        doc="the charger's current limit, whole amps within its range; a change works during a session",
         act=lambda controls, payload, by: controls.limit(payload, by),
         state=_limit,
         config=_limit_range,
