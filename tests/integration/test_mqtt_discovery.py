@@ -226,8 +226,10 @@ async def test_a_status_the_app_does_not_know_becomes_an_option_of_the_enum(tmp_
         await s.fake.advance(300)
         await s.fake.run_until(
             "the new option, and the state (published after it)",
-            lambda: "maintenance" in ha.device(device_id(SLUG2))["components"]["evse_status"]["options"]
-            and ha.json(f"{BASE}/{SLUG2}/evse_status")["state"] == "maintenance",
+            lambda: (
+                "maintenance" in ha.device(device_id(SLUG2))["components"]["evse_status"]["options"]
+                and ha.json(f"{BASE}/{SLUG2}/evse_status")["state"] == "maintenance"
+            ),
         )
         s.model.chargers[CP2].status_override = None
         await s.fake.advance(300)
