@@ -160,6 +160,12 @@ class SimModel:
         self.auth.chargers[account].append(charger.id)
         return charger
 
+    def remove_charger(self, chargepoint_id: str) -> None:
+        """A charger taken off its account (sold, or moved to another one): the account no longer lists it."""
+        for ids in self.auth.chargers.values():
+            if chargepoint_id in ids:
+                ids.remove(chargepoint_id)
+
     def add_stranger(self, identifier: str, account: str = "a-stranger") -> SimCharger:
         """Another user's charger on the same tenant, whose printed identifier is `identifier`, car plugged in."""
         number = len(self.chargers)

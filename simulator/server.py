@@ -151,6 +151,8 @@ class Simulator:
             ("POST", "broadcast", self.c_broadcast),
             ("DELETE", "tokens", self.c_tokens),
             ("POST", "chargers/{cp}", self.c_charger),
+            ("PUT", "accounts/{account}/chargers/{cp}", self.c_own),
+            ("DELETE", "accounts/{account}/chargers/{cp}", self.c_own),
             ("POST", "chargers/{cp}/{action}", self.c_action),
         ]
         for method, path, control_handler in control:
@@ -482,6 +484,23 @@ class Simulator:
                 setattr(charger, name, body.pop(name))
         if body:
             raise web.HTTPBadRequest(text=f"unknown charger settings: {sorted(body)}")
+        return await self.c_state(request)
+
+    async def c_own(self, request: web.Request) -> web.Response:
+        """PUT: a new charger on an account (its id, the rest made up; body: name); DELETE: off its account."""
+        chargepoint_id = request.match_info["cp"]
+        if request.method == "DELETE":
+            self.model.remove_charger(chargepoint_id)
+        else:
+            body = await _body(request)
+            number = len(self.model.chargers)
+            charger = SimCharger(
+                id=chargepoint_id,
+                name=str(body.get("name", f"Charger {number}")),
+                evse_id=str(700000 + number),
+                identifier=str(7000 + number),
+            )
+            self.model.add_charger(request.match_info["account"], charger)
         return await self.c_state(request)
 
     async def c_action(self, request: web.Request) -> web.Response:

@@ -301,3 +301,14 @@ async def test_a_broker_restart_without_persistence_gets_everything_again(tmp_pa
         view = fresh_view(broker.port)
         assert view[f"{BASE}/status"] == "online" and view[f"{BASE}/{SLUG1}/availability"] == "online"
         assert json.loads(view[f"{BASE}/{SLUG1}/charge"]) == {"state": "off"}
+
+
+async def test_a_charger_that_leaves_the_account_takes_its_device_with_it(tmp_path, broker):
+    """Chargers found on the account (no `chargers:`): one removed from the account leaves Home Assistant."""
+    async with mqtt_stack(tmp_path, broker) as (s, ha):
+        await started(s, ha, chargers=None)
+        s.model.remove_charger(CP2)
+        await s.fake.advance(300)
+        await s.fake.run_until("the device gone", lambda: ha.device(device_id(SLUG2)) is None)
+        assert ha.device(device_id(SLUG1)) is not None
+        assert any("removed 1 device(s) no longer watched" in line for line in s.fake.lines())

@@ -199,7 +199,10 @@ class Account:
             charger = self.discover(chargepoint_id)
             self.chargers.append(charger)
             result.added.append(charger)
-            self.logbook(f"found charger {charger.label} on the account; watching it")
+            reading = listing.readings.get(chargepoint_id)
+            name = reading.charge_point.name if reading is not None else None
+            label = f"{name} ({chargepoint_id})" if name else chargepoint_id
+            self.logbook(f"found charger {label} on the account; watching it")
         return result
 
     async def _reading(self, charger: Charger, listing: ChargePoints) -> Reading | None:
