@@ -12,10 +12,17 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..ampeco import to_number
 from .logbook import Logbook
 from .store import Store
 
 Path = tuple[str, ...]
+
+
+def finite(value: object) -> float | None:
+    """A number as the file holds it, as a finite float; None for anything else: text, an infinity, an integer
+    of hundreds of digits."""
+    return None if isinstance(value, str) else to_number(value)
 
 
 class Saved:
@@ -55,8 +62,9 @@ class Saved:
         value = self.value.get(key) if isinstance(self.value, dict) else None
         if value is None:
             return None
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high:
-            return float(value)
+        number = finite(value)
+        if number is not None and low <= number <= high:
+            return number
         self._drop(key, value)
         return None
 
