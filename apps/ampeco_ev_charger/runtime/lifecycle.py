@@ -110,9 +110,12 @@ class Memory:
         running = 0.0
         if self.session is not None and self.session.energy_kwh is not None:
             running = self.session.energy_kwh
-            last = self.last_session
-            if self.session.id in self.ended and last is not None and last.id == self.session.id:
-                running = max(0.0, running - (last.energy_kwh or 0.0))  # back after a glitch ended it
+            if self.session.id in self.ended:  # back after a glitch ended it: only what it added since counts
+                last = self.last_session
+                # Of an earlier one than the last ended, what was counted is not known (nor will `finalise` add
+                # to it): it adds nothing, rather than count it twice.
+                counted = (last.energy_kwh or 0.0) if last is not None and last.id == self.session.id else running
+                running = max(0.0, running - counted)
         return self.ended_energy_kwh + running
 
     def advance_meter(self, now: float, kw: float) -> None:
