@@ -7,7 +7,7 @@ the EVSE status last seen, the open session, the last finished one and which ids
 
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -136,8 +136,9 @@ class Memory:
         last = self.last_session
         if last is None or last.id != summary.id:
             return
-        self.ended_energy_kwh += max(0.0, (summary.energy_kwh or 0.0) - (last.energy_kwh or 0.0))
-        self.last_session = summary
+        counted = _max(last.energy_kwh, summary.energy_kwh)  # a lower reading must not undo what was counted
+        self.ended_energy_kwh += (counted or 0.0) - (last.energy_kwh or 0.0)
+        self.last_session = replace(summary, energy_kwh=counted)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
