@@ -53,7 +53,7 @@ PROFILE = {
 # ---- what a mutation puts in --------------------------------------------------------------------------------
 
 
-def _nested(depth: int, leaf: object, wrap: Callable[[object], object]) -> object:
+def nested(depth: int, leaf: object, wrap: Callable[[object], object]) -> object:
     value = leaf
     for _ in range(depth):
         value = wrap(value)
@@ -61,7 +61,7 @@ def _nested(depth: int, leaf: object, wrap: Callable[[object], object]) -> objec
 
 
 HUGE = 10**400
-DEEP = (_nested(500, "deep", lambda v: [v]), _nested(250, {"id": "1"}, lambda v: {"data": {"session": v}}))
+DEEP = (nested(500, "deep", lambda v: [v]), nested(250, {"id": "1"}, lambda v: {"data": {"session": v}}))
 NUMBERS = st.one_of(
     st.sampled_from([1e308, -1e308, 5e-324, 2**63, -(2**63) - 1, 11000, 16]),
     st.integers(),

@@ -10,6 +10,7 @@ import base64
 import contextlib
 import json
 import math
+import sys
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -75,6 +76,7 @@ from tests.unit.fuzzing import (
     fine_oddities,
     fuzz,
     mutated,
+    nested,
 )
 
 LAST_DATE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc).timestamp()
@@ -241,6 +243,10 @@ SMART = SmartMemory(
 ).to_dict()
 
 
+# As deep as JSON reads a file where the app reads its memory file, in a thread of its own, off the event loop.
+READ_OFF_THE_LOOP = nested(sys.getrecursionlimit() - 10, "deep", lambda v: [v])
+
+
 def within(value: float | None, low: float, high: float) -> bool:
     return value is None or (type(value) is float and low <= value <= high)
 
@@ -262,6 +268,15 @@ def test_the_remembered_meter_and_sessions_are_taken_up_within_bounds_or_dropped
     memory.advance_meter(LAST_DATE, 11.0)
     assert math.isfinite(memory.meter) and math.isfinite(memory.total_energy_kwh)
     assert conforms(Tenant.from_dict(saved), Tenant)
+
+
+def test_a_value_nested_as_deep_as_the_file_can_hold_is_dropped_not_a_crash():
+    """Found by hand beside the fuzzing (Hypothesis cannot show an example this deep): saying what was dropped
+    once took `str()` of it, which overflows the stack on the event loop, deeper in it than the file's reader."""
+    dropped: list[str] = []
+    memory = Memory.from_saved(Saved({"evse_status": READ_OFF_THE_LOOP, "started": ["1"]}, "chargers.A", dropped))
+    assert (memory.evse_status, memory.started) == (None, ["1"])
+    assert dropped == ["chargers.A.evse_status ('[[[[...]]]]')"]
 
 
 @fuzz(500)

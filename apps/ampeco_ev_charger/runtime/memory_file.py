@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..ampeco import to_number
+from ..ampeco import sample, to_number
 from .logbook import Logbook
 from .store import Store
 
@@ -49,7 +49,8 @@ class Saved:
         return iter(k for k in self.value if isinstance(k, str)) if isinstance(self.value, dict) else iter(())
 
     def _drop(self, key: str, value: object) -> None:
-        self.dropped.append(f"{self.where}.{key} ({str(value)[:40]!r})")
+        shown = value if isinstance(value, str) else sample(value)  # `str` of JSON nested deep would overflow the stack
+        self.dropped.append(f"{self.where}.{key} ({shown[:40]!r})")
 
     def text(self, key: str) -> str | None:
         value = self.value.get(key) if isinstance(self.value, dict) else None
