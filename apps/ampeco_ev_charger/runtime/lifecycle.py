@@ -7,7 +7,7 @@ the EVSE status last seen, the open session, the last finished one and which ids
 
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -112,9 +112,12 @@ class Memory:
         running = 0.0
         if self.session is not None and self.session.energy_kwh is not None:
             running = self.session.energy_kwh
-            last = self.last_session
-            if self.session.id in self.ended and last is not None and last.id == self.session.id:
-                running = max(0.0, running - (last.energy_kwh or 0.0))  # back after a glitch ended it
+            if self.session.id in self.ended:  # back after a glitch ended it: only what it added since counts
+                last = self.last_session
+                # Of an earlier one than the last ended, what was counted is not known (nor will `finalise` add
+                # to it): it adds nothing, rather than count it twice.
+                counted = (last.energy_kwh or 0.0) if last is not None and last.id == self.session.id else running
+                running = max(0.0, running - counted)
         return self.ended_energy_kwh + running
 
     def advance_meter(self, now: float, kw: float) -> None:
@@ -135,8 +138,9 @@ class Memory:
         last = self.last_session
         if last is None or last.id != summary.id:
             return
-        self.ended_energy_kwh += max(0.0, (summary.energy_kwh or 0.0) - (last.energy_kwh or 0.0))
-        self.last_session = summary
+        counted = _max(last.energy_kwh, summary.energy_kwh)  # a lower reading must not undo what was counted
+        self.ended_energy_kwh += (counted or 0.0) - (last.energy_kwh or 0.0)
+        self.last_session = replace(summary, energy_kwh=counted)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

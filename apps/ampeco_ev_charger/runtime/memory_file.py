@@ -12,10 +12,17 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..ampeco import sample, to_number
 from .logbook import Logbook
 from .store import Store
 
 Path = tuple[str, ...]
+
+
+def finite(value: object) -> float | None:
+    """A number as the file holds it, as a finite float; None for anything else: text, an infinity, an integer
+    of hundreds of digits."""
+    return None if isinstance(value, str) else to_number(value)
 
 
 class Saved:
@@ -42,7 +49,8 @@ class Saved:
         return iter(k for k in self.value if isinstance(k, str)) if isinstance(self.value, dict) else iter(())
 
     def _drop(self, key: str, value: object) -> None:
-        self.dropped.append(f"{self.where}.{key} ({str(value)[:40]!r})")
+        shown = value if isinstance(value, str) else sample(value)  # `str` of JSON nested deep would overflow the stack
+        self.dropped.append(f"{self.where}.{key} ({shown[:40]!r})")
 
     def text(self, key: str) -> str | None:
         value = self.value.get(key) if isinstance(self.value, dict) else None
@@ -55,8 +63,9 @@ class Saved:
         value = self.value.get(key) if isinstance(self.value, dict) else None
         if value is None:
             return None
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high:
-            return float(value)
+        number = finite(value)
+        if number is not None and low <= number <= high:
+            return number
         self._drop(key, value)
         return None
 

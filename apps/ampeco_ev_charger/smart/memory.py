@@ -4,12 +4,12 @@ The plan is kept so a restart, or a price sensor that is unavailable for a while
 up), does not lose the night's charging: the remembered plan is followed until its inputs are back.
 """
 
-import math
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
 from typing import Any
 
 from ..runtime.commands import SetMaxCurrent, StartCharging, StopCharging
+from ..runtime.memory_file import finite
 from .governor import Action, GovernorMemory, Pending
 from .planner import Plan, PlannedSlot
 from .prices import aware_time
@@ -44,7 +44,7 @@ class SmartMemory:
             solar=SolarTimers(aware_time(solar.get("surplus_since")), aware_time(solar.get("shortfall_since"))),
             governor=GovernorMemory(aware_time(governor.get("last_change")), _pending(governor.get("pending"))),
             plan=_plan(data.get("plan")),
-            plugged_meter_kwh=_number(data.get("plugged_meter_kwh")),
+            plugged_meter_kwh=finite(data.get("plugged_meter_kwh")),
             session_open=data.get("session_open") is True,
             hands_off=data.get("hands_off") is True,
         )
@@ -69,12 +69,6 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
-
-
 def _pending(value: object) -> Pending | None:
     data, action = _dict(value), _dict(_dict(value).get("action"))
     sent_at, attempts, amps = aware_time(data.get("sent_at")), data.get("attempts"), action.get("amps")
@@ -90,14 +84,14 @@ def _plan(value: object) -> Plan | None:
     """The whole remembered plan, or none: half a plan would charge at the wrong times."""
     data = _dict(value)
     departure, made_at = aware_time(data.get("departure")), aware_time(data.get("made_at"))
-    needed, raw_slots = _number(data.get("needed_kwh")), data.get("slots")
+    needed, raw_slots = finite(data.get("needed_kwh")), data.get("slots")
     if departure is None or made_at is None or needed is None or not isinstance(raw_slots, list):
         return None
     slots = []
     for raw in raw_slots:
         slot = _dict(raw)
         start, end = aware_time(slot.get("start")), aware_time(slot.get("end"))
-        price, energy = _number(slot.get("price")), _number(slot.get("energy_kwh"))
+        price, energy = finite(slot.get("price")), finite(slot.get("energy_kwh"))
         if start is None or end is None or price is None or energy is None:
             return None
         slots.append(PlannedSlot(start, end, price, energy))

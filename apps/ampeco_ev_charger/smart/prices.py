@@ -75,13 +75,17 @@ def _first(entry: dict[str, Any], keys: Sequence[str]) -> object:
     return None
 
 
+# A time is taken between these: a day or a time zone away from it is still on the calendar.
+_FIRST, _LAST = datetime(2, 1, 1), datetime(9998, 12, 31)
+
+
 def aware_time(value: object) -> datetime | None:
-    """An aware datetime; naive ones are refused (they could be any time zone)."""
+    """An aware datetime that can be computed with; naive ones are refused (they could be any time zone)."""
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
             return None
-    if isinstance(value, datetime) and value.utcoffset() is not None:
+    if isinstance(value, datetime) and value.utcoffset() is not None and _FIRST <= value.replace(tzinfo=None) <= _LAST:
         return value
     return None
