@@ -59,6 +59,15 @@ def entities(chargers: list[dict[str, Any]], mqtt: bool) -> frozenset[str]:
     return frozenset(made)
 
 
+def shown(chargers: list[dict[str, Any]], mqtt: bool) -> frozenset[str]:
+    """The entities Home Assistant has states for: through MQTT discovery, not those a user must turn on."""
+    if not mqtt:
+        return entities(chargers, mqtt)
+    off = [s for s in SENSORS if not s.enabled_by_default]
+    hidden = {entity_id(slugify(c["chargepoint_id"]), s.key, s.domain) for c in chargers for s in off}
+    return entities(chargers, mqtt) - hidden
+
+
 @dataclass
 class Stack:
     folder: Path
@@ -87,15 +96,15 @@ class Stack:
 
     def wait_for_entities(self, timeout: float = 60) -> None:
         """Until every entity of the app is in Home Assistant with a reading (bounded)."""
-        wanted = entities(self.chargers, self.mqtt)
+        wanted = shown(self.chargers, self.mqtt)
 
-        async def shown() -> bool:
+        async def all_there() -> bool:
             states = await self.api.states()
             return all(e in states and states[e]["state"] != "unavailable" for e in wanted)
 
         async def probe() -> None:
             # Another process's API: nothing to wait on but its answers (bounded below).
-            while not await shown():  # noqa: ASYNC110
+            while not await all_there():  # noqa: ASYNC110
                 await asyncio.sleep(0.25)
 
         asyncio.run(asyncio.wait_for(probe(), timeout))

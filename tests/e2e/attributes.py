@@ -24,7 +24,17 @@ DOCUMENTED: dict[str, dict[str, tuple[type, ...]]] = {
         "last_error": TEXT_OR_NULL,
     },
     "max_current": {"allowed_min_current": NUMBER_OR_NULL, "allowed_max_current": NUMBER_OR_NULL},
-    "last_month_energy": {"electricity_cost": NUMBER_OR_NULL, "tax_name": TEXT_OR_NULL, "tax_percent": NUMBER_OR_NULL},
+    "month_energy": {"month": (str,), "sessions": (int,)},
+    "month_cost": {"month": (str,), "sessions": (int,)},
+    "last_month_energy": {
+        "month": (str,),
+        "sessions": (int,),
+        "as_the_cloud_counts_kwh": NUMBER_OR_NULL,
+        "electricity_cost": NUMBER_OR_NULL,
+        "tax_name": TEXT_OR_NULL,
+        "tax_percent": NUMBER_OR_NULL,
+    },
+    "last_month_cost": {"month": (str,)},
     "session_cost": {"last_reset": TEXT_OR_NULL, "session_id": TEXT_OR_NULL},
     "energy_price": {"tariff": TEXT_OR_NULL},
     "live_updates": {

@@ -24,6 +24,7 @@ from .test_home_assistant import BINARY, EVENTS, SENSORS, _requirements, events_
 
 ARTIFACTS = REPO / "build" / "artifacts"
 SLUG1, SLUG2 = CP1.lower(), CP2.lower()
+OFF_UNTIL_TURNED_ON = {"car_battery", "energy_price", "live_updates", "token_expiry"}  # a user turns them on
 DIAGNOSTIC = {"polling_interval", "max_current", "last_month_energy", "session_id", "token_expiry", "live_updates"}
 
 
@@ -67,10 +68,14 @@ async def test_each_charger_is_a_device_with_unique_ids_categories_and_todays_en
             entry = ours[f"sensor.evse_{slug}_{key}"]
             assert entry["unique_id"] == f"ampeco_ev_charger_{slug}_{key}" and entry["device_id"] == device["id"]
             assert entry["entity_category"] == ("diagnostic" if key in DIAGNOSTIC else None), key
+            assert entry["disabled_by"] == ("integration" if key in OFF_UNTIL_TURNED_ON else None), key
         for key in BINARY:
             assert ours[f"binary_sensor.evse_{slug}_{key}"]["device_id"] == device["id"]
     states = await demo.api.states()
     for key, (unit, device_class, state_class) in SENSORS.items():
+        if key in OFF_UNTIL_TURNED_ON:
+            assert f"sensor.evse_{SLUG1}_{key}" not in states, key
+            continue
         got = states[f"sensor.evse_{SLUG1}_{key}"]["attributes"]
         assert (got.get("unit_of_measurement"), got.get("device_class"), got.get("state_class")) == (
             unit,
@@ -148,7 +153,7 @@ async def test_unavailable_while_appdaemon_is_stopped_and_back_from_the_broker_a
     try:
         await asyncio.to_thread(demo.restart_home_assistant)
         up = time.monotonic()
-        ours = stack.entities(demo.chargers, mqtt=True) - {
+        ours = stack.shown(demo.chargers, mqtt=True) - {
             f"button.evse_{s}_{k}" for s in (SLUG1, SLUG2) for k in ("refresh", "stop_charging")
         }
         while True:

@@ -166,6 +166,24 @@ def _last_month_attributes(view: ChargerView) -> dict[str, Any]:
     }
 
 
+def _month_cost(view: ChargerView, last: bool) -> float | None:
+    """A month without sessions cost nothing; a month whose sessions were in several currencies has no one figure."""
+    months = view.months
+    if months is None:
+        return None
+    if (months.last_sessions if last else months.sessions) == 0:
+        return 0.0
+    return months.last_cost if last else months.cost
+
+
+def _month_currency(view: ChargerView, last: bool) -> str | None:
+    """The currency the month's sessions were in, else (no sessions) the one the charger charges in."""
+    months = view.months
+    if months is None:
+        return None
+    return (months.last_currency if last else months.currency) or view.currency
+
+
 def _energy(view: ChargerView) -> float | None:
     summary = view.summary
     return None if summary is None else rounded(summary.energy_kwh, 3)
@@ -358,12 +376,13 @@ SENSORS: tuple[Sensor, ...] = (
         key="month_cost",
         name="Month Cost",
         icon="mdi:cash-multiple",
-        state=lambda v: v.months.cost if v.months else None,
+        state=lambda v: _month_cost(v, last=False),
         attributes=_month_attributes,
-        unit_of=lambda v: v.months.currency if v.months else None,
+        unit_of=lambda v: _month_currency(v, last=False),
         unit_doc="your currency",
         device_class="monetary",
-        doc="what this month's sessions cost (`unknown` when they were in several currencies); attributes "
+        doc="what this month's sessions cost (0 before the first; `unknown` when they were in several currencies); "
+        "attributes "
         "`month`, `sessions`",
     ),
     Sensor(
@@ -381,9 +400,9 @@ SENSORS: tuple[Sensor, ...] = (
         key="last_month_cost",
         name="Last Month Cost",
         icon="mdi:cash-multiple",
-        state=lambda v: v.months.last_cost if v.months else None,
+        state=lambda v: _month_cost(v, last=True),
         attributes=lambda v: {"month": v.months.last_month if v.months else None},
-        unit_of=lambda v: v.months.last_currency if v.months else None,
+        unit_of=lambda v: _month_currency(v, last=True),
         unit_doc="your currency",
         device_class="monetary",
         doc="what last month's sessions cost; attribute `month`",

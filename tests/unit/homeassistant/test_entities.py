@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from ampeco_ev_charger.ampeco.models import Session, charge_point_items, parse_charge_point
@@ -258,3 +260,12 @@ def test_the_months_sessions_from_the_session_log_and_the_clouds_own_figure_besi
     assert entities["last_month_cost"].state == 80.0
     unknown = by_key(build_entities(view(charge_point, months=None)))  # the session log cannot be read
     assert {unknown[key].state for key in ("month_energy", "month_cost", "last_month_energy")} == {"unknown"}
+
+
+def test_a_month_without_sessions_cost_nothing_in_the_chargers_currency(charge_point):
+    quiet = replace(MONTHS, sessions=0, energy_kwh=0.0, cost=None, currency=None, last_sessions=0, last_cost=None)
+    entities = by_key(build_entities(view(charge_point, months=quiet)))
+    for key in ("month_cost", "last_month_cost"):
+        assert (entities[key].state, entities[key].attributes["unit_of_measurement"]) == (0.0, "DKK"), key
+    several = replace(MONTHS, cost=None, currency=None)  # sessions in two currencies: no one figure
+    assert by_key(build_entities(view(charge_point, months=several)))["month_cost"].state == "unknown"
