@@ -25,7 +25,7 @@ from .test_home_assistant import BINARY, EVENTS, SENSORS, _requirements, events_
 ARTIFACTS = REPO / "build" / "artifacts"
 SLUG1, SLUG2 = CP1.lower(), CP2.lower()
 OFF_UNTIL_TURNED_ON = {"car_battery", "energy_price", "live_updates", "token_expiry"}  # a user turns them on
-DIAGNOSTIC = {"polling_interval", "max_current", "last_month_energy", "session_id", "token_expiry", "live_updates"}
+DIAGNOSTIC = {"polling_interval", "max_current", "session_id", "token_expiry", "live_updates"}
 
 
 @pytest.fixture
