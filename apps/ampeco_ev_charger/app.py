@@ -9,7 +9,7 @@ from typing import Any, cast
 import aiohttp
 from appdaemon.adapi import ADAPI
 
-from . import __version__, instances
+from . import __version__, instances, reload_gap
 from .appdaemon_api import AsyncAppDaemon
 from .appdaemon_host import AppDaemonBroker, AppDaemonHost
 from .assembly import EXPORTS_FOLDER, Assembly
@@ -29,6 +29,7 @@ class AmpecoEvCharger(ADAPI):
     _problem: ConfigProblem | None = None
     _http: aiohttp.ClientSession | None = None
     _host: AppDaemonHost | None = None
+    _reload_check: str | None = None  # the timer of the look for removed keys
     _brokers: dict[str, AppDaemonBroker]
 
     @property
@@ -41,6 +42,8 @@ class AmpecoEvCharger(ADAPI):
         self._host = host = AppDaemonHost(self._ad, self._on_timer, self._on_state)
         for event in [*COMMAND_EVENTS, EXPORT_SESSIONS, DIAGNOSTICS]:
             await self._ad.listen_event(self._on_command, event)
+        if reload_gap.appdaemon_entry(self) is not None:
+            self._reload_check = await self._ad.run_in(self._look_for_removed_keys, reload_gap.CHECK_EVERY_S)
         try:
             config = parse_config(self.args)
             self._claim(config)
@@ -90,6 +93,9 @@ class AmpecoEvCharger(ADAPI):
     async def terminate(self) -> None:
         """Cancel every timer and request and close the HTTP session (no "Unclosed client session")."""
         instances.release(self.name)
+        if self._reload_check is not None:
+            await self._ad.cancel_timer(self._reload_check, silent=True)
+            self._reload_check = None
         if self._assembly is not None:
             await self._assembly.stop()
             self._assembly = None
@@ -102,6 +108,20 @@ class AmpecoEvCharger(ADAPI):
             await self._assembly.handle_event(event_type, data or {})
         elif self._problem is not None:
             await self._problem.answer(event_type, data or {})
+
+    async def _look_for_removed_keys(self, **_kwargs: Any) -> None:
+        """A key removed from the app's entry in apps.yaml, which AppDaemon 4.5 does not reload for: the app
+        restarts itself with the entry as it is now."""
+        entry = reload_gap.appdaemon_entry(self)
+        if entry is None:
+            return
+        model, args = entry
+        removed = reload_gap.unnoticed_removals(args, self.args)
+        if not removed:
+            self._reload_check = await self._ad.run_in(self._look_for_removed_keys, reload_gap.CHECK_EVERY_S)
+            return
+        self.log(f"apps.yaml no longer has {', '.join(removed)}: restarting the app (AppDaemon 4.5 does not)")
+        reload_gap.restart_with(self, model)
 
     async def _on_timer(self, job_id: str, **_kwargs: Any) -> None:
         if self._host is not None and (job := self._host.jobs.pop(job_id, None)) is not None:

@@ -90,7 +90,7 @@ KEYS: tuple[Key, ...] = (
         where="both",
         default="`{power: W, energy: Wh}`",
         meaning="what your vendor's API sends; `{power: kW, energy: kWh}` if the sensors show values 1000 times "
-        "too small; at the top level without `chargers`, for every charger found",
+        "too small; at the top level, for every charger that does not give its own",
     ),
     Key(
         name="max_current",
@@ -99,8 +99,8 @@ KEYS: tuple[Key, ...] = (
         low=MIN_CURRENT_A,
         high=MAX_CURRENT_A,
         unit="A",
-        meaning="caps every start and current change for the charger (whole amps); at the top level without "
-        "`chargers`, for every charger found",
+        meaning="caps every start and current change for the charger (whole amps); at the top level, for every "
+        "charger that does not give its own",
     ),
     Key(
         name="refresh_token",
@@ -295,6 +295,13 @@ def _max_current(entry: Mapping[str, Any], where: str) -> int | None:
     return int(KEY["max_current"].number(entry, MAX_CURRENT_A, whole=True, at=where))
 
 
+def _own_or_default(
+    entry: Mapping[str, Any], where: str, defaults: Mapping[str, Any], key: str
+) -> tuple[Mapping[str, Any], str]:
+    """Where a charger's `key` is read: its own entry when it gives one, else the top level (for every charger)."""
+    return (entry, where) if key in entry else (defaults, "")
+
+
 def _key(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
 
@@ -324,13 +331,14 @@ def _charger(
     chargepoint_id = text(entry.get("chargepoint_id"), _key(where, "chargepoint_id"), required=True) or ""
     own_select = entity_id(slugify(chargepoint_id), SMART_MODE_KEY, "select") if mqtt else None
     name_key = "name" if where else "charger_name"
+    units_in, units_at = _own_or_default(entry, where, defaults, "units")
     config = ChargerConfig(
         chargepoint_id=chargepoint_id,
         account=_account(entry, where, defaults),
         name=text(entry.get(name_key), _key(where, name_key)),
         evse_id=text(entry.get("evse_id"), _key(where, "evse_id")),
-        units=_units(entry.get("units"), _key(where, "units")),
-        max_current=_max_current(entry, where),
+        units=_units(units_in.get("units"), _key(units_at, "units")),
+        max_current=_max_current(*_own_or_default(entry, where, defaults, "max_current")),
     )
     extras = ChargerExtras(
         charging_switch=entity(entry.get("charging_switch"), _key(where, "charging_switch"), ("input_boolean",)),
@@ -366,15 +374,13 @@ def _refresh_grant(
 def _charger_entries(args: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
     """The configured chargers' entries; none when the account's chargers are to be discovered."""
     chargers = args.get("chargers")
-    if chargers is not None and "chargepoint_id" in args:
-        raise ConfigError("chargepoint_id", "give either a top-level chargepoint_id or a `chargers` list, not both")
     if chargers is None:
-        if "chargepoint_id" in args:
-            return [("", {k: args[k] for k in CHARGER_KEYS - ACCOUNT_KEYS | {"charger_name"} if k in args})]
-        for key in NEEDS_A_CHARGER:
-            if key in args:
-                raise ConfigError(key, "belongs to a charger: give `chargepoint_id` (or a `chargers` list) with it")
-        return []
+        return _top_level_entry(args)
+    if "chargepoint_id" in args:
+        raise ConfigError("chargepoint_id", "give either a top-level chargepoint_id or a `chargers` list, not both")
+    for key in (*NEEDS_A_CHARGER, "charger_name"):
+        if key in args:
+            raise ConfigError(key, "belongs to one charger: with a `chargers` list, put it in that charger's entry")
     if not isinstance(chargers, list) or not chargers:
         raise ConfigError(
             "chargers", "must be a list with at least one entry like `- chargepoint_id: QNG0C18010` (or leave it out)"
@@ -385,6 +391,16 @@ def _charger_entries(args: Mapping[str, Any]) -> list[tuple[str, Mapping[str, An
             raise ConfigError(f"chargers[{index}]", "must be a mapping with at least `chargepoint_id`")
         entries.append((f"chargers[{index}]", entry))
     return entries
+
+
+def _top_level_entry(args: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The single charger of the top-level form; none (every charger found) without a `chargepoint_id`."""
+    if "chargepoint_id" in args:
+        return [("", {k: args[k] for k in CHARGER_KEYS - ACCOUNT_KEYS | {"charger_name"} if k in args})]
+    for key in NEEDS_A_CHARGER:
+        if key in args:
+            raise ConfigError(key, "belongs to a charger: give `chargepoint_id` (or a `chargers` list) with it")
+    return []
 
 
 def parse_config(args: Mapping[str, Any]) -> AppConfig:

@@ -64,15 +64,16 @@ def _scrubbed(value: object) -> object:
     return value
 
 
+CREDENTIALS = frozenset({"auth_token", "refresh_token", "client_secret", "client_id"})
+
+
 def without_credentials(value: object) -> object:
-    """A configuration as plain data, every credential shown only as whether it was given."""
+    """A configuration as plain data, every credential and name shown only as whether it was given."""
     if is_dataclass(value) and not isinstance(value, type):
         value = {f.name: getattr(value, f.name) for f in fields(value)}
     if isinstance(value, Mapping):
         return {
-            str(k): ("<set>" if v else None)
-            if k in ("auth_token", "refresh_token", "client_secret", "client_id")
-            else without_credentials(v)
+            str(k): ("<set>" if v else None) if k in CREDENTIALS | PERSONAL else without_credentials(v)
             for k, v in value.items()
         }
     if isinstance(value, (list, tuple)):
@@ -142,7 +143,7 @@ def live_report(
     report["configuration"] = without_credentials(config)
     report["memory"]["saving"] = memory.problem
     report["session_log"] = {"path": str(log.path), "problem": hub.book.problem}
-    report["said_since_start"] = list(logbook.noted.values())
+    report["said_since_start"] = [_unnamed(line, hub) for line in logbook.noted.values()]
     report["accounts"] = [
         {
             "host": account.client.host,
@@ -170,6 +171,15 @@ def live_report(
             "meter_kwh": charger.memory.meter,
         }
     return report
+
+
+def _unnamed(line: str, hub: Hub) -> str:
+    """A log line with each charger's name taken out of how it names the charger (`Garage (QNG0C18010)`)."""
+    for charger in hub.chargers.values():
+        cloud = charger.charge_point.name if charger.charge_point is not None else None
+        for name in {charger.config.name, cloud} - {None, ""}:
+            line = line.replace(f"{name} ({charger.id})", charger.id)
+    return line
 
 
 def write(folder: Path, report: Mapping[str, Any], redact: Any = None) -> Path:

@@ -33,11 +33,13 @@ async def test_the_dump_tells_what_the_app_knows_and_holds_no_secret(tmp_path):
         grant = s.model.auth.issue(next(iter(s.model.accounts)), 30 * 86400.0)
         account = {"auth_token": grant.access_token, "refresh_token": grant.refresh_token}
         s.charge_from_phone()
-        await s.start(**account, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, push=True)
+        # A name of the user's, on a charger with a mistake: the log line about it names the charger.
+        named = [{"chargepoint_id": CP1}, {"chargepoint_id": CP2, "name": "Nanna's carport", "evse_id": "nope"}]
+        await s.start(**account, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, push=True, chargers=named)
         s.simulator.faults.add(Fault("unknown_status", count=1, path="app/personal/charge-points"))
         await s.fake.advance(60)
         report, text = await dump(s)
-        for secret in secrets_of(s):
+        for secret in [*secrets_of(s), "Nanna"]:
             if secret:
                 assert secret not in text, f"{secret[:6]}... is in the dump"
         assert {"app", "appdaemon", "python"} <= set(report["versions"])
@@ -51,6 +53,7 @@ async def test_the_dump_tells_what_the_app_knows_and_holds_no_secret(tmp_path):
         (polled,) = report["accounts"]
         assert polled["chargers"] == [CP1, CP2] and polled["failed_polls"] == 0
         assert any("Hibernating" in said for said in report["said_since_start"])  # the oddity seen
+        assert any(said.startswith(f"ERROR: {CP2}: ") for said in report["said_since_start"])  # named by its id
         assert report["memory"]["chargers"] == sorted([CP1, CP2])
         mode = (await asyncio.to_thread(Path(s.fake.fired(WRITTEN)[-1]["file"]).stat)).st_mode
         assert mode & 0o777 == 0o600

@@ -158,6 +158,21 @@ async def test_the_number_sets_the_limit_and_refuses_half_amps(tmp_path, broker)
         assert s.model.chargers[CP1].max_current_a == 10
 
 
+async def test_a_control_used_when_the_charger_is_already_so_is_still_answered(tmp_path, broker):
+    """Home Assistant may show the switch off a moment after the phone started a session: turning it on then,
+    or setting the limit the charger has, gets a result like any other command."""
+    async with mqtt_stack(tmp_path, broker) as (s, ha):
+        await started(s, ha)
+        s.charge_from_phone()
+        await s.fake.advance(60)  # the next poll sees the session
+        ha.send(f"{BASE}/{SLUG1}/charge/set", "on")
+        result = await answered(s, 1)
+        assert (result["command"], result["success"], result["reason"]) == ("start_charging", False, "already_charging")
+        ha.send(f"{BASE}/{SLUG1}/current_limit/set", str(s.model.chargers[CP1].max_current_a))
+        result = await answered(s, 2)
+        assert (result["command"], result["success"]) == ("set_max_current", True)
+
+
 async def test_the_buttons_refresh_and_stop(tmp_path, broker):
     async with mqtt_stack(tmp_path, broker) as (s, ha):
         await started(s, ha)

@@ -63,6 +63,23 @@ def test_without_chargers_every_charger_on_the_account_is_watched():
         assert "belongs to a charger" in error(auth_token=TOKEN, **{key: "input_boolean.x"}).problem
 
 
+def test_with_a_chargers_list_top_level_units_and_cap_hold_for_every_charger_that_gives_none():
+    """Both describe the account's hardware; a charger's own entry wins."""
+    cfg = config(
+        units={"power": "kW", "energy": "kWh"},
+        max_current=16,
+        chargers=[{"chargepoint_id": "A"}, {"chargepoint_id": "B", "units": {"power": "W"}, "max_current": 10}],
+    )
+    assert [(c.units, c.max_current) for c in cfg.chargers] == [(Units("kW", "kWh"), 16), (Units("W", "Wh"), 10)]
+    assert error(auth_token=TOKEN, max_current=40, chargers=[{"chargepoint_id": "A"}]).key == "max_current"
+
+
+@pytest.mark.parametrize("key", ["charger_name", "evse_id", "charging_switch", "current_limit", "smart_charging"])
+def test_with_a_chargers_list_a_top_level_key_of_one_charger_is_refused_never_ignored(key):
+    wrong = error(auth_token=TOKEN, chargers=[{"chargepoint_id": "A"}], **{key: "x"})
+    assert wrong.key == key and "put it in that charger's entry" in wrong.problem
+
+
 def test_a_charger_may_cap_its_current():
     cfg = config(chargers=[{"chargepoint_id": "A", "max_current": "13"}, {"chargepoint_id": "B"}])
     assert [c.max_current for c in cfg.chargers] == [13, None]

@@ -49,13 +49,16 @@ class Controls:
         if payload not in (SWITCH_ON, SWITCH_OFF):
             name = StartCharging.name if payload.strip().lower() in ("on", "1", "true") else StopCharging.name
             return await self._refused(name, f"{by} takes `on` or `off`, got {payload[:40]!r}")
-        return await self.charge(payload == SWITCH_ON, by)
+        return await self.charge(payload == SWITCH_ON, by, always=True)
 
-    async def charge(self, on: bool, by: str, limit: float | None = None, undo: Undo = _nothing) -> Outcome | None:
+    async def charge(
+        self, on: bool, by: str, limit: float | None = None, undo: Undo = _nothing, *, always: bool = False
+    ) -> Outcome | None:
         """Start (at `limit` amps, when given) or stop, as `by` (the control's entity id) asked; None when a
-        session is already as asked (an echo of the app's own change). On failure the control is set back
-        (`undo`) before the user is told why."""
-        if on == (self.charger.session_id is not None):
+        session is already as asked (a helper's echo of the app's own change), unless `always` (an MQTT
+        command is never an echo: it is sent, and answered). On failure the control is set back (`undo`)
+        before the user is told why."""
+        if not always and on == (self.charger.session_id is not None):
             return None
         charger = self.charger
         what = f"{by} turned {'on' if on else 'off'}"
@@ -72,11 +75,12 @@ class Controls:
             await self.tell(f"{'Charging did not start' if on else 'Charging did not stop'}: {outcome.error}")
         return outcome
 
-    async def limit(self, value: str, by: str, undo: Undo = _nothing) -> Outcome | None:
-        """A new current limit as text (a helper's or an MQTT number's state); None when it is the limit
-        already. A value that is not whole amps is refused with a result, like an event's."""
+    async def limit(self, value: str, by: str, undo: Undo = _nothing, *, always: bool = False) -> Outcome | None:
+        """A new current limit as text (a helper's state or an MQTT number's command); None when it is the
+        limit already, unless `always` (as `charge`). A value that is not whole amps is refused with a result,
+        like an event's."""
         current = as_amps(value)
-        if current is not None and current == self.charger.current_limit:
+        if not always and current is not None and current == self.charger.current_limit:
             return None
         self.logbook(f"{self.charger.label}: {by} set to {value[:40]}: {SetMaxCurrent.name}")
         outcome = await self._send(

@@ -113,10 +113,19 @@ class SetMaxCurrent:
 @dataclass(frozen=True)
 class UpdateData:
     name: ClassVar[str] = "update_data"
-    chargepoint_id: str | None = None  # None: every charger
+    chargepoint_id: str
 
 
-Command = StartCharging | StopCharging | SetMaxCurrent | UpdateData
+@dataclass(frozen=True)
+class UpdateAll:
+    """update_data without a charger: every account read once (the hub runs it, no charger's executor)."""
+
+    name: ClassVar[str] = "update_data"
+    chargepoint_id: ClassVar[None] = None
+
+
+ChargerCommand = StartCharging | StopCharging | SetMaxCurrent | UpdateData  # what a charger's executor runs
+Command = ChargerCommand | UpdateAll
 
 
 class CommandRefused(ValueError):
@@ -231,7 +240,7 @@ COMMANDS: tuple[CommandRow, ...] = (
     ),
     CommandRow(
         name=UpdateData.name,
-        parse=lambda chargepoint_id, _data: UpdateData(chargepoint_id),
+        parse=lambda chargepoint_id, _data: UpdateAll() if chargepoint_id is None else UpdateData(chargepoint_id),
         summary="read the charger now (without `chargepoint_id`: every charger)",
         every_charger=True,
         button=Button(

@@ -26,7 +26,7 @@ from ..ampeco import (
 from .account import Account
 from .charger import Charger
 from .commands import (
-    Command,
+    ChargerCommand,
     Outcome,
     Reason,
     SetMaxCurrent,
@@ -88,7 +88,7 @@ class Executor:
         self.fresh_within = fresh_within
         self.learnt = learnt  # the tenant taught us something: keep it in the memory file
 
-    async def run(self, command: Command, charger: Charger) -> Outcome:
+    async def run(self, command: ChargerCommand, charger: Charger) -> Outcome:
         match command:
             case StartCharging(max_current=amps):
                 return await self._start(charger, amps)

@@ -11,7 +11,17 @@ from dataclasses import dataclass
 
 from .account import Account, Round
 from .charger import Charger
-from .commands import Command, CommandRefused, CommandResult, Outcome, Reason, SetMaxCurrent, reason_of
+from .commands import (
+    ChargerCommand,
+    Command,
+    CommandRefused,
+    CommandResult,
+    Outcome,
+    Reason,
+    SetMaxCurrent,
+    UpdateAll,
+    reason_of,
+)
 from .credential_watch import CredentialWatch
 from .execute import Executor
 from .landing import LandingCheck
@@ -126,8 +136,8 @@ class Hub:
         answer it with its one result."""
         if self._stopped:
             return Outcome.failed(Reason.BUSY, "the app is stopping")
-        if command.chargepoint_id is None:
-            return await self._everywhere(command, origin)
+        if isinstance(command, UpdateAll):
+            return await self._update_everywhere(origin)
         charger = self.chargers.get(command.chargepoint_id)
         if charger is None:
             return await self.refuse(
@@ -152,18 +162,18 @@ class Hub:
                 await parts.account.refresh()
         return outcome
 
-    async def _everywhere(self, command: Command, origin: str | None) -> Outcome:
-        """A command for every charger (update_data without a charger): each account read once."""
+    async def _update_everywhere(self, origin: str | None) -> Outcome:
+        """update_data without a charger: each account read once."""
         errors = await asyncio.gather(*(account.refresh() for account in self.parts))
         failed = [error for error in errors if error is not None]
         outcome = Outcome(True)
         if failed:
             outcome = Outcome.failed(reason_of(failed[0]), "; ".join(error.message for error in failed))
-        await self._answer(None, command.name, outcome, origin)
+        await self._answer(None, UpdateAll.name, outcome, origin)
         return outcome
 
     @staticmethod
-    async def _execute(executor: Executor, command: Command, charger: Charger) -> Outcome:
+    async def _execute(executor: Executor, command: ChargerCommand, charger: Charger) -> Outcome:
         try:
             return await executor.run(command, charger)
         except Exception as err:  # a bug must still answer the user, once

@@ -216,23 +216,37 @@ def observe(
     `session_known=False`: the session could not be looked up, so nothing is concluded about it."""
     transitions: list[Transition] = []
     first_reading = memory.evse_status is None and memory.session is None and not memory.ended
-    if evse_status is not None and evse_status != memory.evse_status:
-        if memory.evse_status is not None:
-            transitions.append(StatusChanged(memory.evse_status, evse_status))
-        memory.evse_status = evse_status
-    if not session_known:
-        return transitions
+    _observe_status(memory, evse_status, transitions)
+    if session_known and not _a_glitch(memory, evse_status, session):
+        _observe_session(memory, session, first_reading, transitions)
+    return transitions
 
+
+def _observe_status(memory: Memory, evse_status: str | None, transitions: list[Transition]) -> None:
+    if evse_status is None or evse_status == memory.evse_status:
+        return
+    if memory.evse_status is not None:
+        transitions.append(StatusChanged(memory.evse_status, evse_status))
+    memory.evse_status = evse_status
+
+
+def _a_glitch(memory: Memory, evse_status: str | None, session: Session | None) -> bool:
+    """One answer without the session while the EVSE still charges is a glitch until the next poll confirms
+    it: a false "charging finished" is worse than learning of the end one poll later."""
+    vanished = memory.session is not None and session is None
+    if vanished and not memory.vanished and is_drawing_status(evse_status):
+        memory.vanished = True
+        return True
+    memory.vanished = False
+    return False
+
+
+def _observe_session(
+    memory: Memory, session: Session | None, first_reading: bool, transitions: list[Transition]
+) -> None:
     open_session = session if session is not None and session.is_open else None
     closed_session = session if session is not None and not session.is_open else None
     known = memory.session
-    vanished = known is not None and session is None
-    if vanished and not memory.vanished and is_drawing_status(evse_status):
-        # One answer without the session while the EVSE still charges is a glitch until the next poll
-        # confirms it: a false "charging finished" is worse than learning of the end one poll later.
-        memory.vanished = True
-        return transitions
-    memory.vanished = False
     if known is not None and (open_session is None or open_session.id != known.id):
         final = known.updated(closed_session) if closed_session and closed_session.id == known.id else known
         _end(memory, final, transitions)
@@ -241,12 +255,10 @@ def observe(
         summary = summarize(closed_session)
         _start_once(memory, summary, transitions)
         _end(memory, summary, transitions)
-
     if open_session is not None:
         current = memory.session
         memory.session = current.updated(open_session) if current else summarize(open_session)
         _start_once(memory, memory.session, transitions)
-    return transitions
 
 
 def describe(transition: Transition) -> str:

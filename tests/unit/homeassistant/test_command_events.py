@@ -8,6 +8,7 @@ from ampeco_ev_charger.runtime.commands import (
     SetMaxCurrent,
     StartCharging,
     StopCharging,
+    UpdateAll,
     UpdateData,
 )
 from ampeco_ev_charger.runtime.execute import check_current
@@ -51,7 +52,7 @@ def test_charger_ids_match_whatever_the_case_or_type():
 
 
 def test_update_without_a_charger_means_every_charger():
-    assert parse_command(event(UpdateData.name), {}, TWO) == UpdateData(None)
+    assert parse_command(event(UpdateData.name), {}, TWO) == UpdateAll()
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from ampeco_ev_charger.runtime.commands import (
     SetMaxCurrent,
     StartCharging,
     StopCharging,
-    UpdateData,
+    UpdateAll,
 )
 from ampeco_ev_charger.runtime.hub import AccountParts, Hub
 from ampeco_ev_charger.runtime.lifecycle import SessionStarted, SessionSummary
@@ -161,7 +161,7 @@ async def test_a_stopping_hub_runs_nothing_and_answers_busy():
 async def test_update_data_without_a_charger_reads_every_account_once_and_answers_once():
     rig = Rig(["CP1"], ["CP2", "CP3"])
     rig.parts[1].account.reads = lambda: ServerError("the AMPECO cloud had an error (HTTP 502)")
-    outcome = await rig.hub.run(UpdateData())
+    outcome = await rig.hub.run(UpdateAll())
     assert [parts.account.refreshes for parts in rig.parts] == [1, 1]
     assert outcome.reason is Reason.CLOUD_ERROR and outcome.error == "the AMPECO cloud had an error (HTTP 502)"
     assert rig.answered() == [(None, "update_data", False, Reason.CLOUD_ERROR)]

@@ -175,7 +175,7 @@ CONTROLS: tuple[Control, ...] = (
         name="Current Limit",
         icon="mdi:current-ac",
         doc="the charger's current limit, whole amps within its range; a change works during a session",
-        act=lambda controls, payload, by: controls.limit(payload, by),
+        act=lambda controls, payload, by: controls.limit(payload, by, always=True),
         state=_limit,
         config=_limit_range,
     ),
