@@ -79,20 +79,26 @@ def grown_mb(peak: int) -> float:
     return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) / 1024
 
 
+async def refused_within_100_mb(s) -> None:
+    """A poll now meets the fault: refused as a payload error, the process not 100 MB bigger for it, and the
+    last reading kept."""
+    peak = fresh_peak()
+    result = await s.send("update_data")
+    grown = grown_mb(peak)
+    assert grown <= 100, f"the process's peak RSS grew by {grown:.0f} MB"
+    assert result["success"] is False
+    error = last_error(s)
+    assert error is not None and not error.startswith("internal error"), error
+    assert s.fake.state(sensor(SLUG1, "evse_status")) == "preparing"
+
+
 @pytest.mark.timeout(120)
 async def test_an_endless_answer_is_refused_as_a_payload_error_without_reading_it_all(tmp_path):
     async with stack(tmp_path) as s:
         await s.start()
         await s.fake.advance(30)
         s.simulator.faults.add(Fault("endless", count=1, path=LIST, size=400 * 1024 * 1024))
-        peak = fresh_peak()
-        result = await s.send("update_data")  # a poll now
-        grown = grown_mb(peak)
-        assert grown <= 100, f"the process's peak RSS grew by {grown:.0f} MB"
-        assert result["success"] is False
-        error = last_error(s)
-        assert error is not None and not error.startswith("internal error"), error
-        assert s.fake.state(sensor(SLUG1, "evse_status")) == "preparing"  # the last reading stays
+        await refused_within_100_mb(s)
 
 
 @pytest.mark.timeout(180)
@@ -102,14 +108,7 @@ async def test_a_gzip_bomb_is_refused_as_a_payload_error_without_inflating_it(tm
         await s.fake.advance(30)
         await asyncio.to_thread(gzip_bomb, GIB, tmp_path)  # built before measuring
         s.simulator.faults.add(Fault("gzip_bomb", count=1, path=LIST, size=GIB, cache=str(tmp_path)))
-        peak = fresh_peak()
-        result = await s.send("update_data")  # a poll now
-        grown = grown_mb(peak)
-        assert grown <= 100, f"the process's peak RSS grew by {grown:.0f} MB"
-        assert result["success"] is False
-        error = last_error(s)
-        assert error is not None and not error.startswith("internal error"), error
-        assert s.fake.state(sensor(SLUG1, "evse_status")) == "preparing"  # the last reading stays
+        await refused_within_100_mb(s)
         assert s.fake.attributes(sensor(SLUG1, "evse_status"))["stale"] is True
 
 
