@@ -58,13 +58,18 @@ async def test_an_absurd_retry_after_holds_polls_and_commands_back_no_longer_tha
         assert absurd == [], f"timers handed to AppDaemon with absurd delays: {absurd}"
 
 
+async def charging_and_held_back_by_a_rate_limit(s) -> None:
+    """A session runs, and the cloud has just answered a poll with 429 and Retry-After: 600."""
+    s.charge_from_phone()
+    await s.start()
+    await s.fake.advance(30)
+    s.simulator.faults.add(Fault("rate_limit", count=1, path=LIST, retry_after=600))
+    await s.fake.advance(30)
+
+
 async def test_a_stop_while_a_rate_limit_holds_polls_back_sends_one_stop_and_succeeds(tmp_path):
     async with stack(tmp_path) as s:
-        s.charge_from_phone()
-        await s.start()
-        await s.fake.advance(30)
-        s.simulator.faults.add(Fault("rate_limit", count=1, path=LIST, retry_after=600))
-        await s.fake.advance(30)
+        await charging_and_held_back_by_a_rate_limit(s)
         assert [r.status for r in s.requests(LIST)][-1] == 429
         await s.fake.advance(60)  # the limit still holds the polls back
         result = await s.send("stop_charging", chargepoint_id=CP1)
@@ -77,11 +82,7 @@ async def test_a_stop_while_a_rate_limit_holds_polls_back_sends_one_stop_and_suc
 
 async def test_a_stop_the_cloud_rate_limits_again_says_so_and_for_how_long(tmp_path):
     async with stack(tmp_path) as s:
-        s.charge_from_phone()
-        await s.start()
-        await s.fake.advance(30)
-        s.simulator.faults.add(Fault("rate_limit", count=1, path=LIST, retry_after=600))
-        await s.fake.advance(30)
+        await charging_and_held_back_by_a_rate_limit(s)
         s.simulator.faults.add(Fault("rate_limit", count=1, path="/end", retry_after=600))
         result = await s.send("stop_charging", chargepoint_id=CP1)
         assert result["success"] is False
