@@ -110,8 +110,8 @@ class Stack:
         self.ha = ha.start(self.folder / "homeassistant", self.folder / "homeassistant.log")
         ha.wait_until_up(self.ha_url)
 
-    def restart_appdaemon(self) -> None:
-        self.ad.stop()
+    def start_appdaemon(self) -> None:
+        """Start AppDaemon again (after `self.ad.stop()`), as it was."""
         self.ad = ad.start(self.folder / "appdaemon", self.folder / "appdaemon.log")
 
 
