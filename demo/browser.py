@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 
 from .homeassistant import Tokens
-from .processes import Process
+from .processes import Process, until
 
 # Everything a headless browser on a machine without internet must not try (the e2e tier runs offline).
 FLAGS = [
@@ -45,6 +45,15 @@ VISIBLE_TEXT = """(() => {
   walk(document);
   return out.join("\\n");
 })()"""
+
+
+# Resolves once the page's running animations that end have ended (a gauge's needle, a card fading in) and two frames
+# have been painted since.
+AT_REST = """Promise.all(
+  document.getAnimations()
+    .filter((a) => a.playState === "running" && a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+    .map((a) => a.finished.catch(() => null))
+).then(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true)))))"""
 
 
 def chromium() -> str | None:
@@ -79,12 +88,9 @@ class _Page:
                 return None
             raise
 
-    async def goto(self, url: str) -> None:
+    async def goto(self, url: str, timeout: float) -> None:
         await self.send("Page.navigate", url=url)
-        for _ in range(100):
-            if await self.peek("document.readyState") == "complete":
-                return
-            await asyncio.sleep(0.1)
+        await until(f"{url} to load", lambda: self.peek("document.readyState"), lambda s: s == "complete", timeout)
 
 
 async def screenshot(ha_url: str, tokens: Tokens, path: str, png: Path, expect: list[str], timeout: float = 90) -> str:
@@ -138,7 +144,7 @@ async def capture(
                 await page.send("Page.enable")  # without it Chromium keeps a script for new documents but never runs it
                 if before_scripts is not None:
                     await page.send("Page.addScriptToEvaluateOnNewDocument", source=before_scripts)
-                await page.goto(url)
+                await page.goto(url, timeout)
                 text = await _until_shown(page, expect, timeout)
                 shot = await page.send("Page.captureScreenshot", format="png")
                 await asyncio.to_thread(_save, png, base64.b64decode(shot["data"]))
@@ -149,26 +155,22 @@ async def capture(
 
 
 async def _devtools_port(profile: Path, timeout: float = 30) -> int:
-    deadline = time.monotonic() + timeout
     marker = profile / "DevToolsActivePort"
-    while time.monotonic() < deadline:
-        text = marker.read_text() if marker.exists() else ""
-        if text.strip():
-            return int(text.splitlines()[0])
-        await asyncio.sleep(0.1)
-    raise TimeoutError("chromium did not open its DevTools port")
+
+    async def written() -> str:
+        return marker.read_text() if marker.exists() else ""
+
+    text = await until("chromium's DevTools port", written, lambda t: bool(t.strip()), timeout, every=0.1)
+    return int(text.splitlines()[0])
 
 
 async def _until_shown(page: _Page, expect: list[str], timeout: float) -> str:
-    deadline = time.monotonic() + timeout
-    text = ""
-    while time.monotonic() < deadline:
-        text = await page.peek(VISIBLE_TEXT) or ""
-        if all(word in text for word in expect):
-            await asyncio.sleep(1)  # let the cards finish drawing
-            return await page.peek(VISIBLE_TEXT) or text
-        await asyncio.sleep(0.5)
-    raise TimeoutError(f"the page never showed {expect}; it showed: {text[:500]!r}")
+    async def shown() -> str:
+        return await page.peek(VISIBLE_TEXT) or ""
+
+    text = await until(f"the page to show {expect}", shown, lambda t: all(w in t for w in expect), timeout, every=0.5)
+    await page.evaluate(AT_REST)  # the cards drawn, for the picture
+    return await page.peek(VISIBLE_TEXT) or text
 
 
 def _save(path: Path, data: bytes) -> None:

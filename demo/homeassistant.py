@@ -24,7 +24,7 @@ from typing import Any
 
 import aiohttp
 
-from .processes import REPO, Process, wait_for
+from .processes import REPO, Process, until, wait_for
 
 VENV = REPO / ".venv-ha"
 # Home Assistant 2025.4.4 is the newest release that installs on Python 3.13.0; its frontend release is the
@@ -194,14 +194,14 @@ class HomeAssistantApi:
     async def _wait(
         self, entity_id: str, part: str, predicate: Callable[[Any], bool], timeout: float
     ) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            state = await self.state(entity_id)
-            if state is not None and predicate(state[part]):
-                return state
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{entity_id}'s {part} is {state and state[part]!r} after {timeout:g} s")
-            await asyncio.sleep(0.25)
+        state = await until(
+            f"{entity_id}'s {part}",
+            lambda: self.state(entity_id),
+            lambda s: s is not None and predicate(s[part]),
+            timeout,
+        )
+        assert state is not None
+        return state
 
     async def states(self) -> dict[str, dict[str, Any]]:
         return {s["entity_id"]: s for s in await self.request("GET", "/api/states")}

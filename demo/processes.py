@@ -1,5 +1,6 @@
 """Real servers as child processes, on loopback, with bounded waits and a clean shutdown (demo and e2e tests)."""
 
+import asyncio
 import contextlib
 import json
 import os
@@ -10,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,6 +36,25 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float, every: fl
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(every)
+
+
+async def until(
+    what: str, read: Callable[[], Awaitable[T]], done: Callable[[T], bool], timeout: float, every: float = 0.25
+) -> T:
+    """Read another process's state until `done` says it has come (nothing announces it, so it is read again
+    every `every` seconds); fail with `what` and the last reading after `timeout` seconds."""
+    last: list[T] = []
+    try:
+        async with asyncio.timeout(timeout) as bound:
+            while not done(value := await read()):
+                last[:] = [value]
+                await asyncio.sleep(every)
+            return value
+    except TimeoutError:
+        if not bound.expired():
+            raise  # the read itself timed out
+        seen = f"; last read: {last[0]!r:.500}" if last else ""
+        raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}{seen}") from None
 
 
 def http_json(method: str, url: str, body: Any = None, token: str | None = None, timeout: float = 5) -> Any:

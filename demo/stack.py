@@ -20,7 +20,7 @@ from . import echo, mosquitto
 from . import homeassistant as ha
 from .dashboard import dashboard, energy_prefs, package
 from .homeassistant import HomeAssistantApi, Tokens
-from .processes import Process, free_port, http_json, simulator
+from .processes import Process, free_port, http_json, simulator, until
 
 TOKEN = "demo-token"
 # Without MQTT: Driveway has the dashboard helpers; Garage has smart charging with a mode select (off at first).
@@ -98,16 +98,11 @@ class Stack:
         """Until every entity of the app is in Home Assistant with a reading (bounded)."""
         wanted = shown(self.chargers, self.mqtt)
 
-        async def all_there() -> bool:
+        async def missing() -> list[str]:
             states = await self.api.states()
-            return all(e in states and states[e]["state"] != "unavailable" for e in wanted)
+            return sorted(e for e in wanted if e not in states or states[e]["state"] == "unavailable")
 
-        async def probe() -> None:
-            # Another process's API: nothing to wait on but its answers (bounded below).
-            while not await all_there():  # noqa: ASYNC110
-                await asyncio.sleep(0.25)
-
-        asyncio.run(asyncio.wait_for(probe(), timeout))
+        asyncio.run(until("the app's entities in Home Assistant", missing, lambda m: not m, timeout))
 
     def restart_home_assistant(self) -> None:
         """Stop and start Home Assistant; back once its API answers again."""
@@ -115,8 +110,8 @@ class Stack:
         self.ha = ha.start(self.folder / "homeassistant", self.folder / "homeassistant.log")
         ha.wait_until_up(self.ha_url)
 
-    def restart_appdaemon(self) -> None:
-        self.ad.stop()
+    def start_appdaemon(self) -> None:
+        """Start AppDaemon again (after `self.ad.stop()`), as it was."""
         self.ad = ad.start(self.folder / "appdaemon", self.folder / "appdaemon.log")
 
 

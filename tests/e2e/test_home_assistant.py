@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from ampeco_ev_charger.runtime.polling import PollPolicy
 from demo import browser, stack
 from demo import homeassistant as ha
-from demo.processes import REPO, http_json
+from demo.processes import REPO, http_json, until
 from harness.stack import CP1, CP2
 
 from . import attributes
@@ -45,6 +46,7 @@ SENSORS = {  # key: (unit, device_class, state_class)
     "iec_status": (None, "enum", None),
 }
 BINARY = {"charging": "battery_charging", "plugged_in": "plug", "problem": "problem"}
+SHORTEST_POLL = PollPolicy().charging_interval  # the demo's cadences are the defaults
 EVENTS = ("ampeco_ev_charger_command_result", "ampeco_ev_charger_session_started", "ampeco_ev_charger_session_ended")
 
 
@@ -69,12 +71,27 @@ def sim_state(s: stack.Stack) -> dict[str, Any]:
     return http_json("GET", f"{s.simulator_url}/_sim/state")
 
 
+def reads(s: stack.Stack) -> list[dict[str, Any]]:
+    """The app's reads of the charge points the simulator has answered so far, oldest first (`at`: its clock)."""
+    requests = http_json("GET", f"{s.simulator_url}/_sim/requests")["requests"]
+    return [r for r in requests if "charge-points" in r["path"]]
+
+
 async def events_until(ws: ha.Websocket, wanted: str, timeout: float = 30) -> list[dict[str, Any]]:
     """Every subscribed event up to and including the first of type `wanted`."""
-    seen = []
-    deadline = time.monotonic() + timeout
-    while not seen or seen[-1]["event_type"] != wanted:
-        seen.append(await ws.next_event(max(0.1, deadline - time.monotonic())))
+    seen: list[dict[str, Any]] = []
+    async with asyncio.timeout(timeout):
+        while not seen or seen[-1]["event_type"] != wanted:
+            seen.append(await ws.next_event(timeout))
+    return seen
+
+
+async def read_now(api: ha.HomeAssistantApi, ws: ha.Websocket, chargepoint_id: str) -> list[dict[str, Any]]:
+    """Have the app read the charger's account now; returns every subscribed event up to the command's result,
+    which comes once that round has been shown and announced (`ws` must be subscribed to command results)."""
+    await api.fire("ampeco_ev_charger_update_data", {"chargepoint_id": chargepoint_id})
+    seen = await events_until(ws, EVENTS[0])
+    assert seen[-1]["data"]["command"] == "update_data", seen
     return seen
 
 
@@ -122,12 +139,8 @@ async def typed_attributes(demo: stack.Stack) -> None:
     http_json("POST", f"{demo.simulator_url}/_sim/faults", {"kind": "status", "status": 500, "path": "charge-points"})
     try:
         await api.fire("ampeco_ev_charger_update_data", {"chargepoint_id": CP1})
-        stale = await api.wait_state("sensor.evse_ace0549935_max_current", lambda s: s == "16", timeout=5)
-        deadline = time.monotonic() + 30
-        while stale["attributes"].get("stale") is not True and time.monotonic() < deadline:
-            await asyncio.sleep(0.25)
-            stale = await api.state("sensor.evse_ace0549935_max_current") or stale
-        assert stale["attributes"]["stale"] is True
+        stale = await api.wait_attributes("sensor.evse_ace0549935_max_current", lambda a: a.get("stale") is True)
+        assert stale["state"] == "16"
         failing = await api.states()
         attributes.check(failing, "ace0549935", demo.mqtt)
         poll_state = failing[poll]["attributes"]
@@ -160,10 +173,14 @@ async def test_a_session_driven_from_home_assistant(demo: stack.Stack):
             "sensor.evse_ace0549935_charging_session", lambda s: float(s) == pytest.approx(6.9), timeout=45
         )  # next poll: 30 s
         first = float((await api.state("sensor.evse_ace0549935_charging_energy"))["state"])
-        await api.fire("ampeco_ev_charger_update_data", {"chargepoint_id": CP1})
-        await asyncio.sleep(3)
-        await api.fire("ampeco_ev_charger_update_data", {"chargepoint_id": CP1})
-        await api.wait_state("sensor.evse_ace0549935_charging_energy", lambda s: float(s) > first)
+        await until(
+            "the simulated car to take more energy",
+            lambda: asyncio.to_thread(sim_state, demo),
+            lambda sim: sim["chargers"][CP1]["session"]["energy_kwh"] > first,
+            timeout=30,
+        )
+        await read_now(api, ws, CP1)
+        assert float((await api.state("sensor.evse_ace0549935_charging_energy"))["state"]) > first
 
         await api.fire("ampeco_ev_charger_stop_charging", {"chargepoint_id": CP1})
         ended = await events_until(ws, "ampeco_ev_charger_session_ended")
@@ -174,8 +191,7 @@ async def test_a_session_driven_from_home_assistant(demo: stack.Stack):
             finished["energy_kwh"] == pytest.approx(delivered[0]["energy_kwh"], abs=0.002)
             and finished["energy_kwh"] > 0
         )
-        await asyncio.sleep(2)
-        assert ws.events.empty()  # one session_ended, nothing after it
+        assert len(await read_now(api, ws, CP1)) == 1  # one session_ended: the next round announces nothing
 
     # The automation in the test configuration ran on session_ended.
     await api.wait_state("counter.sessions_ended", lambda s: s == "1")
@@ -184,18 +200,20 @@ async def test_a_session_driven_from_home_assistant(demo: stack.Stack):
 
 
 @pytest.mark.timeout(240)
-async def test_after_a_home_assistant_restart_every_entity_is_back_at_once(demo: stack.Stack):
+async def test_after_a_home_assistant_restart_every_entity_is_back(demo: stack.Stack):
+    """How soon is measured (build/artifacts/timings), not promised: speed belongs in the benchmark."""
     before = {k: v for k, v in (await demo.api.states()).items() if "evse_" in k}
     assert len(before) == 2 * (len(SENSORS) + len(BINARY)) + 1  # and Garage's smart charging sensor
+
+    async def missing() -> tuple[list[str], dict[str, dict[str, Any]]]:
+        states = await demo.api.states()
+        return sorted(set(before) - set(states)), states
+
     await asyncio.to_thread(demo.restart_home_assistant)
     up = time.monotonic()
-    while True:
-        after = {k: v for k, v in (await demo.api.states()).items() if "evse_" in k}
-        if set(after) == set(before):
-            break
-        assert time.monotonic() - up < 10, f"missing after 10 s: {sorted(set(before) - set(after))[:5]}"
-        await asyncio.sleep(0.25)
+    _, after = await until("every entity back", missing, lambda m: not m[0], timeout=120)
     back_after = time.monotonic() - up
+    assert {k for k in after if "evse_" in k} == set(before)
     for key in ("max_current", "total_energy", "evse_status", "last_month_energy"):
         assert after[f"sensor.evse_ace0549935_{key}"]["state"] == before[f"sensor.evse_ace0549935_{key}"]["state"]
     (ARTIFACTS / "timings").mkdir(parents=True, exist_ok=True)
@@ -211,11 +229,14 @@ async def test_an_appdaemon_restart_mid_session_picks_the_session_up(demo: stack
         await api.fire("ampeco_ev_charger_start_charging", {"chargepoint_id": CP1})
         started = await events_until(ws, "ampeco_ev_charger_session_started")
         session_id = started[-1]["data"]["session_id"]
-        await asyncio.to_thread(demo.restart_appdaemon)
-        await asyncio.sleep(2)
-        await api.wait_state("sensor.evse_ace0549935_polling_interval", lambda s: s != "unavailable")
-        await asyncio.sleep(3)  # the restarted app has polled; nothing may be announced again
-        assert ws.events.empty()
+        await asyncio.to_thread(demo.ad.stop)
+        read_before = len(reads(demo))  # no app runs now
+        demo.start_appdaemon()
+        # It reads once it listens to events; a whole round of it is over when its update_data is answered.
+        await until(
+            "the restarted app to read", lambda: asyncio.to_thread(reads, demo), lambda r: len(r) > read_before, 90
+        )
+        assert len(await read_now(api, ws, CP1)) == 1  # nothing announced again
         assert (await api.state("sensor.evse_ace0549935_session_id"))["state"] == session_id
         await api.fire("ampeco_ev_charger_stop_charging", {"chargepoint_id": CP1})
         ended = await events_until(ws, "ampeco_ev_charger_session_ended")
@@ -250,19 +271,25 @@ async def test_smart_charging_follows_a_mode_chosen_in_home_assistant(demo: stac
 
 
 @pytest.mark.timeout(180)
-async def test_a_session_started_from_the_phone_shows_in_home_assistant_within_seconds(demo: stack.Stack):
-    """The demo runs with live updates: the dashboard's "Start from phone" stands in for the vendor's app."""
+async def test_a_session_started_from_the_phone_shows_in_home_assistant_before_the_next_poll(demo: stack.Stack):
+    """The demo runs with live updates: the dashboard's "Start from phone" stands in for the vendor's app. How
+    soon it shows is the benchmark's to measure; here the live channel must be what brought it."""
     if demo.echo_url is None:
         pytest.skip("laravel-echo-server is not installed: the demo runs without live updates")
     api = demo.api
     await api.wait_state("sensor.evse_ace0549935_live_updates", lambda s: s == "subscribed")
-    await asyncio.sleep(2)  # the first polls are done: what follows comes over the live channel
+    async with api.websocket() as ws:
+        await ws.subscribe(EVENTS[0])
+        await read_now(api, ws, CP1)  # a round just ended: no timed poll for at least the shortest cadence
+    before = reads(demo)
     pressed = time.monotonic()
     await api.request("POST", "/api/services/rest_command/simulator_phone_start_ace0549935", json={})
-    state = await api.wait_state("sensor.evse_ace0549935_session_id", lambda s: s != "none", timeout=10)
-    took = time.monotonic() - pressed
-    print(f"a session started from the phone showed in Home Assistant after {took:.1f} s")
-    assert took < 5 and state["state"] == sim_state(demo)["chargers"][CP1]["session"]["id"]
+    state = await api.wait_state("sensor.evse_ace0549935_session_id", lambda s: s != "none", timeout=120)
+    print(f"a session started from the phone showed in Home Assistant after {time.monotonic() - pressed:.1f} s")
+    assert state["state"] == sim_state(demo)["chargers"][CP1]["session"]["id"]
+    # The read that found it came sooner after the round before than any timed poll could (simulator's clock).
+    found = reads(demo)[len(before)]
+    assert found["at"] - before[-1]["at"] < SHORTEST_POLL, (before[-1], found)
 
 
 @pytest.mark.timeout(240)
@@ -272,7 +299,7 @@ async def test_the_dashboard_in_a_real_browser(demo: stack.Stack):
     await demo.api.fire("ampeco_ev_charger_start_charging", {"chargepoint_id": CP1, "max_current": 16})
     await demo.api.wait_state("sensor.evse_ace0549935_charging_session", lambda s: float(s) > 10)
     png = ARTIFACTS / "dashboard.png"
-    text = await browser.screenshot(demo.ha_url, demo.tokens, "/lovelace/ev", png, ["Driveway", "Garage", "kWh"])
-    assert "Driveway power" in text and "Garage power" in text and "Plug in car" in text
-    assert "11.0" in text  # the power gauge shows the charging power
+    shows = ["Driveway power", "Garage power", "Plug in car", "kWh", "11.0"]  # 11.0: the power gauge's reading
+    text = await browser.screenshot(demo.ha_url, demo.tokens, "/lovelace/ev", png, shows)
+    assert all(word in text for word in shows)
     assert png.stat().st_size > 20_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -16,11 +16,20 @@ import pytest
 
 from demo import appdaemon as ad
 from demo import browser, mosquitto, stack
-from demo.processes import REPO
+from demo.processes import REPO, until
 from harness.stack import CP1, CP2
 
 from . import attributes
-from .test_home_assistant import BINARY, EVENTS, SENSORS, _requirements, events_until, sim_state, typed_attributes
+from .test_home_assistant import (
+    BINARY,
+    EVENTS,
+    SENSORS,
+    _requirements,
+    events_until,
+    read_now,
+    sim_state,
+    typed_attributes,
+)
 
 ARTIFACTS = REPO / "build" / "artifacts"
 SLUG1, SLUG2 = CP1.lower(), CP2.lower()
@@ -143,27 +152,32 @@ async def test_unavailable_while_appdaemon_is_stopped_and_back_from_the_broker_a
     api = demo.api
     energy = f"sensor.evse_{SLUG1}_total_energy"
     await asyncio.to_thread(demo.ad.stop)
-    await api.wait_state(energy, lambda s: s == "unavailable", timeout=15)
+    await api.wait_state(energy, lambda s: s == "unavailable", timeout=60)
     assert (await api.state(f"switch.evse_{SLUG1}_charge"))["state"] == "unavailable"
-    demo.ad = ad.start(demo.folder / "appdaemon", demo.folder / "appdaemon.log")
+    demo.start_appdaemon()
     await api.wait_state(energy, lambda s: s not in ("unavailable", "unknown"), timeout=60)
-    before = await api.states()
+    # A round of the restarted app, all in Home Assistant (its first states, from memory, lack the month totals):
+    # Garage's car plugged in is shown after Driveway's states.
+    await api.request("POST", f"/api/services/rest_command/simulator_plug_in_{SLUG2}", json={})
+    async with api.websocket() as ws:
+        await ws.subscribe(EVENTS[0])
+        await read_now(api, ws, CP2)
+    await api.wait_state(f"sensor.evse_{SLUG2}_evse_status", lambda s: s == "preparing")
     # Home Assistant restarts while the app does nothing at all (AppDaemon frozen): the broker has it all.
     os.killpg(demo.ad.popen.pid, signal.SIGSTOP)
     try:
+        before = await api.states()
         await asyncio.to_thread(demo.restart_home_assistant)
         up = time.monotonic()
         ours = stack.shown(demo.chargers, mqtt=True) - {
             f"button.evse_{s}_{k}" for s in (SLUG1, SLUG2) for k in ("refresh", "stop_charging")
         }
-        while True:
-            after = await api.states()
-            if all(after.get(e, {}).get("state") == before[e]["state"] for e in ours):
-                break
-            assert time.monotonic() - up < 20, [e for e in ours if after.get(e, {}).get("state") != before[e]["state"]][
-                :5
-            ]
-            await asyncio.sleep(0.25)
+
+        async def changed() -> tuple[list[str], dict[str, dict[str, Any]]]:
+            states = await api.states()
+            return sorted(e for e in ours if states.get(e, {}).get("state") != before[e]["state"]), states
+
+        _, after = await until("every entity back with its state", changed, lambda c: not c[0], timeout=120)
         print(f"every entity back with its state {time.monotonic() - up:.1f} s after Home Assistant answered")
         attributes.check(after, SLUG1, mqtt=True)
     finally:
@@ -199,9 +213,11 @@ async def test_the_device_page_in_a_real_browser(demo: stack.Stack):
     devices, _entities = await registries(demo)
     page = f"/config/devices/device/{device_of(devices, f'ampeco_ev_charger_{SLUG1}')['id']}"
     png = ARTIFACTS / "device.png"
-    text = await browser.screenshot(demo.ha_url, demo.tokens, page, png, ["Driveway", "Charge", "Current Limit"])
-    assert "AMPECO" in text and "Stop Charging" in text and "Refresh" in text
+    shows = ["Driveway", "Charge", "Current Limit", "AMPECO", "Stop Charging", "Refresh"]
+    text = await browser.screenshot(demo.ha_url, demo.tokens, page, png, shows)
+    assert all(word in text for word in shows)
     assert png.stat().st_size > 20_000
     board = ARTIFACTS / "dashboard-mqtt.png"
-    text = await browser.screenshot(demo.ha_url, demo.tokens, "/lovelace/ev", board, ["Driveway", "Garage", "kWh"])
-    assert "Charge" in text and "Current limit" in text and "Smart charging mode" in text  # the devices' controls
+    shows = ["Driveway", "Garage", "kWh", "Charge", "Current limit", "Smart charging mode"]  # the devices' controls
+    text = await browser.screenshot(demo.ha_url, demo.tokens, "/lovelace/ev", board, shows)
+    assert all(word in text for word in shows)

@@ -39,6 +39,8 @@ from .errors import RoundError
 from .landing import LANDING_WITHIN, LandingCheck
 from .poller import Poller
 
+STEADY_APART = 1.0  # seconds: readings at least this far apart tell whether the power still rises
+
 
 def unhandled(command: NoReturn) -> NoReturn:
     """Where every command must have been handled: a missing case is a type error (as `typing.assert_never`,
@@ -265,18 +267,21 @@ def _session_unknown(charger: Charger) -> bool:
 def _charging_steadily(charger: Charger) -> Callable[[], bool]:
     """Done once the started session draws power and it has stopped rising (chargers ramp up over a few
     seconds; the sensors should not be left at the first trickle until the next 30 s poll), or the car is
-    full."""
-    seen: list[float] = []
+    full. Rising is judged between readings STEADY_APART apart: two reads close together (a live update's
+    right after a poll's) show no rise even halfway up the ramp."""
+    seen: list[tuple[float, float]] = []  # (when read, power)
 
     def done() -> bool:
-        session, evse = charger.session, charger.evse
-        if session is None or evse is None or status_is(session.status, "starting"):
+        session, evse, at = charger.session, charger.evse, charger.last_success
+        if session is None or evse is None or at is None or status_is(session.status, "starting"):
             return False
         if is_suspended_status(evse.status):
             return True
         power = session.power_kw or 0.0
-        steady = power > 0 and bool(seen) and abs(power - seen[-1]) <= 0.05 * power
-        seen.append(power)
+        before = [earlier for when, earlier in seen if at - when >= STEADY_APART]
+        steady = power > 0 and bool(before) and abs(power - before[-1]) <= 0.05 * power
+        if not seen or seen[-1][0] != at:  # asked again without a new reading: nothing new
+            seen.append((at, power))
         return steady
 
     return done

@@ -93,6 +93,25 @@ async def test_a_start_that_lands_on_our_evse_succeeds_and_watches_for_its_power
     assert rig.client.tenant.evse_key == "id" and rig.lessons == 0
 
 
+async def test_a_start_is_watched_until_readings_a_second_apart_show_its_power_no_longer_rising():
+    rig = Rig(plugged())
+    rig.landing.landings = [Landing(session("s9", status="starting"), ours=True)]
+    await rig.run(StartCharging(CP))
+    ((_, done),) = rig.poller.confirming
+
+    def reads(power_kw: float, after: float) -> bool:
+        read(rig.charger, evse("charging", session("s9", power_kw=power_kw)), at=NOW + after)
+        return done()
+
+    assert not reads(4.4, 2.0)
+    assert not reads(6.6, 3.0)
+    assert not reads(6.7, 3.1)  # a live update's read right behind the poll's, halfway up the ramp
+    assert not done()  # asked again, with no new reading
+    assert not reads(8.8, 4.0)
+    assert not reads(11.0, 5.0)
+    assert reads(11.0, 6.0)
+
+
 async def test_a_start_that_lands_elsewhere_is_stopped_the_other_key_learnt_and_the_start_made_again():
     rig = Rig(plugged())
     stray, ours = session("s8", evse_identifier=STRANGERS), session("s9")
