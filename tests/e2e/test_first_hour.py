@@ -15,6 +15,7 @@ import pytest
 
 from demo import appdaemon as ad
 from demo import stack
+from demo.processes import until
 from demo.stack import TOKEN
 from harness.stack import CP1, CP2
 
@@ -67,7 +68,7 @@ async def test_the_diagnostics_dump_from_home_assistant_holds_no_secret(demo: st
         await api.fire("ampeco_ev_charger_diagnostics", {})
         (written,) = await events_until(ws, "ampeco_ev_charger_diagnostics_written")
     assert written["data"]["success"] is True
-    text = Path(written["data"]["file"]).read_text()
+    text = await asyncio.to_thread(Path(written["data"]["file"]).read_text)
     dump = json.loads(text)
     assert {CP1, CP2} <= set(dump["chargers"]) and dump["configuration"]
     for secret in (TOKEN, demo.tokens.long_lived, "Driveway"):  # the token, Home Assistant's, a name
@@ -95,7 +96,7 @@ async def test_a_session_is_logged_exported_and_in_the_hourly_statistic(demo: st
         await api.fire("ampeco_ev_charger_export_sessions", {"month": this_month})
         exported = (await events_until(ws, "ampeco_ev_charger_sessions_exported"))[-1]["data"]
     assert exported["success"] is True and exported["sessions"] == 1
-    rows = list(csv.DictReader(io.StringIO(Path(exported["file"]).read_text())))
+    rows = list(csv.DictReader(io.StringIO(await asyncio.to_thread(Path(exported["file"]).read_text))))
     ours = [row for row in rows if row["session"] == started["session_id"]]
     assert len(ours) == 1 and float(ours[0]["energy_kwh"]) == pytest.approx(energy, abs=0.001), rows
 
@@ -113,19 +114,14 @@ def _number(state: str) -> float:
 
 async def _statistics(demo: stack.Stack, statistic_id: str) -> list[dict[str, Any]]:
     """The statistic's hours of the last day, once Home Assistant's recorder has them (it imports in its own
-    thread: the answer is asked again, bounded)."""
-    start = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    thread, and says nothing when it is done)."""
     query = {
         "type": "recorder/statistics_during_period",
-        "start_time": start,
+        "start_time": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
         "statistic_ids": [statistic_id],
         "period": "hour",
         "types": ["sum"],
     }
     async with demo.api.websocket() as ws:
-        for _ in range(240):  # the recorder commits within seconds; 60 s at most
-            answer = await ws.call(query)
-            if answer.get(statistic_id):
-                return list(answer[statistic_id])
-            await asyncio.sleep(0.25)
-    return []
+        answer = await until(f"{statistic_id} in the statistics", lambda: ws.call(query), bool, timeout=60)
+    return list(answer[statistic_id])
