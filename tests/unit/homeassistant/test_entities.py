@@ -2,7 +2,7 @@ from dataclasses import replace
 
 import pytest
 
-from ampeco_ev_charger.ampeco.models import Session, charge_point_items, parse_charge_point
+from ampeco_ev_charger.ampeco.models import Session, parse_charge_point
 from ampeco_ev_charger.ampeco.units import Units
 from ampeco_ev_charger.homeassistant.entities import as_state
 from ampeco_ev_charger.homeassistant.entities import build_entities as build_all
@@ -34,11 +34,6 @@ CONTRACT = {  # key: (unit, device_class, state_class, diagnostic)
     "iec_status": (None, "enum", None, False),
 }
 BINARY = {"charging": "battery_charging", "plugged_in": "plug", "problem": "problem"}
-
-
-@pytest.fixture
-def charge_point(fixture):
-    return parse_charge_point(charge_point_items(fixture("charge-points-list.json"))[0], Units()).charge_point
 
 
 MONTHS = MonthTotals("2025-11", 41.5, 93.4, "DKK", 6, "2025-10", 37.221, 80.0, "DKK", 5)

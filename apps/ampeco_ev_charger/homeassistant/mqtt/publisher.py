@@ -87,6 +87,7 @@ class MqttPublisher(EventAnnouncer):
         # The last lineup (its slugs, and the topics it plans), until what it no longer plans is emptied.
         self._lineup: tuple[list[str], set[str]] | None = None
         self._lock = asyncio.Lock()
+        self._freeing = asyncio.Lock()
 
     def mode_part(self, slug: str) -> tuple[Callable[[], object], Callable[[Saved], None]]:
         """The smart charging mode chosen on the app's select, for the memory file: (dump, load)."""
@@ -118,8 +119,9 @@ class MqttPublisher(EventAnnouncer):
     async def show(self, view: ChargerView) -> None:
         if view.charge_point is None and view.poll.error is None:
             return  # the very first reading is under way: the device is made with its name and model
-        if view.slug not in self._freed:
-            await self._free_entity_ids(view.slug)
+        async with self._freeing:  # a show that comes meanwhile waits until the ids are free
+            if view.slug not in self._freed:
+                await self._free_entity_ids(view.slug)
         self.remember(view)
         self._views[view.slug] = view
         entities = self._entities.setdefault(view.slug, {})
@@ -302,7 +304,6 @@ class MqttPublisher(EventAnnouncer):
     async def _free_entity_ids(self, slug: str) -> None:
         """The set_state path's entities (the app's, by their attribution) hold the ids the devices' entities
         must get; Home Assistant would pick `_2` ids instead. They are removed first."""
-        self._freed.add(slug)
         freed = []
         keys = [(s.key, s.domain) for s in SENSORS] + ([(SMART_KEY, "sensor")] if slug in self.smart else [])
         for key, domain in keys:
@@ -314,6 +315,7 @@ class MqttPublisher(EventAnnouncer):
                     freed.append(wanted)
             except Exception as err:  # Home Assistant starting or not answering: the id may end in _2
                 self.logbook.once("free-ids", f"cannot free {wanted} for its MQTT entity: {one_line(err)}", "WARNING")
+        self._freed.add(slug)
         if freed:
             self.logbook(f"removed {len(freed)} set_state entities, so the MQTT entities take their ids")
 
