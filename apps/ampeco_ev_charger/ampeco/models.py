@@ -28,8 +28,11 @@ _SAMPLE.maxlist = _SAMPLE.maxdict = _SAMPLE.maxtuple = 4
 
 
 def sample(value: object) -> str:
-    """A short look at a value from an answer, whatever its size or depth (for oddities and errors)."""
-    return _SAMPLE.repr(value)[:80]
+    """A short look at a value from an answer or a user, whatever its size or depth (for oddities and errors)."""
+    try:
+        return _SAMPLE.repr(value)[:80]
+    except ValueError:  # an int too long for Python to write out
+        return "<a number too long to show>"
 
 
 @dataclass(frozen=True)

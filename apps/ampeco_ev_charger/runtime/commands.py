@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import ClassVar, Final
 
-from ..ampeco import AuthError, NotFoundError, RateLimitError, RefusedError, RequestError, TransportError
+from ..ampeco import AuthError, NotFoundError, RateLimitError, RefusedError, RequestError, TransportError, sample
 from .errors import InternalError, RoundError
 
 Payload = Mapping[str, object]
@@ -173,20 +173,23 @@ def amps(name: str, chargepoint_id: str | None, value: object) -> int:
             raise CommandRefused(
                 name,
                 chargepoint_id,
-                f"max_current must be a whole number of amps, got the text {given!r}",
+                f"max_current must be a whole number of amps, got the text {sample(given)}",
                 Reason.INVALID_VALUE,
             ) from None
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise CommandRefused(
-            name, chargepoint_id, f"max_current must be a whole number of amps, got {given!r}", Reason.INVALID_VALUE
+            name,
+            chargepoint_id,
+            f"max_current must be a whole number of amps, got {sample(given)}",
+            Reason.INVALID_VALUE,
         )
     if not MIN_CURRENT_A <= value <= MAX_CURRENT_A:
         raise CommandRefused(
             name,
             chargepoint_id,
-            f"max_current must be between {MIN_CURRENT_A} and {MAX_CURRENT_A} A, got {value}",
+            f"max_current must be between {MIN_CURRENT_A} and {MAX_CURRENT_A} A, got {sample(value)}",
             Reason.OUT_OF_RANGE,
         )
     return value

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from pathlib import Path
 
+from ..ampeco import sample
 from ..const import slugify
 from ..times import iso_time
 from .files import write_atomically
@@ -48,7 +49,7 @@ class Period:
         """`YYYY-MM`; a ValueError that says how to write it otherwise."""
         found = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
         if found is None:
-            raise ValueError(f"{text!r} is not a month: write it as YYYY-MM, for example 2026-11")
+            raise ValueError(f"{sample(text)} is not a month: write it as YYYY-MM, for example 2026-11")
         year, month = int(found[1]), int(found[2])
         if not 1 <= month <= 12:
             raise ValueError(f"{text.strip()} is not a month: the month is 01 to 12")
@@ -86,7 +87,7 @@ def _date(value: str | date, which: str) -> date:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         with contextlib.suppress(ValueError):
             return date.fromisoformat(value.strip())
-    raise ValueError(f"the {which} date {value!r} is not a date: write it as YYYY-MM-DD, for example 2026-11-01")
+    raise ValueError(f"the {which} date {sample(value)} is not a date: write it as YYYY-MM-DD, for example 2026-11-01")
 
 
 def _midnight(day: date, tz: tzinfo) -> datetime:

@@ -87,6 +87,18 @@ def test_numbers_as_text_are_numbers_as_templates_render_them():
     assert "got the text 'abc'" in refused(SetMaxCurrent.name, data | {"max_current": "abc"}).message
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["9" * 100_000, 10**5000, -(10**400), {"a": ["b" * 10_000]}],
+    ids=["long text", "too many digits to print", "400 digits", "nested"],
+)
+def test_a_huge_current_is_refused_in_a_short_answer(value):
+    """Whatever a script sends, the answer (an event, a log line, a notification) stays one short sentence."""
+    err = refused(SetMaxCurrent.name, {"chargepoint_id": "ACE0549935", "max_current": value})
+    assert err.reason in {Reason.INVALID_VALUE, Reason.OUT_OF_RANGE}
+    assert err.message.startswith("max_current must be") and len(err.message) < 200
+
+
 def test_a_start_without_a_current_or_with_null_keeps_the_chargers_limit():
     assert parse_command(event(StartCharging.name), {"max_current": None}, ONE) == StartCharging(ONE[0], None)
 

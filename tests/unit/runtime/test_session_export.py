@@ -93,6 +93,15 @@ def test_what_is_not_a_month_or_a_span_of_days_is_refused_saying_what_to_write(c
         call()
 
 
+@pytest.mark.parametrize(
+    "call", [lambda: Period.month("x" * 100_000), lambda: Period.days("1" * 100_000, "2026-11-01")]
+)
+def test_a_huge_period_is_refused_in_a_short_answer(call):
+    with pytest.raises(ValueError, match="write it as") as caught:
+        call()
+    assert len(str(caught.value)) < 200
+
+
 def test_the_csv_opens_in_a_spreadsheet_as_it_is():
     data = csv_bytes(
         [
