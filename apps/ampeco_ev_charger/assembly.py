@@ -204,8 +204,9 @@ class Assembly:
 
     async def _diagnose(self) -> None:
         """The diagnostics dump, written beside the exports; answered with its file (or why not)."""
+        loaded = await asyncio.to_thread(self.memory.store.load_copy)
         report = diagnostics.live_report(
-            self.config, self.hub, self.memory, self.log, self.logbook, self.hub.scheduler.now()
+            self.config, self.hub, self.memory, loaded, self.log, self.logbook, self.hub.scheduler.now()
         )
         try:
             path = await asyncio.to_thread(diagnostics.write, self.exports.folder, report, self.logbook.redact)

@@ -29,7 +29,7 @@ from .runtime.hub import Hub
 from .runtime.logbook import Logbook
 from .runtime.memory_file import MemoryFile
 from .runtime.session_log import SessionLog
-from .runtime.store import Store
+from .runtime.store import Loaded, Store
 
 # Values of the reading that are personal rather than technical: shown only as whether they are there.
 PERSONAL = frozenset({"name", "charger_name", "email", "phone", "address"})
@@ -89,13 +89,12 @@ def versions() -> dict[str, str]:
     return {"app": __version__, "appdaemon": appdaemon, "python": sys.version.split()[0], "os": platform.system()}
 
 
-def memory_summary(store: Store) -> dict[str, Any]:
+def memory_summary(path: Path, loaded: Loaded) -> dict[str, Any]:
     """What the memory file holds, as far as it can be read: which parts, never their values."""
-    loaded = store.load_copy()
     data = loaded.data
     accounts = _section(data, "accounts")
     return {
-        "path": str(store.path),
+        "path": str(path),
         "problem": loaded.problem,
         "chargers": sorted(data.get("chargers", {})) if isinstance(data.get("chargers"), dict) else [],
         "tenants": data.get("tenants"),
@@ -116,11 +115,15 @@ def _section(data: Mapping[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def offline_report(store: Store) -> dict[str, Any]:
-    """What can be known without the running app: the memory file's readings and their shapes."""
-    data = store.load_copy().data
-    chargers = _section(data, "chargers")
-    report: dict[str, Any] = {"written_at": time.time(), "versions": versions(), "memory": memory_summary(store)}
+def offline_report(path: Path, loaded: Loaded) -> dict[str, Any]:
+    """What can be known without the running app: the memory file's readings and their shapes (`loaded`: what
+    the file held, read off the event loop)."""
+    chargers = _section(loaded.data, "chargers")
+    report: dict[str, Any] = {
+        "written_at": time.time(),
+        "versions": versions(),
+        "memory": memory_summary(path, loaded),
+    }
     report["chargers"] = {}
     for chargepoint_id, saved in chargers.items():
         item = saved.get("item") if isinstance(saved, dict) else None
@@ -135,11 +138,11 @@ def offline_report(store: Store) -> dict[str, Any]:
 
 
 def live_report(
-    config: AppConfig, hub: Hub, memory: MemoryFile, log: SessionLog, logbook: Logbook, now: float
+    config: AppConfig, hub: Hub, memory: MemoryFile, loaded: Loaded, log: SessionLog, logbook: Logbook, now: float
 ) -> dict[str, Any]:
     """What the running app knows: the offline report's parts, and the configuration, each account's polling
     and live updates, every charger's reading as understood now, and what was said since the start."""
-    report = offline_report(memory.store)
+    report = offline_report(memory.store.path, loaded)
     report["configuration"] = without_credentials(config)
     report["memory"]["saving"] = memory.problem
     report["session_log"] = {"path": str(log.path), "problem": hub.book.problem}
@@ -203,8 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--state-file", required=True, type=Path, help="the app's memory file (<app>.state.json)")
     parser.add_argument("--out", type=Path, help="where to write it (default: beside the memory file)")
     args = parser.parse_args(argv)
-    store = Store(args.state_file)
-    report = offline_report(store)
+    report = offline_report(args.state_file, Store(args.state_file).load_copy())
     try:
         path = write(args.out or args.state_file.parent, report)
     except OSError as err:

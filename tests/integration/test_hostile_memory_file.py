@@ -3,6 +3,7 @@ a wrong value in it costs only that value, a save that fails is shown and made a
 files a kill left behind (they hold tokens) are removed."""
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -46,16 +47,35 @@ def symlink_loop(path: Path) -> None:
     path.symlink_to(path.name)  # a link to itself: every read fails (ELOOP)
 
 
-@pytest.mark.parametrize("unreadable", [directory, symlink_loop], ids=["a directory", "an I/O error"])
+def fifo(path: Path) -> None:
+    os.mkfifo(path)  # no one ever writes to it: reading it would wait for ever (the test's timeout)
+
+
+def huge(path: Path) -> None:
+    with path.open("wb") as file:
+        file.truncate(64 * 1024 * 1024)  # not one the app wrote; reading it whole would cost AppDaemon 64 MB
+
+
+def identity(path: Path) -> tuple[int, int, int, int]:
+    found = path.lstat()
+    return found.st_ino, found.st_mode, found.st_size, found.st_mtime_ns
+
+
+@pytest.mark.parametrize(
+    "unreadable",
+    [directory, symlink_loop, fifo, huge],
+    ids=["a directory", "an I/O error", "a FIFO", "a huge file"],
+)
 async def test_an_unreadable_memory_file_is_kept_shown_and_no_refresh_token_is_risked(tmp_path, unreadable):
     async with stack(tmp_path) as s:
         first = short_lived(s)
         await s.fake.advance(1.5 * HOUR)  # the token is due for renewal when the app starts
         unreadable(s.state_file)
+        found = identity(s.state_file)
         await s.start(**refresh_args(first))
         await s.fake.advance(900)  # rounds go on with the token, which has half an hour left
         await s.stop()
-        assert s.state_file.is_symlink() or s.state_file.is_dir(), "the unreadable memory file was replaced"
+        assert identity(s.state_file) == found, "the unreadable memory file was replaced"
         if s.state_file.is_dir():
             assert (s.state_file / "keep").read_text() == "someone's"
         assert grants_sent(s, first.refresh_token) == [], "the refresh token was sent though it may have been used"

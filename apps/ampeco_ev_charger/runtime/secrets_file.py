@@ -7,11 +7,11 @@ the app), and only off the event loop (`Credentials` calls it in a thread).
 """
 
 import hashlib
-import os
-import stat
 from pathlib import Path
 
 import yaml
+
+from .files import read_regular
 
 # A secrets.yaml holds a few dozen short values: a file past this is not one the app reads.
 MAX_BYTES = 1024 * 1024
@@ -45,7 +45,7 @@ class SecretsFile:
             return
         self._stamp = stamp
         try:
-            data = yaml.safe_load(_read_regular(self.path))
+            data = yaml.safe_load(read_regular(self.path, MAX_BYTES).decode("utf-8", errors="replace"))
         except ValueError as err:  # not a regular file, too large
             self.problem, self._values = str(err), {}
             return
@@ -56,21 +56,6 @@ class SecretsFile:
         self._values = (
             {str(k): str(v) for k, v in data.items() if isinstance(v, (str, int))} if isinstance(data, dict) else {}
         )
-
-
-def _read_regular(path: Path) -> str:
-    """The text of a regular file of at most MAX_BYTES; ValueError for anything else (a FIFO is never waited on)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    try:
-        status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode):
-            raise ValueError(f"{path} is not a regular file")
-        if status.st_size > MAX_BYTES:
-            raise ValueError(f"{path} is larger than {MAX_BYTES // 1024} KB")
-        with os.fdopen(os.dup(fd), "rb") as file:
-            return file.read(MAX_BYTES + 1).decode("utf-8", errors="replace")
-    finally:
-        os.close(fd)
 
 
 def fingerprint(*values: str | None) -> str:

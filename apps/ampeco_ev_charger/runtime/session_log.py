@@ -326,6 +326,8 @@ class SessionLog:
     def _open(self) -> sqlite3.Connection:
         if self.path.is_dir():
             raise _Unusable("a folder is there, not a file", _ADVICE["not a file"])
+        if self.path.exists() and not self.path.is_file():  # a FIFO or a device: SQLite would wait on it
+            raise _Unusable("it is not a regular file", _ADVICE["not a file"])
         if not self.read_only and not self.path.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with contextlib.suppress(FileExistsError):  # a new log is the owner's alone from its first byte

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .files import write_atomically
+from .files import NotRegularFile, read_regular, write_atomically
 
 FORMAT_VERSION = 1
+# The app's own file is a few KB; a file past this in its place is not one it wrote.
+MAX_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -47,12 +49,12 @@ class Store:
 
     def _read(self, *, set_aside: bool) -> Loaded:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = read_regular(self.path, MAX_BYTES).decode("utf-8")
         except FileNotFoundError:
             return Loaded({})
-        except (OSError, UnicodeDecodeError) as err:
+        except (OSError, UnicodeDecodeError, NotRegularFile) as err:
             self.locked = set_aside
-            reason = err.strerror if isinstance(err, OSError) and err.strerror else type(err).__name__
+            reason = _reason(err)
             return Loaded(
                 {},
                 f"cannot read the app's memory file {self.path} ({reason}); it is left as it is and nothing is "
@@ -99,3 +101,11 @@ class Store:
         with contextlib.suppress(OSError):
             for leftover in self.path.parent.glob(f"{self.path.name}*.tmp"):
                 leftover.unlink(missing_ok=True)
+
+
+def _reason(err: OSError | ValueError) -> str:
+    if isinstance(err, NotRegularFile):
+        return err.why
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    return type(err).__name__

@@ -206,12 +206,13 @@ def newer_log(path: Path) -> None:
     ("make", "says"),
     [
         (lambda path: path.mkdir(), "a folder is there, not a file): something other than the log is at that path"),
+        (os.mkfifo, "it is not a regular file): something other than the log is at that path"),  # never waited on
         (lambda path: path.write_bytes(os.urandom(3000)), "file is not a database): move it aside or repair it"),
         (truncated, "database disk image is malformed): move it aside or repair it"),
         (other_database, "it is not a session log): move it aside or repair it"),
         (newer_log, "a newer version of the app wrote it (format 2)): update the app"),
     ],
-    ids=["a-folder", "garbage", "truncated", "another-database", "a-newer-format"],
+    ids=["a-folder", "a-fifo", "garbage", "truncated", "another-database", "a-newer-format"],
 )
 def test_a_file_that_cannot_be_read_is_left_as_it_is_and_said_on_every_call(tmp_path, make, says):
     path = tmp_path / "apps.sessions.sqlite3"

@@ -1,10 +1,11 @@
 """The memory file on disk: it comes back, it is the owner's alone, and it is never thrown away."""
 
 import json
+import os
 
 import pytest
 
-from ampeco_ev_charger.runtime.store import Store
+from ampeco_ev_charger.runtime.store import MAX_BYTES, Store
 
 
 def test_saved_data_comes_back(tmp_path):
@@ -41,6 +42,23 @@ def test_a_file_that_cannot_be_read_is_never_written_over(tmp_path):
     with pytest.raises(PermissionError):
         store.save({"accounts": {}})
     assert path.is_dir() and not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "huge"])
+def test_a_fifo_or_a_huge_file_in_its_place_is_never_read_nor_written_over(tmp_path, kind):
+    """A FIFO would block the load for ever, a huge file fill AppDaemon's memory: neither is the app's file."""
+    path = tmp_path / "state.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        with path.open("wb") as file:
+            file.truncate(MAX_BYTES + 1)
+    store = Store(path)
+    loaded = store.load()
+    why = "not a regular file" if kind == "fifo" else "larger than 4096 KB"
+    assert loaded.locked and f"cannot read the app's memory file {path} ({why})" in (loaded.problem or "")
+    with pytest.raises(PermissionError):
+        store.save({"accounts": {}})
 
 
 def test_temp_files_a_kill_left_behind_are_removed_at_start(tmp_path):
