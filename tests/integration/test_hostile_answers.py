@@ -12,12 +12,15 @@ from typing import Any
 import pytest
 
 from harness.stack import CP2, SLUG1, SLUG2, TOKEN, Stack, sensor, stack
-from simulator import Fault
+from simulator import CLIENT_ID, CLIENT_SECRET, Fault
 from simulator.hostile import gzip_bomb
 from simulator.render import charge_point_json
 
 LIST = "app/personal/charge-points"
 GIB = 1 << 30
+
+
+OPAQUE = "opaque-access-token-7d1f3e"
 
 
 def last_error(s: Stack, slug: str = SLUG1) -> str | None:
@@ -138,3 +141,29 @@ async def test_a_token_whose_end_date_is_out_of_range_does_not_stop_the_app(tmp_
             await s.fake.advance(3600)
             assert last_error(s) is None, exp
             assert token not in json.dumps([s.fake.logs, s.fake.events, s.fake.states])
+
+
+@pytest.mark.parametrize("expires_in", ["NaN", "-Infinity", "-1e308", "0", "-1", "10"])
+async def test_a_token_answer_whose_expires_in_cannot_be_true_is_no_end_date(tmp_path, expires_in):
+    """An opaque token renewed with an absurd `expires_in`: no renewal on every round, and no reading or date
+    that Home Assistant cannot take (NaN once stopped every update)."""
+    async with stack(tmp_path) as s:
+        account = next(iter(s.model.accounts))
+        first = s.model.auth.issue(account, 2 * 3600.0)  # due for renewal after an hour
+        s.model.auth.add(OPAQUE)  # the opaque token opens the same account's chargers
+        s.model.auth.chargers[OPAQUE] = s.model.auth.chargers[account]
+        body = f'{{"access_token": "{OPAQUE}", "refresh_token": "def50200next", "expires_in": {expires_in}}}'
+        s.simulator.faults.add(Fault("raw", path="app/oauth/token", status=200, body=body))
+        await s.start(
+            auth_token=first.access_token,
+            refresh_token=first.refresh_token,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+        )
+        await s.fake.advance(4 * 3600)
+        assert len(s.requests("app/oauth/token")) == 1
+        assert s.fake.state(sensor(SLUG1, "token_expiry")) == "unknown"
+        s.charge_from_phone(CP2)
+        await s.fake.advance(600)
+        assert s.fake.state(sensor(SLUG2, "evse_status")) == "charging"
+        assert not [line for line in s.fake.lines("ERROR") if "cannot update Home Assistant" in line]

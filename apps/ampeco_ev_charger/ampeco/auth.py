@@ -58,6 +58,7 @@ class TokenGrant:
     access_token: str = field(repr=False)
     refresh_token: str | None = field(default=None, repr=False)
     expires_at: float | None = None
+    issued_at: float | None = None  # when the end came from the answer's `expires_in`, not from the token
 
 
 @dataclass(frozen=True)

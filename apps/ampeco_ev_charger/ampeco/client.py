@@ -33,7 +33,7 @@ from .models import (
 )
 from .push import Broadcast, broadcast_of
 from .tenant import Tenant
-from .units import Units
+from .units import Units, to_number
 
 UnitsOf = Callable[[str | None], Units]  # a charge point's units, by its id (None: not known)
 
@@ -77,10 +77,17 @@ class TokenEndpoint:
         access, refresh, expires_in = (fields.get(k) for k in ("access_token", "refresh_token", "expires_in"))
         if not isinstance(access, str) or not access:
             raise PayloadError("the token answer carries no access_token")
-        expires_at = token_expiry(access)
-        if expires_at is None and isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
-            expires_at = self._transport.clock() + min(float(expires_in), 10 * 365 * 86400.0)
-        return TokenGrant(access, refresh if isinstance(refresh, str) and refresh else None, expires_at)
+        expires_at, issued_at = token_expiry(access), None
+        lifetime = to_number(expires_in)
+        if expires_at is None and lifetime is not None and lifetime >= _SHORTEST_LIFETIME:
+            issued_at = self._transport.clock()
+            expires_at = issued_at + min(lifetime, _LONGEST_LIFETIME)
+        return TokenGrant(access, refresh if isinstance(refresh, str) and refresh else None, expires_at, issued_at)
+
+
+# An `expires_in` outside these is no end date: 0, negative or a few seconds would renew on every round.
+_SHORTEST_LIFETIME = 300.0
+_LONGEST_LIFETIME = 10 * 365 * 86400.0
 
 
 def _default_units(_chargepoint_id: str | None) -> Units:

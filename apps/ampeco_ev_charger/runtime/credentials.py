@@ -11,7 +11,7 @@
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..ampeco import AmpecoError, AuthError, ClientCredentials, TokenGrant, token_expiry, token_issued
@@ -121,6 +121,8 @@ class Credentials:
         if not self.can_refresh or self.expires_at is None:
             return False
         issued = token_issued(self.current.access_token)
+        if issued is None:
+            issued = self.current.issued_at
         ahead = RENEW_AHEAD if issued is None else min(RENEW_AHEAD, (self.expires_at - issued) / 2)
         return self.expires_at - self.clock() <= ahead
 
@@ -169,7 +171,7 @@ class Credentials:
             return False
         if renewed.refresh_token and renewed.refresh_token != refresh:
             self._spend(refresh)  # single use: it bought the new pair
-        self._use(TokenGrant(renewed.access_token, renewed.refresh_token or refresh, renewed.expires_at))
+        self._use(replace(renewed, refresh_token=renewed.refresh_token or refresh))
         self.logbook.forget("refresh")
         self.logbook("the AMPECO token was renewed with the refresh token")
         await self._saved()
@@ -223,6 +225,7 @@ class Credentials:
                 "access_token": self.current.access_token,
                 "refresh_token": self.current.refresh_token,
                 "expires_at": self.current.expires_at,
+                "issued_at": self.current.issued_at,
             }
         return saved
 
@@ -243,4 +246,4 @@ class Credentials:
         access, refresh = saved.text("access_token"), saved.text("refresh_token")
         if access:
             expires_at = saved.number("expires_at", low=0) or token_expiry(access)
-            self._use(TokenGrant(access, refresh or None, expires_at))
+            self._use(TokenGrant(access, refresh or None, expires_at, saved.number("issued_at", low=0)))

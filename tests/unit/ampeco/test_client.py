@@ -10,6 +10,7 @@ import pytest
 from ampeco_ev_charger.ampeco import (
     AmpecoClient,
     AuthError,
+    ClientCredentials,
     Evse,
     NotFoundError,
     Oddity,
@@ -18,6 +19,7 @@ from ampeco_ev_charger.ampeco import (
     RequestError,
     ServerError,
     Tenant,
+    TokenEndpoint,
     Units,
 )
 
@@ -339,3 +341,26 @@ async def test_a_sessions_own_answer_carries_its_power_curve(fixture):
     details = await client(cloud).session("648418")
     assert details is not None and details.power_history
     assert cloud.paths() == ["app/session/648418?withPowerHistory=1"]
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "expires_at"),
+    [
+        (3600, 3600.0),
+        ("3600", 3600.0),  # as text, as a lax server sends it
+        (1e308, 10 * 365 * 86400.0),  # no longer than ten years
+        (0, None),
+        (-1, None),
+        (10, None),  # a few seconds would renew the token on every round
+        (float("nan"), None),
+        (float("-inf"), None),
+        (-1e308, None),
+        (True, None),
+        (None, None),
+    ],
+)
+async def test_an_opaque_tokens_end_comes_from_expires_in_only_when_it_can_be_true(expires_in, expires_at):
+    answer = {"access_token": "opaque", "refresh_token": "r2", "expires_in": expires_in}
+    grant = await TokenEndpoint(Cloud(**{"app/oauth/token": answer})).grant("r1", ClientCredentials("app", "secret"))
+    assert (grant.access_token, grant.refresh_token, grant.expires_at) == ("opaque", "r2", expires_at)
+    assert grant.issued_at == (None if expires_at is None else 0.0)  # the fake transport's clock

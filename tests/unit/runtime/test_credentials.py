@@ -106,6 +106,23 @@ def test_renewal_is_due_15_days_before_the_end_or_once_half_a_short_life_has_gon
     assert credentials(expires_in=DAY, issued_ago=300 * DAY, refresh=None)[0].renewal_due() is False  # no grant
 
 
+async def test_a_token_without_a_date_of_its_own_is_renewed_halfway_through_the_life_its_grant_gave():
+    """An opaque token's end comes from the grant's `expires_in`: renewed once half of it has gone, not on every
+    round (15 days ahead of a one-hour life would be always), also after a restart."""
+    clock = [NOW]
+    made, _ = credentials(TokenGrant("opaque", "r2", NOW + 3600, issued_at=NOW), expires_in=3600, issued_ago=3600)
+    made.clock = lambda: clock[0]
+    assert await made.renew(made.access_token) is True and made.renewal_due() is False
+    clock[0] = NOW + 1700
+    assert made.renewal_due() is False
+    clock[0] = NOW + 1800
+    assert made.renewal_due() is True
+    again, _ = credentials(expires_in=3600, issued_ago=3600)  # the same tokens in apps.yaml, after a restart
+    again.clock = lambda: NOW + 1700
+    again.restore(saved(made.snapshot()))
+    assert again.access_token == "opaque" and again.renewal_due() is False
+
+
 def test_the_end_is_said_only_when_nothing_will_renew_the_token():
     assert credentials(expires_in=13 * DAY)[0].expiring() is False  # the refresh grant will renew it
     made = credentials(expires_in=13 * DAY, refresh=None)[0]
