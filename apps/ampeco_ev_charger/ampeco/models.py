@@ -315,6 +315,8 @@ def _parse_evse(data: Mapping[str, object], units: Units, oddities: list[Oddity]
         session = parse_session(raw_session, units, oddities, "evses[].session")
     elif raw_session is not None:
         read._odd("session", "not an object", raw_session)
+    # `null` says no session runs; a key left out, or a session that cannot be read, says nothing.
+    session_reported = "session" in data and (session is not None or raw_session is None)
     max_power_w = read.number("maxPower")
     connectors = tuple(c for c in map(_parse_connector, read.objects("connectors")) if c)
     tariff = _Reader(read.obj("tariff") or {}, "evses[].tariff", oddities)
@@ -332,7 +334,7 @@ def _parse_evse(data: Mapping[str, object], units: Units, oddities: list[Oddity]
         max_power_kw=None if max_power_w is None else max_power_w / 1000,
         connectors=connectors,
         session=session,
-        session_reported="session" in data,
+        session_reported=session_reported,
         soc_percent=_percent(read, "socPercent"),
         is_available=read.flag("isAvailable"),
         tariff_name=tariff.text("name"),

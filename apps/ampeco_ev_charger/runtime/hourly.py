@@ -18,6 +18,9 @@ from ..ampeco import PowerSample
 from .session_log import parse_utc
 
 HOUR = timedelta(hours=1)
+# Longer than this is no charging session but a wrong date (1970 to now was once 490 000 hours to walk through).
+LONGEST = timedelta(days=62)
+_LAST = datetime.max.replace(tzinfo=timezone.utc) - 2 * HOUR  # the hour after it must still be a date
 
 
 def hourly_energy(
@@ -33,6 +36,10 @@ def hourly_energy(
     start, stop = _aware(started_at, "started_at"), _aware(stopped_at, "stopped_at")
     if stop < start:
         raise ValueError(f"the session stops ({stop.isoformat()}) before it starts ({start.isoformat()})")
+    if stop - start > LONGEST:
+        raise ValueError(f"a session of {(stop - start).days} days is no charging session: its dates are wrong")
+    if stop > _LAST:
+        raise ValueError(f"the session stops at the end of the calendar ({stop.isoformat()}): its dates are wrong")
     if not math.isfinite(energy_kwh) or energy_kwh < 0:
         raise ValueError(f"energy must be a finite number of kWh, not below 0: {energy_kwh!r}")
     total_wh = round(energy_kwh * 1000)
@@ -77,13 +84,21 @@ def _curve_weights(start: datetime, stop: datetime, curve: Sequence[PowerSample]
     weights: dict[datetime, Fraction] = {}
     for index, moment in enumerate(moments):
         power = points[moment]
-        until = moments[index + 1] if index + 1 < len(moments) else moment + typical_gap
-        begin, end = max(moment, start), min(until, stop)
+        begin, end = max(moment, start), min(_until(moments, index, typical_gap, stop), stop)
         if power <= 0 or end <= begin:
             continue
         for hour, share in _spread(begin, end).items():
             weights[hour] = weights.get(hour, Fraction(0)) + power * share
     return weights if any(weights.values()) else None
+
+
+def _until(moments: list[datetime], index: int, typical_gap: timedelta, stop: datetime) -> datetime:
+    """Until when the point at `index` holds: the next point, or for the last one a typical gap (no further than
+    the session's stop, so a point at the calendar's end never overflows)."""
+    if index + 1 < len(moments):
+        return moments[index + 1]
+    moment = moments[index]
+    return moment + min(typical_gap, max(stop - moment, timedelta(0)))
 
 
 def _points(curve: Sequence[PowerSample]) -> dict[datetime, Fraction]:

@@ -237,7 +237,12 @@ class Hub:
         helpers and smart charging follow, and the memory goes to disk."""
         parts = self.parts[account]
         await parts.poller.after_round()
-        await self._log(account, found)
+        try:
+            await self._log(account, found)
+        except Exception as err:  # a bug in the session log costs the log, never the readings
+            self.logbook.once(
+                "log-error", f"internal error in the session log: {one_line(err)}. Please report this.", "ERROR"
+            )
         try:
             if found.added or found.removed:
                 await self.publisher.settled(self.lineup())

@@ -398,6 +398,7 @@ class FakeBook:
         self.kept: list[tuple[str, list[Any]]] = []
         self.filled: list[list[str]] = []
         self.added_up = 0
+        self.broken = False  # adding up fails as a bug would
 
     async def keep(self, _client: object, target: Charger, transitions: list[Any]) -> None:
         if transitions:
@@ -408,4 +409,6 @@ class FakeBook:
         return True
 
     async def add_up(self, _chargers: list[Charger], _now: float) -> None:
+        if self.broken:
+            raise OverflowError("date value out of range")
         self.added_up += 1

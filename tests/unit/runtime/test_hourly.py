@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ampeco_ev_charger.ampeco import Units, parse_session
+from ampeco_ev_charger.ampeco import PowerSample, Units, parse_session
 from ampeco_ev_charger.runtime.hourly import hourly_energy
 from ampeco_ev_charger.runtime.session_log import parse_utc
 
@@ -117,11 +117,21 @@ def test_times_in_any_zone_give_utc_hours():
         (at("2026-11-03T11:00:00"), at("2026-11-03T10:00:00"), 1.0, "before it starts"),
         (at("2026-11-03T10:00:00"), at("2026-11-03T11:00:00"), -1.0, "not below 0"),
         (at("2026-11-03T10:00:00"), at("2026-11-03T11:00:00"), float("nan"), "finite"),
+        (at("1970-01-01T00:00:00"), at("2026-11-03T11:00:00"), 10.0, "20760 days is no charging session"),
+        (at("9999-12-31T23:10:00"), at("9999-12-31T23:50:00"), 5.0, "at the end of the calendar"),
     ],
 )
 def test_impossible_sessions_are_refused(start, stop, energy, message):
     with pytest.raises(ValueError, match=message):
         hourly(start, stop, energy)
+
+
+def test_a_curve_point_at_the_calendars_end_never_overflows():
+    """The last point holds for a typical gap, but never past the session's stop (here: past the year 9999)."""
+    start, stop = at("9999-12-31T00:00:00"), at("9999-12-31T21:50:00")
+    curve = [PowerSample("9999-12-31T00:00:00+00:00", 7.0), PowerSample("9999-12-31T21:50:00+00:00", 7.0)]
+    hours = hourly_energy(start, stop, 22.0, curve)
+    assert len(hours) == 22 and round(sum(hours.values()), 3) == 22.0
 
 
 _START = datetime(2026, 3, 28, tzinfo=UTC)

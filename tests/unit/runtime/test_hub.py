@@ -223,3 +223,12 @@ async def test_what_a_start_left_elsewhere_is_tidied_only_after_a_round_that_rea
 
 async def _done(outcome: Outcome) -> Outcome:
     return outcome
+
+
+async def test_a_bug_in_the_session_log_is_said_once_and_the_chargers_are_still_shown():
+    rig = Rig(["CP1"])
+    rig.book.broken = True
+    await rig.account.refresh()
+    await rig.account.refresh()
+    assert len(rig.said.lines("ERROR", "internal error in the session log: OverflowError")) == 1
+    assert [view.chargepoint_id for view in rig.publisher.shown] == ["CP1", "CP1"]
