@@ -58,7 +58,8 @@ KEYS: tuple[Key, ...] = (
         where="top",
         default="every charger on the account",
         meaning="a list of chargers, each a mapping of the per-charger keys; left out, every home charger on the "
-        "account is watched, and one added to or removed from the account comes or goes by itself",
+        "account is watched (at most 50), one added to the account comes by itself, and one removed goes once "
+        "three lists in a row lack it",
     ),
     Key(
         name="chargepoint_id",

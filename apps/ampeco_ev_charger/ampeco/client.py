@@ -134,6 +134,9 @@ class AmpecoClient:
             if chargepoint_id is None:
                 self._on_oddity(Oddity("charge point without an id", "skipped"))
                 continue
+            if chargepoint_id in readings or chargepoint_id in broken:  # the first one listed is the one read
+                self._on_oddity(Oddity("charge point listed twice", f"{chargepoint_id}: the later one skipped"))
+                continue
             try:
                 readings[chargepoint_id] = self._reading(item)
             except PayloadError as err:

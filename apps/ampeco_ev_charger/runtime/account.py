@@ -24,8 +24,10 @@ from ..ampeco import (
     PayloadError,
     Reading,
     RunningSessions,
+    sample,
     status_is,
 )
+from ..const import slugify
 from .charger import Charger
 from .credentials import Credentials
 from .errors import InternalError, RoundError
@@ -49,6 +51,8 @@ class Round:
 
 RoundListener = Callable[["Account", Round], Awaitable[None]]
 MakeCharger = Callable[[str], Charger]
+GONE_AFTER = 3  # lists in a row without a discovered charger before it leaves
+MOST_DISCOVERED = 50  # chargers watched on an account whose chargers are not listed in apps.yaml
 
 
 class Account:
@@ -77,6 +81,7 @@ class Account:
         self._last_ok: float | None = None  # when a round last read the account
         self._signature: tuple[object, ...] = ()
         self._implausible_keys: dict[str, set[str]] = {}  # each charger's values dropped in its last reading
+        self._absent: dict[str, int] = {}  # discovered chargers missing from the list: lists in a row
 
     def after_round(self, listener: RoundListener) -> None:
         """Call `listener(account, round)` after every round, failed ones too, in the order they were given."""
@@ -185,17 +190,23 @@ class Account:
         return transitions
 
     def _follow(self, listing: ChargePoints) -> Round:
-        """Where the chargers are discovered: those new on the account join, those gone from it leave."""
+        """Where the chargers are discovered: those new on the account join, those gone from it leave once
+        they have been missing from GONE_AFTER lists in a row (one list that lacks them is a glitch, and would
+        take the charger and its running session away and announce them again)."""
         result = Round()
         if self.discover is None:
             return result
         listed = set(listing.readings) | set(listing.broken)
         for charger in [c for c in self.chargers if c.id not in listed]:
-            self.chargers.remove(charger)
-            result.removed.append(charger)
-            self.logbook(f"{charger.label} is no longer on the account; it is no longer watched")
-        known = {c.id for c in self.chargers}
-        for chargepoint_id in sorted(listed - known):
+            self._absent[charger.id] = self._absent.get(charger.id, 0) + 1
+            if self._absent[charger.id] >= GONE_AFTER:
+                del self._absent[charger.id]
+                self.chargers.remove(charger)
+                result.removed.append(charger)
+                self.logbook(f"{charger.label} is no longer on the account; it is no longer watched")
+        for chargepoint_id in listed:
+            self._absent.pop(chargepoint_id, None)
+        for chargepoint_id in self._joining(listed):
             charger = self.discover(chargepoint_id)
             self.chargers.append(charger)
             result.added.append(charger)
@@ -205,14 +216,42 @@ class Account:
             self.logbook(f"found charger {label} on the account; watching it")
         return result
 
+    def _joining(self, listed: set[str]) -> list[str]:
+        """The listed chargers that join, in id order: at most MOST_DISCOVERED watched in all, and none whose
+        entities would be another's (ids that differ only in case or punctuation)."""
+        slugs = {slugify(c.id) for c in self.chargers}
+        joining: list[str] = []
+        skipped: list[str] = []
+        for chargepoint_id in sorted(listed - {c.id for c in self.chargers}):
+            slug = slugify(chargepoint_id)
+            if slug in slugs or len(self.chargers) + len(joining) >= MOST_DISCOVERED:
+                skipped.append(chargepoint_id)
+                continue
+            slugs.add(slug)
+            joining.append(chargepoint_id)
+        if not skipped:
+            self.logbook.forget("not-watched")
+        else:
+            self.logbook.once(
+                "not-watched",
+                f"some charge points on the account are not watched ({len(skipped)}: {sample(skipped)}): at most "
+                f"{MOST_DISCOVERED} are found by themselves, each with entities of its own; list the ones to watch "
+                "under `chargers:` in apps.yaml",
+                "WARNING",
+            )
+        return joining
+
     async def _reading(self, charger: Charger, listing: ChargePoints) -> Reading | None:
-        """The charger's reading from the list; a configured charger missing from it is asked for by id."""
+        """The charger's reading from the list; a configured charger missing from it is asked for by id (a found
+        one is not: it was found on the list, and leaves when the list goes on lacking it)."""
         reading = listing.readings.get(charger.id)
         if reading is not None:
             return reading
         broken = listing.broken.get(charger.id)
         if broken is not None:  # this charger's answer is unusable; the others' may be fine
             self._missing(charger, f"unusable answer for charge point {charger.id}: {broken.message}")
+            return None
+        if self.discover is not None:  # a found charger the list lacks keeps its last reading until it leaves
             return None
         try:
             return await self.client.charge_point(charger.id)

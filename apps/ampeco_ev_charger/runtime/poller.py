@@ -102,7 +102,7 @@ class Poller:
         confirming = now - max(e[0] for e in self._confirming) if self._confirming else None
         delay = functools.partial(
             self.policy.delay,
-            activity=max(c.activity for c in account.chargers),
+            activity=max((c.activity for c in account.chargers), default=Activity.IDLE),  # none: idle
             quiet_rounds=account.quiet_rounds,
             failures=account.failures,
             error=account.error,

@@ -103,6 +103,17 @@ async def test_one_broken_charger_does_not_break_the_list():
     assert [o.kind for o in oddities] == ["charge point without an id"]
 
 
+async def test_a_charger_listed_twice_is_read_as_first_listed_and_said():
+    """Silently taking the later copy once showed one charger's session on another and ended the real one."""
+    oddities: list[Oddity] = []
+    copy_of_b = charge_point("A", "9", id="s-of-b")
+    cloud = Cloud(**{LIST: {"data": [charge_point("A", "1"), copy_of_b, charge_point("B", "2")]}})
+    listing = await client(cloud, on_oddity=oddities.append).charge_points()
+    assert list(listing.readings) == ["A", "B"]
+    assert listing.readings["A"].charge_point.evses[0].identifier == "1"
+    assert oddities == [Oddity("charge point listed twice", "A: the later one skipped")]
+
+
 async def test_a_list_answer_without_a_list_raises():
     with pytest.raises(PayloadError, match="no list of charge points"):
         await client(Cloud(**{LIST: {"data": {"id": "A"}}})).charge_points()

@@ -12,7 +12,7 @@ from ampeco_ev_charger.ampeco import (
     RunningSessions,
     ServerError,
 )
-from ampeco_ev_charger.runtime.account import Account, Round
+from ampeco_ev_charger.runtime.account import GONE_AFTER, MOST_DISCOVERED, Account, Round
 from ampeco_ev_charger.runtime.errors import InternalError
 
 from .fakes import Answers, FakeClient, Said, VirtualClock, charger, credentials, evse, reading, session
@@ -119,10 +119,32 @@ async def test_discovered_chargers_join_and_leave_with_the_account():
     assert [c.id for c in rig.account.chargers] == ["CP1", "CP2"]
     assert rig.said.lines("INFO", "found charger CP1 on the account; watching it")
 
+    await rig.rounds_of(GONE_AFTER - 1)
+    assert [c.id for c in rig.account.chargers] == ["CP1", "CP2"]  # missing from a list or two: a glitch
     await rig.rounds_of(1)
-    assert [c.id for c in rig.rounds[1].removed] == ["CP1"] and rig.rounds[1].added == []
+    assert [c.id for c in rig.rounds[-1].removed] == ["CP1"] and rig.rounds[-1].added == []
     assert [c.id for c in rig.account.chargers] == ["CP2"]
     assert rig.said.lines("INFO", "CP1 is no longer on the account; it is no longer watched")
+
+
+async def test_an_empty_list_for_a_round_takes_no_charger_away():
+    """One `{"data": []}` once took every charger away (and stopped the polling: no charger, no cadence)."""
+    rig = Rig(client=FakeClient(charge_points=Answers(listing("CP1"), listing(), listing("CP1"))))
+    await rig.rounds_of(4)
+    assert [c.id for c in rig.account.chargers] == ["CP1"]
+    assert [[c.id for c in r.added] for r in rig.rounds] == [["CP1"], [], [], []]
+    assert all(r.removed == [] for r in rig.rounds)
+
+
+async def test_at_most_50_chargers_are_discovered_and_never_two_with_the_same_entities():
+    ids = ["cp-1", "CP-1", "CP_1", *(f"X{n:03d}" for n in range(60))]
+    rig = Rig(client=FakeClient(charge_points=listing(*ids)))
+    await rig.rounds_of(2)
+    watched = [c.id for c in rig.account.chargers]
+    assert len(watched) == MOST_DISCOVERED and watched[0] == "CP-1"  # the first in id order of the three
+    assert not {"cp-1", "CP_1"} & set(watched)
+    [warning] = rig.said.lines("WARNING")
+    assert warning.startswith("some charge points on the account are not watched (13: [") and len(warning) < 400
 
 
 async def test_configured_chargers_never_leave_and_missing_ones_are_asked_for_by_id():
