@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from ..ampeco import KNOWN_EVSE_STATUSES, ChargePoint, as_amps, is_fault_status, is_known_status, rounded, status_is
 from ..const import entity_id
+from ..runtime.session_log import parse_utc
 from ..runtime.view import ChargerView
 from ..smart.engine import Decision
 from ..smart.sensor import sensor_state
@@ -243,7 +244,7 @@ def _cost_attributes(view: ChargerView) -> dict[str, Any]:
     summary = view.summary
     if summary is None:
         return {"last_reset": None, "session_id": None}
-    return {"last_reset": summary.started_at, "session_id": summary.id}
+    return {"last_reset": iso_time(parse_utc(summary.started_at)), "session_id": summary.id}  # a time, or none
 
 
 def _price_unit(view: ChargerView) -> str | None:

@@ -98,9 +98,9 @@ def parse_utc(value: object) -> datetime | None:
     text = value.strip()
     try:
         moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
-    except ValueError:
+        return moment.replace(tzinfo=timezone.utc) if moment.utcoffset() is None else moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # not a time, or one that leaves the calendar in UTC
         return None
-    return moment.replace(tzinfo=timezone.utc) if moment.utcoffset() is None else moment.astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -264,3 +264,20 @@ def test_a_month_without_sessions_cost_nothing_in_the_chargers_currency(charge_p
         assert (entities[key].state, entities[key].attributes["unit_of_measurement"]) == (0.0, "DKK"), key
     several = replace(MONTHS, cost=None, currency=None)  # sessions in two currencies: no one figure
     assert by_key(build_entities(view(charge_point, months=several)))["month_cost"].state == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("started_at", "last_reset"),
+    [
+        ("2025-03-26T20:51:41.000000Z", "2025-03-26T20:51:41+00:00"),
+        ("not a date", None),
+        ("0001-01-01T00:30:00+01:00", None),  # before the year 1 in UTC
+        ("-1000-01-01", None),
+    ],
+)
+def test_the_session_costs_last_reset_is_a_time_or_none(charge_point, started_at, last_reset):
+    """Home Assistant reads `last_reset` as a time: the cloud's text is never handed on as it came."""
+    evse = charge_point.evse()
+    evse = replace(evse, session=replace(evse.session, started_at=started_at))
+    entities = by_key(build_entities(view(charge_point, evse=evse)))
+    assert entities["session_cost"].attributes["last_reset"] == last_reset
