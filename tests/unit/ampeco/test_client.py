@@ -114,6 +114,14 @@ async def test_a_charger_listed_twice_is_read_as_first_listed_and_said():
     assert oddities == [Oddity("charge point listed twice", "A: the later one skipped")]
 
 
+async def test_a_list_longer_than_any_home_has_is_read_up_to_its_first_500():
+    oddities: list[Oddity] = []
+    cloud = Cloud(**{LIST: {"data": [charge_point(f"C{n}", str(n)) for n in range(600)]}})
+    listing = await client(cloud, on_oddity=oddities.append).charge_points()
+    assert len(listing.readings) == 500 and "C499" in listing.readings and "C500" not in listing.readings
+    assert oddities == [Oddity("more charge points than a home has", "600: the rest skipped")]
+
+
 async def test_a_list_answer_without_a_list_raises():
     with pytest.raises(PayloadError, match="no list of charge points"):
         await client(Cloud(**{LIST: {"data": {"id": "A"}}})).charge_points()
