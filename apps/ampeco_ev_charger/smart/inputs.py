@@ -16,6 +16,9 @@ from .prices import PriceSlot, parse_prices
 
 HaState = Mapping[str, Any]
 POWER_UNITS = {"w": 1.0, "kw": 1000.0, "mw": 1_000_000.0}
+# A house's grid or battery power is kW; past a gigawatt a reading is a glitch (or a unit gone wrong), and
+# acting on it would turn the car's current on nonsense.
+MAX_POWER_W = 1e9
 _MISSING = frozenset({"unavailable", "unknown", "none", ""})  # str(None) is "None"
 
 
@@ -54,10 +57,12 @@ def read_inputs(config: SmartConfig, states: Mapping[str, HaState | None], now: 
 
 
 def power_w(state: str, attributes: Mapping[str, Any]) -> float | None:
-    """A power sensor's value in W, from W, kW or MW (W when it names no unit)."""
+    """A power sensor's value in W, from W, kW or MW (W when it names no unit); None beyond MAX_POWER_W."""
     factor = POWER_UNITS.get(str(attributes.get("unit_of_measurement") or "W").strip().lower())
     value = to_number(state)
-    return None if factor is None or value is None else value * factor
+    if factor is None or value is None or abs(value * factor) > MAX_POWER_W:
+        return None
+    return value * factor
 
 
 def next_departure(state: str, now: datetime) -> datetime | None:

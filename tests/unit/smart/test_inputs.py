@@ -66,6 +66,11 @@ def test_an_unusable_target_is_missing():
         ("7", "A", None),
         ("inf", "W", None),
         ("on", "W", None),
+        ("1e6", "kW", 1e9),  # a gigawatt: the most a reading may say
+        ("-1000000.001", "kW", None),
+        ("-1e308", "kW", None),  # inf once converted
+        ("1e306", "MW", None),
+        ("-1e308", "W", None),
     ],
 )
 def test_power_in_watts(value, unit, watts):

@@ -1,0 +1,32 @@
+"""What Home Assistant's entities can hand smart charging: readings beyond physics, targets and departures off
+the calendar, absurd or endless price lists. None of them may cost a decision (an ERROR), a command the input
+does not warrant, or an attribute Home Assistant cannot record."""
+
+import pytest
+
+from harness.stack import CP1, SLUG1, sensor, stack
+from tests.integration.test_smart_charging import GRID, smart_commands, started
+
+SMART = sensor(SLUG1, "smart_charging")
+
+
+def failures(s) -> list[str]:
+    return [line for line in s.fake.lines("ERROR") if "smart charging failed" in line]
+
+
+@pytest.mark.parametrize(
+    ("grid", "unit"),
+    [("-1e308", "kW"), ("1e308", "kW"), ("-1e306", "MW"), ("-1e308", "W"), ("-2e9", "W")],
+)
+async def test_a_power_reading_beyond_physics_is_no_usable_reading_and_a_session_is_left_as_it_is(tmp_path, grid, unit):
+    async with stack(tmp_path) as s:
+        await started(s, "solar", grid="-8000")
+        await s.fake.advance(120)
+        assert [c["command"] for c in smart_commands(s)] == ["start_charging"]
+        limit = s.model.chargers[CP1].max_current_a
+        s.fake.states[GRID] = (grid, {"unit_of_measurement": unit})
+        await s.fake.user_sets(GRID, grid)
+        await s.fake.advance(600)
+        assert f"{GRID} has no usable power reading: holding" in s.fake.attributes(SMART)["reason"]
+        assert [c["command"] for c in smart_commands(s)] == ["start_charging"]
+        assert s.model.chargers[CP1].max_current_a == limit and failures(s) == []
