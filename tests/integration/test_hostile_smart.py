@@ -5,7 +5,7 @@ does not warrant, or an attribute Home Assistant cannot record."""
 import pytest
 
 from harness.stack import CP1, SLUG1, sensor, stack
-from tests.integration.test_smart_charging import GRID, smart_commands, started
+from tests.integration.test_smart_charging import DEPARTURE, GRID, smart_commands, started
 
 SMART = sensor(SLUG1, "smart_charging")
 
@@ -30,3 +30,19 @@ async def test_a_power_reading_beyond_physics_is_no_usable_reading_and_a_session
         assert f"{GRID} has no usable power reading: holding" in s.fake.attributes(SMART)["reason"]
         assert [c["command"] for c in smart_commands(s)] == ["start_charging"]
         assert s.model.chargers[CP1].max_current_a == limit and failures(s) == []
+
+
+@pytest.mark.parametrize(
+    "departure",
+    ["9999-12-31 23:59:00", "9999-12-31T23:30:00+00:00", "0001-01-01 00:00:00", "0001-01-01T00:10:00+00:00"],
+)
+async def test_a_departure_in_the_year_1_or_9999_is_no_departure_and_the_plan_made_before_is_followed(
+    tmp_path, departure
+):
+    async with stack(tmp_path) as s:
+        await started(s, "cheapest")
+        await s.fake.advance(60)
+        await s.fake.user_sets(DEPARTURE, departure)
+        await s.fake.advance(60)
+        reason = s.fake.attributes(SMART)["reason"]
+        assert f"{DEPARTURE} unavailable: following the plan made at" in reason and failures(s) == []

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..ampeco import to_number
 from .config import SmartConfig
-from .prices import PriceSlot, parse_prices
+from .prices import PriceSlot, on_calendar, parse_prices
 
 HaState = Mapping[str, Any]
 POWER_UNITS = {"w": 1.0, "kw": 1000.0, "mw": 1_000_000.0}
@@ -67,13 +67,16 @@ def power_w(state: str, attributes: Mapping[str, Any]) -> float | None:
 
 def next_departure(state: str, now: datetime) -> datetime | None:
     """An input_datetime's state as a local time: "07:00:00" (time only) is its next occurrence after
-    `now`, "2025-06-01 07:00:00" that moment (even when passed); a date alone has no time to leave by."""
+    `now`, "2025-06-01 07:00:00" that moment (even when passed); a date alone has no time to leave by, and
+    a moment in the year 1 or 9999 none that can be computed with (like a price's time)."""
     tz = now.tzinfo
     if tz is None:
         return None
     try:
         if " " in state or "T" in state:
             moment = datetime.fromisoformat(state)
+            if not on_calendar(moment):
+                return None
             return moment if moment.utcoffset() is not None else _local(moment, tz)
         at = time.fromisoformat(state)
     except ValueError:

@@ -86,6 +86,11 @@ def aware_time(value: object) -> datetime | None:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
             return None
-    if isinstance(value, datetime) and value.utcoffset() is not None and _FIRST <= value.replace(tzinfo=None) <= _LAST:
+    if isinstance(value, datetime) and value.utcoffset() is not None and on_calendar(value):
         return value
     return None
+
+
+def on_calendar(value: datetime) -> bool:
+    """Whether a time (aware or not) can be moved to another time zone without leaving the calendar."""
+    return _FIRST <= value.replace(tzinfo=None) <= _LAST
