@@ -5,7 +5,7 @@ does not warrant, or an attribute Home Assistant cannot record."""
 import pytest
 
 from harness.stack import CP1, SLUG1, sensor, stack
-from tests.integration.test_smart_charging import DEPARTURE, GRID, smart_commands, started
+from tests.integration.test_smart_charging import DEPARTURE, GRID, TARGET, smart_commands, started
 
 SMART = sensor(SLUG1, "smart_charging")
 
@@ -46,3 +46,19 @@ async def test_a_departure_in_the_year_1_or_9999_is_no_departure_and_the_plan_ma
         await s.fake.advance(60)
         reason = s.fake.attributes(SMART)["reason"]
         assert f"{DEPARTURE} unavailable: following the plan made at" in reason and failures(s) == []
+
+
+@pytest.mark.parametrize("target", ["1e9", "1e300"])
+async def test_a_target_more_than_any_car_holds_charges_as_much_as_the_car_takes_and_says_so(tmp_path, target):
+    async with stack(tmp_path) as s:
+        await started(s, "cheapest")
+        await s.fake.advance(60)
+        await s.fake.user_sets(TARGET, target)
+        await s.fake.advance(60)
+        assert [c["command"] for c in smart_commands(s)] == ["start_charging"]
+        smart = s.fake.attributes(SMART)
+        assert (
+            f"{TARGET} asks for {float(target):g} kWh, more than any car holds: planning for 250 kWh"
+            in (smart["reason"])
+        )
+        assert smart["target_kwh"] == 250 and failures(s) == []

@@ -16,6 +16,7 @@ from ampeco_ev_charger.smart import (
     decide,
     sensor_state,
 )
+from ampeco_ev_charger.smart.engine import MAX_TARGET_KWH
 from ampeco_ev_charger.smart.prices import PriceSlot
 
 CEST = timezone(timedelta(hours=2))
@@ -284,3 +285,11 @@ def test_the_sensor_shows_the_mode_the_reason_the_plan_and_the_progress():
 def test_the_sensor_without_a_plan():
     state, attributes = sensor_state(run("now", CHARGING))
     assert state == "now" and attributes["plan"] == [] and attributes["target_reachable"] is None
+
+
+@pytest.mark.parametrize("asked", [1e9, 1e300])
+def test_a_target_more_than_any_car_holds_is_planned_as_the_most_a_car_holds_and_says_so(asked):
+    decision = run("cheapest", **{**NIGHT, "target_energy_kwh": asked})
+    assert decision.action == Action(StartCharging.name, 16)  # every known slot: the car takes what it can
+    assert decision.progress.target_kwh == MAX_TARGET_KWH and decision.plan.needed_kwh == MAX_TARGET_KWH
+    assert f"input_number.kwh asks for {asked:g} kWh, more than any car holds" in decision.reason
