@@ -2,10 +2,13 @@
 the calendar, absurd or endless price lists. None of them may cost a decision (an ERROR), a command the input
 does not warrant, or an attribute Home Assistant cannot record."""
 
+import json
+import math
+
 import pytest
 
 from harness.stack import CP1, SLUG1, sensor, stack
-from tests.integration.test_smart_charging import DEPARTURE, GRID, TARGET, smart_commands, started
+from tests.integration.test_smart_charging import DEPARTURE, GRID, PRICES, TARGET, nordpool, smart_commands, started
 
 SMART = sensor(SLUG1, "smart_charging")
 
@@ -62,3 +65,18 @@ async def test_a_target_more_than_any_car_holds_charges_as_much_as_the_car_takes
             in (smart["reason"])
         )
         assert smart["target_kwh"] == 250 and failures(s) == []
+
+
+@pytest.mark.parametrize("price", [1e308, -1e308, 1e300])
+async def test_a_price_beyond_any_market_is_skipped_and_the_plan_cost_stays_a_number(tmp_path, price):
+    async with stack(tmp_path) as s:
+        prices = nordpool(s.fake.clock)
+        for slot in prices["raw_today"] + prices["raw_tomorrow"]:
+            if slot["value"] != 0.05:  # all but the cheap night
+                slot["value"] = price
+        await started(s, "cheapest")
+        s.fake.states[PRICES] = ("0.15", prices)
+        await s.fake.user_sets(TARGET, "40")  # more than the cheap night's 33 kWh
+        smart = s.fake.attributes(SMART)
+        assert [slot["price"] for slot in smart["plan"]] == [0.05] * 3 and smart["target_reachable"] is False
+        assert math.isfinite(smart["plan_cost"]) and json.dumps(smart, allow_nan=False) and failures(s) == []

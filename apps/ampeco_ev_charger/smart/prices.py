@@ -10,9 +10,10 @@ mapping with a start, an optional end and a price, under the keys these integrat
 - `starts_at`, `ends_at`, `price`: hand-made template and REST sensors.
 
 Times are ISO strings with an offset (or datetimes). Entries that cannot be used are skipped rather than
-guessed at: no start, a naive time, a null or non-numeric price, an end not after the start, or an entry
-overlapping an earlier one. Without an end, a slot lasts until the next one starts, at most as long as
-the shortest step between starts (the list's resolution), an hour when the list has a single entry.
+guessed at: no start, a naive time, a null or non-numeric price (or one beyond MAX_PRICE), an end not after
+the start, or an entry overlapping an earlier one. Without an end, a slot lasts until the next one starts, at
+most as long as the shortest step between starts (the list's resolution), an hour when the list has a single
+entry.
 """
 
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,6 +28,9 @@ START_KEYS = ("start", "starts_at", "time")
 END_KEYS = ("end", "ends_at")
 VALUE_KEYS = ("value", "price", "value_inc_vat")
 _LONE_SLOT = timedelta(hours=1)
+# Per kWh, in any currency: no market ever priced beyond this, and a price of 1e308 would make a plan's cost
+# inf, which Home Assistant's JSON cannot carry.
+MAX_PRICE = 1e9
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ def parse_prices(attributes: Mapping[str, Any], names: Sequence[str]) -> tuple[P
     entries: dict[datetime, tuple[datetime | None, float]] = {}
     for entry in _entries(attributes, names):
         start, value = aware_time(_first(entry, START_KEYS)), to_number(_first(entry, VALUE_KEYS))
-        if start is not None and value is not None:
+        if start is not None and value is not None and abs(value) <= MAX_PRICE:
             entries.setdefault(start, (aware_time(_first(entry, END_KEYS)), value))
     starts = sorted(entries)
     steps = [b - a for a, b in pairwise(starts)]

@@ -61,6 +61,12 @@ def test_unusable_entries_are_skipped_not_guessed():
     )
 
 
+def test_a_price_beyond_any_market_is_skipped_like_nan():
+    values = [1e308, -1e308, 1e300, -2e9, 1e9, -0.5]
+    entries = [{"start": hour(h).isoformat(), "end": hour(h + 1).isoformat(), "value": v} for h, v in enumerate(values)]
+    assert [s.value for s in parse_prices({"prices": entries}, ("prices",))] == [1e9, -0.5]
+
+
 def test_duplicates_and_overlaps_keep_the_first_entry():
     utc_twin = {"start": hour(0).astimezone(timezone.utc).isoformat(), "end": hour(1).isoformat(), "value": 9.0}
     overlapping = {"start": (hour(1) + timedelta(minutes=30)).isoformat(), "end": hour(3).isoformat(), "value": 9.0}
