@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from ampeco_ev_charger.smart import runner
 from harness.stack import CP1, SLUG1, sensor, stack
 from tests.integration.test_smart_charging import DEPARTURE, GRID, PRICES, TARGET, nordpool, smart_commands, started
 
@@ -80,3 +81,26 @@ async def test_a_price_beyond_any_market_is_skipped_and_the_plan_cost_stays_a_nu
         smart = s.fake.attributes(SMART)
         assert [slot["price"] for slot in smart["plan"]] == [0.05] * 3 and smart["target_reachable"] is False
         assert math.isfinite(smart["plan_cost"]) and json.dumps(smart, allow_nan=False) and failures(s) == []
+
+
+async def test_a_failure_after_decisions_worked_again_is_said_again(tmp_path, mocker):
+    async with stack(tmp_path) as s:
+        decide, broken = runner.decide, [False]
+
+        def deciding(*args):
+            if broken[0]:
+                raise RuntimeError("a bug")
+            return decide(*args)
+
+        mocker.patch.object(runner, "decide", deciding)
+        await started(s, "cheapest")
+        broken[0] = True
+        await s.fake.user_sets(TARGET, "11")
+        await s.fake.user_sets(TARGET, "12")
+        assert len(failures(s)) == 1  # once per episode, not once per decision
+        broken[0] = False
+        await s.fake.user_sets(TARGET, "13")
+        assert s.fake.attributes(SMART)["target_kwh"] == 13
+        broken[0] = True
+        await s.fake.user_sets(TARGET, "14")
+        assert len(failures(s)) == 2
