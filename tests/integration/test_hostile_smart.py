@@ -4,12 +4,23 @@ does not warrant, or an attribute Home Assistant cannot record."""
 
 import json
 import math
+from datetime import datetime, timedelta
 
 import pytest
 
 from ampeco_ev_charger.smart import runner
+from ampeco_ev_charger.smart.prices import MAX_ENTRIES
 from harness.stack import CP1, SLUG1, sensor, stack
-from tests.integration.test_smart_charging import DEPARTURE, GRID, PRICES, TARGET, nordpool, smart_commands, started
+from tests.integration.test_smart_charging import (
+    DEPARTURE,
+    GRID,
+    PRICES,
+    TARGET,
+    TZ,
+    nordpool,
+    smart_commands,
+    started,
+)
 
 SMART = sensor(SLUG1, "smart_charging")
 
@@ -104,3 +115,24 @@ async def test_a_failure_after_decisions_worked_again_is_said_again(tmp_path, mo
         broken[0] = True
         await s.fake.user_sets(TARGET, "14")
         assert len(failures(s)) == 2
+
+
+async def test_100000_price_entries_are_read_only_up_to_the_first_2000_and_the_plan_shown_stays_small(tmp_path):
+    async with stack(tmp_path) as s:
+        await started(s, "cheapest")
+        day = datetime.fromtimestamp(s.fake.clock, TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+        minutes = [
+            {
+                "start": (day + timedelta(minutes=i)).isoformat(),
+                "end": (day + timedelta(minutes=i + 1)).isoformat(),
+                "value": 0.1 + (i % 97) / 1000,
+            }
+            for i in range(100_000)
+        ]
+        s.fake.states[PRICES] = ("0.15", {"raw_today": minutes})
+        s.fake.states[DEPARTURE] = ((day + timedelta(days=60)).strftime("%Y-%m-%d %H:%M:%S"), {})
+        await s.fake.user_sets(TARGET, "200")
+        smart = s.fake.attributes(SMART)
+        last_read = day + timedelta(minutes=MAX_ENTRIES)
+        assert datetime.fromisoformat(smart["plan"][-1]["end"]) <= last_read and smart["plan_slots_left_out"] > 0
+        assert len(json.dumps(smart)) < 16_000 / 2 and failures(s) == []

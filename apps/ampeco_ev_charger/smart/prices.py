@@ -1,7 +1,8 @@
 """Electricity prices from a Home Assistant sensor's attributes -> sorted, de-duplicated PriceSlots.
 
-Each named attribute holds a list of entries; the lists are read one after the other. An entry is a
-mapping with a start, an optional end and a price, under the keys these integrations use:
+Each named attribute holds a list of entries; the lists are read one after the other, up to MAX_ENTRIES
+entries in all. An entry is a mapping with a start, an optional end and a price, under the keys these
+integrations use:
 
 - `start`, `end`, `value`: the custom Nordpool integration (`raw_today`, `raw_tomorrow`; tomorrow's
   values are null until they are published) and evcc-style lists;
@@ -19,7 +20,7 @@ entry.
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import pairwise
+from itertools import islice, pairwise
 from typing import Any
 
 from ..ampeco import to_number
@@ -31,6 +32,9 @@ _LONE_SLOT = timedelta(hours=1)
 # Per kWh, in any currency: no market ever priced beyond this, and a price of 1e308 would make a plan's cost
 # inf, which Home Assistant's JSON cannot carry.
 MAX_PRICE = 1e9
+# A week of 5-minute prices is 2016 entries; integrations publish a day or two. Reading past this would only
+# hold up the event loop (100 000 entries took 0.6 s to read, at every decision).
+MAX_ENTRIES = 2000
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class PriceSlot:
 def parse_prices(attributes: Mapping[str, Any], names: Sequence[str]) -> tuple[PriceSlot, ...]:
     """Every usable slot in the named attributes, in time order, none overlapping another."""
     entries: dict[datetime, tuple[datetime | None, float]] = {}
-    for entry in _entries(attributes, names):
+    for entry in islice(_entries(attributes, names), MAX_ENTRIES):
         start, value = aware_time(_first(entry, START_KEYS)), to_number(_first(entry, VALUE_KEYS))
         if start is not None and value is not None and abs(value) <= MAX_PRICE:
             entries.setdefault(start, (aware_time(_first(entry, END_KEYS)), value))
