@@ -25,6 +25,10 @@ MODES = (OFF, NOW, SOLAR, MIN_SOLAR, CHEAPEST)
 ALIASES = {"pv": SOLAR, "minpv": MIN_SOLAR, "min+pv": MIN_SOLAR}
 # Meters count in Wh: a target short by less than this is reached, not worth another minute of a session.
 TARGET_TOLERANCE_KWH = 0.01
+# More than any car holds (the largest batteries hold about 200 kWh). A target above it is a slip of the finger
+# or "fill it up": it is planned as this much, which takes every known slot the car can use (a full car stops
+# drawing by itself), and the reason says so.
+MAX_TARGET_KWH = 250.0
 HANDS_OFF = (
     "the session was ended outside the app (the car is full, or it was stopped by hand): no new start until "
     "the car is plugged in again or the mode changes"
@@ -98,7 +102,7 @@ def decide(config: SmartConfig, inputs: Inputs, charger: ChargerState, memory: S
         charger,
         observed,
         amps_bounds(config.max_current, charger),
-        Progress(_delivered(observed, charger), inputs.target_energy_kwh),
+        Progress(_delivered(observed, charger), _target(inputs.target_energy_kwh)),
         now.astimezone(timezone.utc),
         now.tzinfo,
     )
@@ -173,6 +177,10 @@ def _observe(memory: SmartMemory, mode: str, charger: ChargerState) -> SmartMemo
     )
 
 
+def _target(asked: float | None) -> float | None:
+    return None if asked is None else min(asked, MAX_TARGET_KWH)
+
+
 def _delivered(memory: SmartMemory, charger: ChargerState) -> float | None:
     if memory.plugged_meter_kwh is None or charger.energy_meter_kwh is None:
         return None
@@ -236,7 +244,7 @@ def _cheapest(s: _Situation) -> _Intent:
     ]
     if unset:
         return _Intent(None, f"cheapest charging needs {', '.join(unset)} in apps.yaml", "no_input")
-    delivered, target, departure = s.progress.delivered_kwh, inputs.target_energy_kwh, inputs.departure
+    delivered, target, departure = s.progress.delivered_kwh, s.progress.target_kwh, inputs.departure
     missing = [
         entity
         for entity, value in ((config.target_energy_entity, target), (config.departure_entity, departure))
@@ -264,7 +272,16 @@ def _cheapest(s: _Situation) -> _Intent:
         power_kw=s.bounds[1] * config.watts_per_amp / 1000,
         charging=s.charger.session_open,
     )
-    return _following(s, plan, f"{delivered:.1f} of {target:g} kWh")
+    return _following(s, plan, f"{delivered:.1f} of {target:g} kWh{_capped(s)}")
+
+
+def _capped(s: _Situation) -> str:
+    """What the reason adds when the target asked for is more than a car holds."""
+    asked = s.inputs.target_energy_kwh
+    if asked is None or asked <= MAX_TARGET_KWH:
+        return ""
+    entity = s.config.target_energy_entity
+    return f"; {entity} asks for {asked:g} kWh, more than any car holds: planning for {MAX_TARGET_KWH:g} kWh"
 
 
 def _remembered(s: _Situation, missing: str) -> _Intent:

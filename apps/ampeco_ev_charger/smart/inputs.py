@@ -12,10 +12,13 @@ from typing import Any
 
 from ..ampeco import to_number
 from .config import SmartConfig
-from .prices import PriceSlot, parse_prices
+from .prices import PriceSlot, on_calendar, parse_prices
 
 HaState = Mapping[str, Any]
 POWER_UNITS = {"w": 1.0, "kw": 1000.0, "mw": 1_000_000.0}
+# A house's grid or battery power is kW; past a gigawatt a reading is a glitch (or a unit gone wrong), and
+# acting on it would turn the car's current on nonsense.
+MAX_POWER_W = 1e9
 _MISSING = frozenset({"unavailable", "unknown", "none", ""})  # str(None) is "None"
 
 
@@ -54,21 +57,26 @@ def read_inputs(config: SmartConfig, states: Mapping[str, HaState | None], now: 
 
 
 def power_w(state: str, attributes: Mapping[str, Any]) -> float | None:
-    """A power sensor's value in W, from W, kW or MW (W when it names no unit)."""
+    """A power sensor's value in W, from W, kW or MW (W when it names no unit); None beyond MAX_POWER_W."""
     factor = POWER_UNITS.get(str(attributes.get("unit_of_measurement") or "W").strip().lower())
     value = to_number(state)
-    return None if factor is None or value is None else value * factor
+    if factor is None or value is None or abs(value * factor) > MAX_POWER_W:
+        return None
+    return value * factor
 
 
 def next_departure(state: str, now: datetime) -> datetime | None:
     """An input_datetime's state as a local time: "07:00:00" (time only) is its next occurrence after
-    `now`, "2025-06-01 07:00:00" that moment (even when passed); a date alone has no time to leave by."""
+    `now`, "2025-06-01 07:00:00" that moment (even when passed); a date alone has no time to leave by, and
+    a moment in the year 1 or 9999 none that can be computed with (like a price's time)."""
     tz = now.tzinfo
     if tz is None:
         return None
     try:
         if " " in state or "T" in state:
             moment = datetime.fromisoformat(state)
+            if not on_calendar(moment):
+                return None
             return moment if moment.utcoffset() is not None else _local(moment, tz)
         at = time.fromisoformat(state)
     except ValueError:

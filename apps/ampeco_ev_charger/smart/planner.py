@@ -88,9 +88,10 @@ def plan_cheapest(
     plan = Plan((), max(0.0, needed_kwh), departure, now)
     if plan.needed_kwh <= _EPSILON_KWH or now >= departure or power_kw <= 0:
         return plan
-    finish = now + plan.needed_kwh / power_kw * _HOUR
-    if charging and finish <= min(departure, now + FINISH_WITHIN) and (price := price_at(prices, now)) is not None:
-        return Plan((PlannedSlot(now, finish, price, plan.needed_kwh),), plan.needed_kwh, departure, now)
+    hours = plan.needed_kwh / power_kw  # compared before it is made a time: a huge need is past the calendar's end
+    price = price_at(prices, now)
+    if charging and hours <= min(departure - now, FINISH_WITHIN) / _HOUR and price is not None:
+        return Plan((PlannedSlot(now, now + hours * _HOUR, price, plan.needed_kwh),), plan.needed_kwh, departure, now)
     windows = [
         (max(slot.start.astimezone(timezone.utc), now), min(slot.end.astimezone(timezone.utc), departure), slot.value)
         for slot in prices

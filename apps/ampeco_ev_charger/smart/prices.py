@@ -1,7 +1,8 @@
 """Electricity prices from a Home Assistant sensor's attributes -> sorted, de-duplicated PriceSlots.
 
-Each named attribute holds a list of entries; the lists are read one after the other. An entry is a
-mapping with a start, an optional end and a price, under the keys these integrations use:
+Each named attribute holds a list of entries; the lists are read one after the other, up to MAX_ENTRIES
+entries in all. An entry is a mapping with a start, an optional end and a price, under the keys these
+integrations use:
 
 - `start`, `end`, `value`: the custom Nordpool integration (`raw_today`, `raw_tomorrow`; tomorrow's
   values are null until they are published) and evcc-style lists;
@@ -10,15 +11,16 @@ mapping with a start, an optional end and a price, under the keys these integrat
 - `starts_at`, `ends_at`, `price`: hand-made template and REST sensors.
 
 Times are ISO strings with an offset (or datetimes). Entries that cannot be used are skipped rather than
-guessed at: no start, a naive time, a null or non-numeric price, an end not after the start, or an entry
-overlapping an earlier one. Without an end, a slot lasts until the next one starts, at most as long as
-the shortest step between starts (the list's resolution), an hour when the list has a single entry.
+guessed at: no start, a naive time, a null or non-numeric price (or one beyond MAX_PRICE), an end not after
+the start, or an entry overlapping an earlier one. Without an end, a slot lasts until the next one starts, at
+most as long as the shortest step between starts (the list's resolution), an hour when the list has a single
+entry.
 """
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import pairwise
+from itertools import islice, pairwise
 from typing import Any
 
 from ..ampeco import to_number
@@ -27,6 +29,12 @@ START_KEYS = ("start", "starts_at", "time")
 END_KEYS = ("end", "ends_at")
 VALUE_KEYS = ("value", "price", "value_inc_vat")
 _LONE_SLOT = timedelta(hours=1)
+# Per kWh, in any currency: no market ever priced beyond this, and a price of 1e308 would make a plan's cost
+# inf, which Home Assistant's JSON cannot carry.
+MAX_PRICE = 1e9
+# A week of 5-minute prices is 2016 entries; integrations publish a day or two. Reading past this would only
+# hold up the event loop (100 000 entries took 0.6 s to read, at every decision).
+MAX_ENTRIES = 2000
 
 
 @dataclass(frozen=True)
@@ -39,9 +47,9 @@ class PriceSlot:
 def parse_prices(attributes: Mapping[str, Any], names: Sequence[str]) -> tuple[PriceSlot, ...]:
     """Every usable slot in the named attributes, in time order, none overlapping another."""
     entries: dict[datetime, tuple[datetime | None, float]] = {}
-    for entry in _entries(attributes, names):
+    for entry in islice(_entries(attributes, names), MAX_ENTRIES):
         start, value = aware_time(_first(entry, START_KEYS)), to_number(_first(entry, VALUE_KEYS))
-        if start is not None and value is not None:
+        if start is not None and value is not None and abs(value) <= MAX_PRICE:
             entries.setdefault(start, (aware_time(_first(entry, END_KEYS)), value))
     starts = sorted(entries)
     steps = [b - a for a, b in pairwise(starts)]
@@ -86,6 +94,11 @@ def aware_time(value: object) -> datetime | None:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
             return None
-    if isinstance(value, datetime) and value.utcoffset() is not None and _FIRST <= value.replace(tzinfo=None) <= _LAST:
+    if isinstance(value, datetime) and value.utcoffset() is not None and on_calendar(value):
         return value
     return None
+
+
+def on_calendar(value: datetime) -> bool:
+    """Whether a time (aware or not) can be moved to another time zone without leaving the calendar."""
+    return _FIRST <= value.replace(tzinfo=None) <= _LAST

@@ -102,6 +102,8 @@ class SmartRunner:
                     f"{self.charger.label}: smart charging failed: {one_line(err)}. Please report this.",
                     "ERROR",
                 )
+            else:  # the episode is over: a failure after this one is said again
+                self.logbook.forget(f"smart:{self.charger.id}")
 
     async def _decide(self) -> None:
         now = datetime.fromtimestamp(self.scheduler.now(), self.house.timezone())

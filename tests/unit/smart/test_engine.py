@@ -1,3 +1,4 @@
+import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -16,9 +17,13 @@ from ampeco_ev_charger.smart import (
     decide,
     sensor_state,
 )
+from ampeco_ev_charger.smart.engine import MAX_TARGET_KWH
 from ampeco_ev_charger.smart.prices import PriceSlot
+from ampeco_ev_charger.smart.sensor import PLAN_SHOWN
+from ampeco_ev_charger.times import iso_time
 
 CEST = timezone(timedelta(hours=2))
+MINUTE = timedelta(minutes=1)
 CONFIG = SmartConfig(
     mode_entity="input_select.ev_mode",
     grid_power_entity="sensor.grid",
@@ -271,6 +276,7 @@ def test_the_sensor_shows_the_mode_the_reason_the_plan_and_the_progress():
                 "energy_kwh": 3.96,
             },
         ],
+        "plan_slots_left_out": 0,
         "plan_energy_kwh": 15.0,
         "plan_cost": 0.75,
         "departure": "2025-06-18T07:00:00+02:00",
@@ -284,3 +290,22 @@ def test_the_sensor_shows_the_mode_the_reason_the_plan_and_the_progress():
 def test_the_sensor_without_a_plan():
     state, attributes = sensor_state(run("now", CHARGING))
     assert state == "now" and attributes["plan"] == [] and attributes["target_reachable"] is None
+
+
+@pytest.mark.parametrize("asked", [1e9, 1e300])
+def test_a_target_more_than_any_car_holds_is_planned_as_the_most_a_car_holds_and_says_so(asked):
+    decision = run("cheapest", **{**NIGHT, "target_energy_kwh": asked})
+    assert decision.action == Action(StartCharging.name, 16)  # every known slot: the car takes what it can
+    assert decision.progress.target_kwh == MAX_TARGET_KWH and decision.plan.needed_kwh == MAX_TARGET_KWH
+    assert f"input_number.kwh asks for {asked:g} kWh, more than any car holds" in decision.reason
+
+
+def test_the_sensor_shows_the_first_slots_of_a_long_plan_and_counts_the_rest():
+    minutes = tuple(PriceSlot(EVENING + i * MINUTE, EVENING + (i + 1) * MINUTE, 0.1 + i % 7 / 100) for i in range(600))
+    decision = run("cheapest", **{**NIGHT, "prices": minutes, "target_energy_kwh": 100.0})
+    _, attributes = sensor_state(decision)
+    assert len(decision.plan.slots) == 544 and attributes["plan_slots_left_out"] == 544 - PLAN_SHOWN
+    assert [slot["start"] for slot in attributes["plan"]] == [
+        iso_time(slot.start, CEST) for slot in decision.plan.slots[:PLAN_SHOWN]
+    ]
+    assert attributes["plan_energy_kwh"] == 100 and len(json.dumps(attributes)) < 16_000 / 2

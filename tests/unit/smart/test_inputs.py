@@ -66,6 +66,11 @@ def test_an_unusable_target_is_missing():
         ("7", "A", None),
         ("inf", "W", None),
         ("on", "W", None),
+        ("1e6", "kW", 1e9),  # a gigawatt: the most a reading may say
+        ("-1000000.001", "kW", None),
+        ("-1e308", "kW", None),  # inf once converted
+        ("1e306", "MW", None),
+        ("-1e308", "W", None),
     ],
 )
 def test_power_in_watts(value, unit, watts):
@@ -82,6 +87,10 @@ def test_power_in_watts(value, unit, watts):
         ("2025-06-17 08:00:00", datetime(2025, 6, 17, 8, tzinfo=OSLO)),  # passed: the decision says so
         ("2025-06-20T06:15:00+00:00", datetime(2025, 6, 20, 6, 15, tzinfo=timezone.utc)),
         ("2025-06-20", None),  # a date has no time to leave by
+        ("9999-12-31 23:59:00", None),  # off the calendar once in UTC
+        ("0001-01-01 00:00:00", None),
+        ("9999-12-31T23:30:00+00:00", None),
+        ("0001-01-01T00:10:00+00:00", None),
         ("soon", None),
     ],
 )

@@ -128,3 +128,9 @@ def test_a_night_with_a_clock_change_is_as_long_as_it_really_is():
     short = plan_cheapest(prices, now=now, departure=departure, needed_kwh=11.5 * KW, power_kw=KW)
     assert short.shortfall_kwh == pytest.approx(0.5 * KW)
     assert all(s.start.tzinfo is UTC for s in short.slots)
+
+
+@pytest.mark.parametrize("charging", [False, True])
+def test_a_need_no_departure_could_meet_is_planned_without_overflowing(charging):
+    p = plan(hourly(2, 1), 1e12, charging=charging)
+    assert spans(p) == [(0, 1), (1, 2)] and not p.feasible

@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta, timezone
 
-from ampeco_ev_charger.smart.prices import PriceSlot, parse_prices, price_at
+from ampeco_ev_charger.smart.prices import MAX_ENTRIES, PriceSlot, parse_prices, price_at
 
 CET = timezone(timedelta(hours=1))
 NORDPOOL = ("raw_today", "raw_tomorrow")
@@ -59,6 +59,19 @@ def test_unusable_entries_are_skipped_not_guessed():
         PriceSlot(hour(0), hour(1), 0.25),
         PriceSlot(hour(9), hour(10), 0.0),
     )
+
+
+def test_a_price_beyond_any_market_is_skipped_like_nan():
+    values = [1e308, -1e308, 1e300, -2e9, 1e9, -0.5]
+    entries = [{"start": hour(h).isoformat(), "end": hour(h + 1).isoformat(), "value": v} for h, v in enumerate(values)]
+    assert [s.value for s in parse_prices({"prices": entries}, ("prices",))] == [1e9, -0.5]
+
+
+def test_a_list_longer_than_any_integration_publishes_is_read_only_up_to_its_first_entries():
+    start = hour(0)
+    entries = [{"start": (start + i * timedelta(minutes=1)).isoformat(), "value": i} for i in range(MAX_ENTRIES + 1)]
+    slots = parse_prices({"today": entries[:100], "tomorrow": entries[100:]}, ("today", "tomorrow"))
+    assert [s.value for s in slots] == list(range(MAX_ENTRIES))
 
 
 def test_duplicates_and_overlaps_keep_the_first_entry():
