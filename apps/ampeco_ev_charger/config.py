@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .ampeco import ENERGY_UNITS, POWER_UNITS, ClientCredentials, Units, canonical_unit
 from .const import DEFAULT_API_HOST, entity_id, slugify
@@ -250,7 +250,7 @@ def normalise_host(value: object, key: str) -> str:
     host = text(value, key, required=True) or ""
     if "://" not in host:
         host = f"https://{host}"
-    parts = urlsplit(host)
+    parts = _split(host, key)
     if parts.username is not None or parts.password is not None:
         raise ConfigError(key, "must not hold a user name or password (the token is the only credential sent)")
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -261,6 +261,22 @@ def normalise_host(value: object, key: str) -> str:
         )
     path = re.sub(r"/api/v1/?$", "", parts.path.rstrip("/"))
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _split(host: str, key: str) -> SplitResult:
+    """The URL's parts; a bad port is refused here, where it would otherwise be retried for ever as unreachable.
+    Neither error repeats the URL: it may hold a password."""
+    try:
+        parts = urlsplit(host)
+    except ValueError:
+        raise ConfigError(key, "must be an https:// URL; its [IPv6 address] is not closed with `]`") from None
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or above 65535
+        port = 0
+    if port == 0:
+        raise ConfigError(key, "has a port that is not a number from 1 to 65535")
+    return parts
 
 
 def _is_loopback(hostname: str) -> bool:

@@ -3,11 +3,12 @@
 Shared by the app's configuration and smart charging's, so both say the same thing about the same mistake.
 """
 
-import contextlib
 import difflib
 import math
 import re
 from collections.abc import Collection, Mapping
+
+_DIGITS_SHOWN = 80  # an id or a name longer than this is a mistake, and Python writes out no int of 4,300 digits
 
 
 class ConfigError(ValueError):
@@ -27,6 +28,8 @@ def text(value: object, key: str, *, required: bool = False) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ConfigError(key, f"must be text, got {type(value).__name__}")
+    if isinstance(value, int) and abs(value) >= 10**_DIGITS_SHOWN:
+        raise ConfigError(key, "must be text, got a number too long to show")
     stripped = str(value).strip()
     if not stripped and required:
         raise ConfigError(key, "is empty")
@@ -55,16 +58,25 @@ def number(
     """`args[name]` (or `default`) as a number within [low, high]; `where` is the apps.yaml path of `args`."""
     key = f"{where}.{name}" if where else name
     value = args.get(name, default)
-    parsed = math.nan
-    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-        with contextlib.suppress(ValueError):
-            parsed = float(value)
+    parsed = _parsed(value, key, low, high)
     kind = f"{'whole ' if whole else ''}number{f' of {unit}' if unit else ''}"
     if math.isnan(parsed) or (whole and not parsed.is_integer()):
         raise ConfigError(key, f"must be a {kind}, got {value!r}")
     if not low <= parsed <= high:
         raise ConfigError(key, f"must be between {low:g} and {high:g}, got {parsed:g}")
     return parsed
+
+
+def _parsed(value: object, key: str, low: float, high: float) -> float:
+    """`value` as a float; NaN when it is not a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return math.nan
+    try:
+        return float(value)
+    except OverflowError:  # hundreds of digits, which YAML reads as an int that no float holds (nor a message shows)
+        raise ConfigError(key, f"must be between {low:g} and {high:g}, got a number too long to show") from None
+    except ValueError:
+        return math.nan
 
 
 def entity(value: object, key: str, domains: tuple[str, ...]) -> str | None:

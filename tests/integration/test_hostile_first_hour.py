@@ -4,6 +4,8 @@ right spelling, and the short form can name its charger."""
 
 import re
 
+import pytest
+
 from harness.stack import CP1, SLUG1, make_app, sensor, stack
 
 PROBLEM = f"binary_sensor.evse_{SLUG1}_problem"
@@ -31,6 +33,45 @@ async def test_a_broken_apps_yaml_answers_commands_and_shows_on_the_chargers_ent
         for key in ("charging_energy", "evse_status", "max_current"):
             assert s.fake.attributes(sensor(SLUG1, key))["stale"] is True, key
         assert len(s.requests()) == requests
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        ({"charging_interval": 10**400}, "charging_interval"),  # YAML reads 401 digits as an int no float holds
+        ({"max_current": 10**400}, "max_current"),
+        (
+            {
+                "chargers": [
+                    {"chargepoint_id": CP1, "smart_charging": {"mode_entity": "input_select.m", "voltage": 10**400}}
+                ]
+            },
+            "chargers[0].smart_charging.voltage",
+        ),
+        ({"api_host": "https://[::1"}, "api_host"),
+        ({"api_host": "http://127.0.0.1:99999"}, "api_host"),
+        ({"api_host": "http://127.0.0.1:abc"}, "api_host"),
+    ],
+    ids=[
+        "interval 401 digits",
+        "max_current 401 digits",
+        "voltage 401 digits",
+        "unclosed IPv6",
+        "port 99999",
+        "port abc",
+    ],
+)
+async def test_a_value_python_cannot_take_is_a_configuration_error_naming_its_key(tmp_path, overrides, key):
+    async with stack(tmp_path) as s:
+        s.app = make_app(s.fake, s.args(**overrides), tmp_path)
+        await s.app.initialize()
+        await s.fake.advance(600)
+        (config_error,) = s.fake.fired("ampeco_ev_charger_config_error")
+        assert config_error["key"] == key and len(config_error["error"]) < 200, config_error
+        result = await s.send("start_charging", chargepoint_id=CP1)
+        assert result.get("reason") == "config_error", result
+        assert s.fake.state(PROBLEM) == "on"
+        assert s.requests() == []
 
 
 async def test_the_same_charger_in_two_app_instances_is_refused_by_the_second_and_announced_once(tmp_path):
