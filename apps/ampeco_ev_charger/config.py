@@ -19,7 +19,7 @@ from .homeassistant.mqtt.discovery import SMART_MODE_KEY
 from .runtime.commands import MAX_CURRENT_A, MIN_CURRENT_A
 from .runtime.config import AccountConfig, ChargerConfig, RuntimeConfig
 from .smart import SmartConfig, parse_smart_config
-from .validate import ConfigError, entity, flag, number, text, unknown_keys
+from .validate import ConfigError, entity, flag, has_control_characters, number, path, text, unknown_keys
 
 Where = Literal["top", "charger", "both"]
 
@@ -248,6 +248,8 @@ class AppConfig:
 def normalise_host(value: object, key: str) -> str:
     """`https://host[:port][/path]` without a trailing slash; http only on loopback (tokens travel in it)."""
     host = text(value, key, required=True) or ""
+    if " " in host or has_control_characters(host):
+        raise ConfigError(key, "must be a URL without spaces or control characters")
     if "://" not in host:
         host = f"https://{host}"
     parts = _split(host, key)
@@ -454,8 +456,8 @@ def parse_config(args: Mapping[str, Any]) -> AppConfig:
         request_timeout=KEY["request_timeout"].number(args, R.request_timeout),
         unavailable_after=KEY["unavailable_after"].number(args, R.unavailable_after),
         max_concurrent_requests=int(KEY["max_concurrent_requests"].number(args, R.max_concurrent_requests, whole=True)),
-        state_file=text(args.get("state_file"), "state_file"),
-        secrets_file=text(args.get("secrets_file"), "secrets_file"),
+        state_file=path(args.get("state_file"), "state_file"),
+        secrets_file=path(args.get("secrets_file"), "secrets_file"),
         push=flag(args, "push", R.push),
         push_idle_interval=relaxed,
     )

@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Collection, Mapping
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _DIGITS_SHOWN = 80  # an id or a name longer than this is a mistake, and Python writes out no int of 4,300 digits
 
 
@@ -34,6 +35,19 @@ def text(value: object, key: str, *, required: bool = False) -> str | None:
     if not stripped and required:
         raise ConfigError(key, "is empty")
     return stripped or None
+
+
+def path(value: object, key: str) -> str | None:
+    """A file's path; None when absent. A control character is a mistake: a NUL byte no file name can hold."""
+    given = text(value, key)
+    if given is not None and has_control_characters(given):
+        raise ConfigError(key, f"must be a file's path without control characters, got {given[:80]!r}")
+    return given
+
+
+def has_control_characters(value: str) -> bool:
+    """A C0 or C1 control character (a NUL byte, a newline, an escape) is in `value`."""
+    return _CONTROL.search(value) is not None
 
 
 def flag(args: Mapping[str, object], name: str, default: bool) -> bool:

@@ -51,6 +51,10 @@ async def test_a_broken_apps_yaml_answers_commands_and_shows_on_the_chargers_ent
         ({"api_host": "https://[::1"}, "api_host"),
         ({"api_host": "http://127.0.0.1:99999"}, "api_host"),
         ({"api_host": "http://127.0.0.1:abc"}, "api_host"),
+        ({"api_host": "https://a b.example"}, "api_host"),
+        ({"state_file": "/config/a\x00b.json"}, "state_file"),  # a NUL byte no file name can hold
+        ({"secrets_file": "/config/x\x00y"}, "secrets_file"),
+        ({"mqtt": {"base_topic": "ab\x00cd"}}, "mqtt.base_topic"),  # Mosquitto drops AppDaemon's connection over it
     ],
     ids=[
         "interval 401 digits",
@@ -59,6 +63,10 @@ async def test_a_broken_apps_yaml_answers_commands_and_shows_on_the_chargers_ent
         "unclosed IPv6",
         "port 99999",
         "port abc",
+        "space in host",
+        "NUL in state_file",
+        "NUL in secrets_file",
+        "NUL in base_topic",
     ],
 )
 async def test_a_value_python_cannot_take_is_a_configuration_error_naming_its_key(tmp_path, overrides, key):
@@ -72,6 +80,7 @@ async def test_a_value_python_cannot_take_is_a_configuration_error_naming_its_ke
         assert result.get("reason") == "config_error", result
         assert s.fake.state(PROBLEM) == "on"
         assert s.requests() == []
+        await s.stop()  # terminate() too, as AppDaemon calls it when apps.yaml is fixed
 
 
 async def test_the_same_charger_in_two_app_instances_is_refused_by_the_second_and_announced_once(tmp_path):

@@ -141,6 +141,10 @@ def test_numbers_may_be_given_as_text():
         ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "http://127.0.0.1:abc"}, "api_host"),
         ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "http://127.0.0.1:0"}, "api_host"),
         ({"auth_token": TOKEN, "chargepoint_id": 10**400}, "chargepoint_id"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "state_file": "/config/a\x00b.json"}, "state_file"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "secrets_file": "/config/secrets\n.yaml"}, "secrets_file"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "https://a b.example"}, "api_host"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "https://a\x00b.example"}, "api_host"),
         ({"auth_token": TOKEN, "chargepoint_id": "A", "charging_interval": 10**400}, "charging_interval"),
         ({"auth_token": TOKEN, "chargepoint_id": "A", "max_current": -(10**400)}, "max_current"),
         (
