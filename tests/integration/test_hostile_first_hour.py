@@ -109,6 +109,16 @@ async def test_a_current_given_as_text_is_read_as_a_number_and_text_that_is_none
         assert s.model.chargers[CP1].session is not None
 
 
+@pytest.mark.parametrize("command", ["start_charging", "stop_charging", "update_data"])
+async def test_a_chargepoint_id_of_a_megabyte_is_answered_with_40_characters_of_it(tmp_path, command):
+    async with stack(tmp_path) as s:
+        await s.start()
+        result = await s.send(command, chargepoint_id="x" * 1_000_000)
+        assert result["reason"] == "unknown_charger" and result["chargepoint_id"] == "x" * 40, str(result)[:200]
+        assert len(str(result)) < 400
+        assert [r.path for r in s.requests(method="POST")] == []
+
+
 async def test_a_misspelt_key_is_named_with_its_right_spelling(tmp_path):
     async with stack(tmp_path) as s:
         await s.start(charging_intervall=60)
