@@ -221,7 +221,7 @@ class FakeAppDaemon:
             await self._change(entity_id, str(float(data["value"])))
         return None
 
-    async def _change(self, entity_id: str, state: str) -> None:
+    async def _change(self, entity_id: str, state: str | None) -> None:
         old = self.states.get(entity_id, (None, {}))
         self.states[entity_id] = (state, old[1])
         if old[0] != state:
@@ -231,6 +231,12 @@ class FakeAppDaemon:
     async def user_sets(self, entity_id: str, state: str) -> None:
         """A person changes a helper: its state listeners run, then whatever they set going."""
         await self._change(entity_id, state)
+        await self.settle()
+
+    async def user_deletes(self, entity_id: str) -> None:
+        """A person deletes a helper: AppDaemon calls its state listeners with the new state None."""
+        await self._change(entity_id, None)
+        self.states.pop(entity_id, None)
         await self.settle()
 
     # --- driving it --------------------------------------------------------------------------------------

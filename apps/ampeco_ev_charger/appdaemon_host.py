@@ -34,7 +34,7 @@ class AppDaemonHost:
         self._on_timer = on_timer  # the app's own methods: AppDaemon calls back into the app
         self._on_state = on_state
         self.jobs: dict[str, Job] = {}
-        self.watchers: dict[str, list[Callable[[str], Awaitable[None]]]] = {}
+        self.watchers: dict[str, list[Callable[[str | None], Awaitable[None]]]] = {}
         self._ids = itertools.count()
 
     async def run_later(self, delay: float, job: Job) -> object:
@@ -91,7 +91,7 @@ class AppDaemonHost:
     def log(self, message: str, level: str) -> None:
         self._app.log(message, level=level)
 
-    async def watch(self, entity_id: str, callback: Callable[[str], Awaitable[None]]) -> None:
+    async def watch(self, entity_id: str, callback: Callable[[str | None], Awaitable[None]]) -> None:
         if entity_id not in self.watchers:
             await self._app.listen_state(self._on_state, entity_id)
         self.watchers.setdefault(entity_id, []).append(callback)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .ampeco import ENERGY_UNITS, POWER_UNITS, ClientCredentials, Units, canonical_unit
 from .const import DEFAULT_API_HOST, entity_id, slugify
@@ -19,7 +19,7 @@ from .homeassistant.mqtt.discovery import SMART_MODE_KEY
 from .runtime.commands import MAX_CURRENT_A, MIN_CURRENT_A
 from .runtime.config import AccountConfig, ChargerConfig, RuntimeConfig
 from .smart import SmartConfig, parse_smart_config
-from .validate import ConfigError, entity, flag, number, text, unknown_keys
+from .validate import ConfigError, entity, flag, has_control_characters, number, path, text, unknown_keys
 
 Where = Literal["top", "charger", "both"]
 
@@ -249,9 +249,11 @@ class AppConfig:
 def normalise_host(value: object, key: str) -> str:
     """`https://host[:port][/path]` without a trailing slash; http only on loopback (tokens travel in it)."""
     host = text(value, key, required=True) or ""
+    if " " in host or has_control_characters(host):
+        raise ConfigError(key, "must be a URL without spaces or control characters")
     if "://" not in host:
         host = f"https://{host}"
-    parts = urlsplit(host)
+    parts = _split(host, key)
     if parts.username is not None or parts.password is not None:
         raise ConfigError(key, "must not hold a user name or password (the token is the only credential sent)")
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -262,6 +264,22 @@ def normalise_host(value: object, key: str) -> str:
         )
     path = re.sub(r"/api/v1/?$", "", parts.path.rstrip("/"))
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _split(host: str, key: str) -> SplitResult:
+    """The URL's parts; a bad port is refused here, where it would otherwise be retried for ever as unreachable.
+    Neither error repeats the URL: it may hold a password."""
+    try:
+        parts = urlsplit(host)
+    except ValueError:
+        raise ConfigError(key, "must be an https:// URL; its [IPv6 address] is not closed with `]`") from None
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or above 65535
+        port = 0
+    if port == 0:
+        raise ConfigError(key, "has a port that is not a number from 1 to 65535")
+    return parts
 
 
 def _is_loopback(hostname: str) -> bool:
@@ -439,8 +457,8 @@ def parse_config(args: Mapping[str, Any]) -> AppConfig:
         request_timeout=KEY["request_timeout"].number(args, R.request_timeout),
         unavailable_after=KEY["unavailable_after"].number(args, R.unavailable_after),
         max_concurrent_requests=int(KEY["max_concurrent_requests"].number(args, R.max_concurrent_requests, whole=True)),
-        state_file=text(args.get("state_file"), "state_file"),
-        secrets_file=text(args.get("secrets_file"), "secrets_file"),
+        state_file=path(args.get("state_file"), "state_file"),
+        secrets_file=path(args.get("secrets_file"), "secrets_file"),
         push=flag(args, "push", R.push),
         push_idle_interval=relaxed,
     )

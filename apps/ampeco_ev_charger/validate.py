@@ -3,11 +3,13 @@
 Shared by the app's configuration and smart charging's, so both say the same thing about the same mistake.
 """
 
-import contextlib
 import difflib
 import math
 import re
 from collections.abc import Collection, Mapping
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_DIGITS_SHOWN = 80  # an id or a name longer than this is a mistake, and Python writes out no int of 4,300 digits
 
 
 class ConfigError(ValueError):
@@ -27,10 +29,25 @@ def text(value: object, key: str, *, required: bool = False) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ConfigError(key, f"must be text, got {type(value).__name__}")
+    if isinstance(value, int) and abs(value) >= 10**_DIGITS_SHOWN:
+        raise ConfigError(key, "must be text, got a number too long to show")
     stripped = str(value).strip()
     if not stripped and required:
         raise ConfigError(key, "is empty")
     return stripped or None
+
+
+def path(value: object, key: str) -> str | None:
+    """A file's path; None when absent. A control character is a mistake: a NUL byte no file name can hold."""
+    given = text(value, key)
+    if given is not None and has_control_characters(given):
+        raise ConfigError(key, f"must be a file's path without control characters, got {given[:80]!r}")
+    return given
+
+
+def has_control_characters(value: str) -> bool:
+    """A C0 or C1 control character (a NUL byte, a newline, an escape) is in `value`."""
+    return _CONTROL.search(value) is not None
 
 
 def flag(args: Mapping[str, object], name: str, default: bool) -> bool:
@@ -55,16 +72,25 @@ def number(
     """`args[name]` (or `default`) as a number within [low, high]; `where` is the apps.yaml path of `args`."""
     key = f"{where}.{name}" if where else name
     value = args.get(name, default)
-    parsed = math.nan
-    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-        with contextlib.suppress(ValueError):
-            parsed = float(value)
+    parsed = _parsed(value, key, low, high)
     kind = f"{'whole ' if whole else ''}number{f' of {unit}' if unit else ''}"
     if math.isnan(parsed) or (whole and not parsed.is_integer()):
         raise ConfigError(key, f"must be a {kind}, got {value!r}")
     if not low <= parsed <= high:
         raise ConfigError(key, f"must be between {low:g} and {high:g}, got {parsed:g}")
     return parsed
+
+
+def _parsed(value: object, key: str, low: float, high: float) -> float:
+    """`value` as a float; NaN when it is not a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return math.nan
+    try:
+        return float(value)
+    except OverflowError:  # hundreds of digits, which YAML reads as an int that no float holds (nor a message shows)
+        raise ConfigError(key, f"must be between {low:g} and {high:g}, got a number too long to show") from None
+    except ValueError:
+        return math.nan
 
 
 def entity(value: object, key: str, domains: tuple[str, ...]) -> str | None:

@@ -93,6 +93,17 @@ async def test_a_limit_outside_the_chargers_range_is_refused_and_put_back(tmp_pa
         )
 
 
+async def test_a_deleted_current_limit_helper_sends_nothing_and_polling_goes_on(tmp_path):
+    async with stack(tmp_path) as s:
+        await start_with_helpers(s, number="16.0")
+        polls = len(s.requests())
+        await s.fake.user_deletes(NUMBER)  # AppDaemon calls the state listener with None
+        await s.fake.advance(300)
+        assert posts(s) == [] and not s.fake.fired("ampeco_ev_charger_command_result")
+        assert len(s.requests()) > polls
+        assert not list(s.fake.lines("ERROR"))
+
+
 async def test_binary_sensors_for_automations(tmp_path):
     async with stack(tmp_path) as s:
         await s.start()

@@ -143,6 +143,11 @@ async def test_the_first_watch_fills_the_log_from_the_previous_months_history(tm
         ({"start": "2025-11-01"}, "invalid_value"),
         ({}, "invalid_value"),
         ({"month": "2025-11", "chargepoint_id": "NOPE"}, "unknown_charger"),
+        ({"month": "9999-12"}, "invalid_value"),  # the calendar's edges, which the time zone cannot reach
+        ({"month": "0001-01"}, "invalid_value"),
+        ({"start": "0001-01-01", "end": "0001-01-05"}, "invalid_value"),
+        ({"start": "9999-12-01", "end": "9999-12-31"}, "invalid_value"),
+        ({"start": "0002-01-01", "end": "9999-12-30"}, "invalid_value"),
     ],
 )
 async def test_an_export_asked_wrongly_gets_one_answer_that_says_why(tmp_path, data, reason):

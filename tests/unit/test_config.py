@@ -136,6 +136,17 @@ def test_numbers_may_be_given_as_text():
         ({"auth_token": TOKEN, "chargepoint_id": "A", "charging_interval": 60, "idle_interval": 30}, "idle_interval"),
         ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "http://megatel.eu.charge.ampeco.tech"}, "api_host"),
         ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "ftp://x"}, "api_host"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "https://[::1"}, "api_host"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "http://127.0.0.1:99999"}, "api_host"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "http://127.0.0.1:abc"}, "api_host"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "http://127.0.0.1:0"}, "api_host"),
+        ({"auth_token": TOKEN, "chargepoint_id": 10**400}, "chargepoint_id"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "state_file": "/config/a\x00b.json"}, "state_file"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "secrets_file": "/config/secrets\n.yaml"}, "secrets_file"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "https://a b.example"}, "api_host"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "api_host": "https://a\x00b.example"}, "api_host"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "charging_interval": 10**400}, "charging_interval"),
+        ({"auth_token": TOKEN, "chargepoint_id": "A", "max_current": -(10**400)}, "max_current"),
         (
             {"auth_token": TOKEN, "chargers": [{"chargepoint_id": "A", "api_host": "http://10.0.0.2"}]},
             "chargers[0].api_host",
@@ -157,6 +168,16 @@ def test_mistakes_name_the_key(args, key):
     err = error(**args)
     assert err.key == key
     assert f"`{key}`" in str(err)
+
+
+def test_a_number_of_hundreds_of_digits_is_refused_in_a_short_sentence():
+    err = error(auth_token=TOKEN, chargepoint_id="A", charging_interval=10**400)
+    assert err.problem == "must be between 5 and 3600, got a number too long to show"
+
+
+def test_a_port_outside_1_to_65535_is_refused_not_retried_as_unreachable():
+    err = error(auth_token=TOKEN, chargepoint_id="A", api_host="http://127.0.0.1:99999")
+    assert err.problem == "has a port that is not a number from 1 to 65535"
 
 
 def test_errors_never_show_the_token():
@@ -182,6 +203,8 @@ def test_unknown_keys_are_warned_about_not_fatal_naming_the_key_probably_meant()
 def test_credentials_in_the_host_are_refused_and_never_repeated():
     err = error(auth_token=TOKEN, api_host="https://me:s3cr3t@megatel.eu.charge.ampeco.tech")
     assert "must not hold a user name or password" in str(err) and "s3cr3t" not in str(err)
+    for host in ("https://me:s3cr3t@[::1", "https://me:s3cr3t@megatel.eu.charge.ampeco.tech:99999"):
+        assert "s3cr3t" not in str(error(auth_token=TOKEN, api_host=host))
 
 
 def test_slug_replaces_everything_outside_a_to_z_and_digits():

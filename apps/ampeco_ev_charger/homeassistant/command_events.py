@@ -46,6 +46,5 @@ def _resolve_charger(row: CommandRow, given: str | None, chargepoint_ids: Sequen
         if chargepoint_id.lower() == given.lower():
             return chargepoint_id
     known = ", ".join(chargepoint_ids) or "none yet"
-    raise CommandRefused(
-        row.name, given, f"unknown chargepoint_id {given[:40]!r}; watched: {known}", Reason.UNKNOWN_CHARGER
-    )
+    shown = given[:40]  # the result echoes it: an event may name a megabyte
+    raise CommandRefused(row.name, shown, f"unknown chargepoint_id {shown!r}; watched: {known}", Reason.UNKNOWN_CHARGER)

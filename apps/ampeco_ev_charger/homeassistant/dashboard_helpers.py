@@ -46,7 +46,7 @@ class DashboardHelpers:
     async def stop(self) -> None:
         await cancel_and_wait(self._reflecting)
 
-    async def _on_switch(self, new: str) -> None:
+    async def _on_switch(self, new: str | None) -> None:
         if new not in ("on", "off") or (new == "on") == (self.charger.session_id is not None):
             return  # nothing to do: not even the number helper is read
         assert self.switch is not None
@@ -55,8 +55,10 @@ class DashboardHelpers:
         switch = self.switch
         await self.controls.charge(new == "on", switch, amps, lambda: self._set(switch, "off" if new == "on" else "on"))
 
-    async def _on_number(self, new: str) -> None:
+    async def _on_number(self, new: str | None) -> None:
         assert self.number is not None
+        if new is None:
+            return  # the helper was deleted: no value, nothing to send
         number, limit = self.number, self.charger.current_limit
 
         async def undo() -> None:

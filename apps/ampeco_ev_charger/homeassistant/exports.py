@@ -64,19 +64,24 @@ class SessionExports:
                 message = f"unknown chargepoint_id {chargepoint_id[:40]!r}; watched: {watched}"
                 raise Refused(Reason.UNKNOWN_CHARGER, message)
             chargepoint_id = known[chargepoint_id.lower()]
-        month, start, end = data.get("month"), data.get("start"), data.get("end")
         try:
-            if month is not None and start is None and end is None:
-                return Period.month(str(month)), chargepoint_id
-            if month is None and start is not None and end is not None:
-                return Period.days(str(start), str(end)), chargepoint_id
+            period = _period(data.get("month"), data.get("start"), data.get("end"))
+            period.utc_interval(self.ha.timezone())  # a year at the calendar's edge the time zone cannot reach
         except ValueError as err:
             raise Refused(Reason.INVALID_VALUE, str(err)) from None
-        raise Refused(Reason.INVALID_VALUE, "give either `month` (YYYY-MM) or both `start` and `end` (YYYY-MM-DD)")
+        return period, chargepoint_id
 
     async def _answer(self, data: Mapping[str, object], answer: dict[str, Any]) -> None:
         asked = {key: str(data[key])[:40] for key in ("month", "start", "end", "chargepoint_id") if key in data}
         await self.ha.fire(SESSIONS_EXPORTED, asked | answer)
+
+
+def _period(month: object, start: object, end: object) -> Period:
+    if month is not None and start is None and end is None:
+        return Period.month(str(month))
+    if month is None and start is not None and end is not None:
+        return Period.days(str(start), str(end))
+    raise ValueError("give either `month` (YYYY-MM) or both `start` and `end` (YYYY-MM-DD)")
 
 
 def _described(done: Export, period: Period, chargepoint_id: str | None) -> dict[str, Any]:

@@ -26,8 +26,8 @@ class HomeAssistant(Protocol):
 
     async def fire(self, event: str, data: dict[str, Any]) -> None: ...
 
-    async def watch(self, entity_id: str, callback: Callable[[str], Awaitable[None]]) -> None:
-        """Call `callback(new_state)` whenever a Home Assistant entity changes state."""
+    async def watch(self, entity_id: str, callback: Callable[[str | None], Awaitable[None]]) -> None:
+        """Call `callback(new_state)` whenever a Home Assistant entity changes state (None: it was removed)."""
 
     async def read(self, entity_id: str) -> str | None:
         """A Home Assistant entity's state now (None when it does not exist)."""

@@ -46,7 +46,7 @@ class RedactedHomeAssistant:
     async def fire(self, event: str, data: dict[str, Any]) -> None:
         await self._ha.fire(event, redacted(data, self._redact))
 
-    async def watch(self, entity_id: str, callback: Callable[[str], Awaitable[None]]) -> None:
+    async def watch(self, entity_id: str, callback: Callable[[str | None], Awaitable[None]]) -> None:
         await self._ha.watch(entity_id, callback)
 
     async def read(self, entity_id: str) -> str | None:

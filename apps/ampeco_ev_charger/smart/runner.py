@@ -84,7 +84,7 @@ class SmartRunner:
             return
         self._task = asyncio.ensure_future(self._run())
 
-    async def _on_input(self, _new: str) -> None:
+    async def _on_input(self, _new: str | None) -> None:
         self.request()
 
     async def _on_wake(self) -> None:

@@ -109,6 +109,11 @@ def test_unknown_charger_names_the_configured_ones():
     assert "NOPE" in err.message and "QNG0C18010" in err.message
 
 
+def test_an_unknown_charger_of_a_megabyte_is_echoed_as_40_characters():
+    err = refused(StopCharging.name, {"chargepoint_id": "x" * 1_000_000})
+    assert err.chargepoint_id == "x" * 40 and len(err.message) < 200
+
+
 def test_missing_charger_with_two_configured():
     err = refused(StopCharging.name, {})
     assert err.chargepoint_id is None and "chargepoint_id is required" in err.message

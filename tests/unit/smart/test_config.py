@@ -94,6 +94,7 @@ def test_a_single_price_attribute_is_a_list_of_one():
         ({"mode_entity": "input_select.m", "price_attribute": ["ok", 3]}, f"{WHERE}.price_attribute", "attribute name"),
         ({"mode_entity": "input_select.m", "voltage": 50}, f"{WHERE}.voltage", "between 100 and 400"),
         ({"mode_entity": "input_select.m", "voltage": "high"}, f"{WHERE}.voltage", "must be a number"),
+        ({"mode_entity": "input_select.m", "voltage": 10**400}, f"{WHERE}.voltage", "a number too long to show"),
         ({"mode_entity": "input_select.m", "phases": 2.5}, f"{WHERE}.phases", "whole number"),
         ({"mode_entity": "input_select.m", "phases": 4}, f"{WHERE}.phases", "between 1 and 3"),
         ({"mode_entity": "input_select.m", "start_delay": True}, f"{WHERE}.start_delay", "must be a number"),

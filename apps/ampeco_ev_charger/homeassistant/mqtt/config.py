@@ -11,7 +11,8 @@ from ...const import DOMAIN, slugify
 from ...validate import ConfigError, text, unknown_keys
 
 KEYS = frozenset({"namespace", "discovery_prefix", "base_topic", "appdaemon_status_topic"})
-_TOPIC = re.compile(r"[^\s#+/]+(/[^\s#+/]+)*")
+_LEVEL = r"[^\s#+/\x00-\x1f\x7f-\x9f]+"  # no wildcard, space or control character (Mosquitto drops a NUL's sender)
+_TOPIC = re.compile(rf"{_LEVEL}(/{_LEVEL})*")
 
 
 @dataclass(frozen=True)
@@ -45,5 +46,8 @@ def parse_mqtt_config(value: object, app_name: str, warnings: list[str]) -> Mqtt
 def _topic(value: object, key: str) -> str | None:
     topic = text(value, key)
     if topic is not None and not _TOPIC.fullmatch(topic):
-        raise ConfigError(key, f"must be an MQTT topic without wildcards, spaces or empty levels; got {topic!r}")
+        raise ConfigError(
+            key,
+            f"must be an MQTT topic without wildcards, spaces, control characters or empty levels; got {topic[:80]!r}",
+        )
     return topic
