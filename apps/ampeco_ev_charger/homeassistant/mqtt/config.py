@@ -13,6 +13,8 @@ from ...validate import ConfigError, text, unknown_keys
 KEYS = frozenset({"namespace", "discovery_prefix", "base_topic", "appdaemon_status_topic"})
 _LEVEL = r"[^\s#+/\x00-\x1f\x7f-\x9f]+"  # no wildcard, space or control character (Mosquitto drops a NUL's sender)
 _TOPIC = re.compile(rf"{_LEVEL}(/{_LEVEL})*")
+# The app's topics add a charger and an entity to these; MQTT allows 65 535 bytes, a broker may allow less.
+LONGEST_TOPIC = 200
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ def parse_mqtt_config(value: object, app_name: str, warnings: list[str]) -> Mqtt
 
 def _topic(value: object, key: str) -> str | None:
     topic = text(value, key)
+    if topic is not None and len(topic.encode()) > LONGEST_TOPIC:
+        raise ConfigError(key, f"must be an MQTT topic of at most {LONGEST_TOPIC} bytes; got {len(topic.encode())}")
     if topic is not None and not _TOPIC.fullmatch(topic):
         raise ConfigError(
             key,
