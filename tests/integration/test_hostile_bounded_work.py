@@ -10,13 +10,14 @@ import asyncio
 import contextlib
 import itertools
 import json
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from aiohttp import WSMsgType, web
 
-from ampeco_ev_charger.runtime.push import READ_SPACING
+from ampeco_ev_charger.runtime.push import BACKOFF_MAX, PROVEN_AFTER, READ_SPACING
 from harness.stack import CP1, SLUG1, Stack, sensor, stack
 from harness.waiting import until
 from simulator import Echo
@@ -221,3 +222,121 @@ def test_a_ping_interval_of_1e12_never_keeps_a_dead_channel_subscribed_past_10_m
         loop.close()
     assert left_after is not None, "a silent server kept the channel subscribed for 11 minutes"
     assert left_after <= 11 * 60
+
+
+def on_jumping_loop(scenario: Callable[[JumpingLoop], Awaitable[None]]) -> None:
+    """Run `scenario` on a loop whose clock it moves on; pytest-timeout bounds the wall time."""
+    loop = JumpingLoop()
+    try:
+        loop.run_until_complete(asyncio.wait_for(scenario(loop), 36000))
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+def subscribed_then(
+    after: Callable[[web.WebSocketResponse], Awaitable[None]], ping_interval_ms: float = 25000
+) -> Socket:
+    """A server that opens, welcomes, waits for the app's subscription and then does `after`."""
+
+    async def serve(ws: web.WebSocketResponse, _index: int) -> None:
+        await ws.send_str(opening(ping_interval_ms))
+        await ws.send_str("40")
+        async for message in ws:
+            if message.type == WSMsgType.TEXT and message.data.startswith("42"):
+                await after(ws)
+                return
+
+    return serve
+
+
+@pytest.mark.timeout(120)
+def test_a_server_that_drops_every_connection_is_one_failed_episode_not_a_line_per_attempt(tmp_path: Path):
+    """Each connection subscribes, then the server drops it: the channel stays `failed` (no state written
+    back and forth), one WARNING for the episode, no "flow again" for a connection that never held."""
+    dropped = itertools.count(1)
+    drops: list[int] = []
+
+    async def drop(ws: web.WebSocketResponse) -> None:
+        drops.append(next(dropped))
+        await ws.close()
+
+    async def scenario(loop: JumpingLoop) -> None:
+        async with socket_server(subscribed_then(drop)) as (url, _sockets), stack(tmp_path) as s:
+            await live_from(s, url)
+            await until("the first connection dropped", lambda: drops and live_state(s) == "failed")
+            shown = set()
+            for attempt in range(2, 8):
+                loop.offset += BACKOFF_MAX  # the back-off's wait is over
+                await until(f"connection {attempt} dropped", lambda n=attempt: len(drops) >= n)
+                shown.add(live_state(s))
+            assert shown == {"failed"}
+            stopped = [line for line in s.fake.lines("WARNING") if "live updates stopped" in line]
+            assert len(stopped) == 1, stopped
+            assert not [line for line in s.fake.lines("INFO") if "live updates flow again" in line]
+
+    on_jumping_loop(scenario)
+
+
+@pytest.mark.timeout(120)
+def test_after_failures_a_connection_that_holds_unrefused_is_shown_and_said_working_once(tmp_path: Path):
+    held: list[web.WebSocketResponse] = []
+
+    async def first_drops_then_hold(ws: web.WebSocketResponse) -> None:
+        if not held and not dropped:
+            dropped.append(ws)
+            await ws.close()
+            return
+        held.append(ws)
+        await drain(ws, lambda text: "3" if text == "2" else None)
+
+    dropped: list[web.WebSocketResponse] = []
+
+    async def scenario(loop: JumpingLoop) -> None:
+        # pings every 10 minutes: the test's jump is no silence, and the connection is proved by time alone
+        server = socket_server(subscribed_then(first_drops_then_hold, ping_interval_ms=600_000))
+        async with server as (url, _), stack(tmp_path) as s:
+            await live_from(s, url)
+            await until("the first connection dropped", lambda: dropped and live_state(s) == "failed")
+            loop.offset += BACKOFF_MAX
+            await until("the second connection subscribed", lambda: held)
+            assert live_state(s) == "failed"  # not yet proved
+            loop.offset += PROVEN_AFTER
+            await until("the channel shown working", lambda: live_state(s) == "subscribed")
+            again = [line for line in s.fake.lines("INFO") if "live updates flow again" in line]
+            assert len(again) == 1, again
+
+    on_jumping_loop(scenario)
+
+
+async def test_a_frame_over_4_mb_costs_the_connection_and_says_why(tmp_path):
+    async def oversized(ws: web.WebSocketResponse) -> None:
+        await ws.send_str("42" + json.dumps(["x", "y", "z" * 5_000_000]))
+        await drain(ws)
+
+    async with socket_server(subscribed_then(oversized)) as (url, _sockets), stack(tmp_path) as s:
+        await live_from(s, url)
+        await until("the channel failed", lambda: live_state(s) == "failed")
+        assert "exceeds limit" in s.fake.attributes(LIVE)["reason"]
+
+
+async def test_pings_go_out_every_interval_however_many_frames_come(tmp_path):
+    """Engine.IO drops a client that does not ping every interval: a stream of frames must not hold pings up."""
+    texts: Counter[str] = Counter()  # what the app sent, by text: "2" is a ping
+
+    async def flood(ws: web.WebSocketResponse) -> None:
+        async def count() -> None:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    texts[message.data] += 1
+
+        counting = asyncio.ensure_future(count())
+        while texts["2"] < 3 and not ws.closed:  # a frame of someone else's channel every 5 ms
+            await ws.send_str("42" + json.dumps(["App\\Events\\SessionChanged", "private-sim.user.4242", {}]))
+            await asyncio.sleep(0.005)
+        await counting
+
+    async with socket_server(subscribed_then(flood, ping_interval_ms=300)) as (url, _sockets), stack(tmp_path) as s:
+        await live_from(s, url)
+        await until("three pings through the flood", lambda: texts["2"] >= 3)
+        assert live_state(s) == "subscribed"

@@ -39,6 +39,9 @@ READ_SPACING = 5.0  # seconds: live updates never read an account more often tha
 LISTENER = "ampeco live updates"  # the listening task's name: it runs for the app's whole life
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 300.0  # reconnecting: 1 s doubling to 5 min...
 HEALTHY_FOR = 60.0  # ...and from 1 s again once a connection has lasted this long
+# After a failure a new subscription shows as working once it has held this long unrefused (or brought an event):
+# a server that drops or refuses every subscription is one failed episode, not a state and a line per attempt.
+PROVEN_AFTER = 5.0
 CONNECT_TIMEOUT = 15.0
 # The tenant's settings could not be read: ask again this much later.
 SETTINGS_RETRY = 600.0
@@ -138,13 +141,19 @@ class PushSource:
             terms = await self._opened(ws)
             endpoint = self.account.client.host + API_PATH.rstrip("/")
             await ws.send_str(subscribe_frame(broadcast.channel, self.account.credentials.access_token, endpoint))
-            await self._set("subscribed", None)
-            if not self._said_up:
-                self._said_up = True
-                self.logbook(f"{self.account.labels}: live updates from {broadcast.host}")
-            elif self.logbook.forget("push"):
-                self.logbook(f"{self.account.labels}: live updates flow again")
-            await self._frames(ws, terms, broadcast.channel)
+            if self.status.state != "failed":
+                await self._subscribed(broadcast)
+            await self._frames(ws, terms, broadcast)
+
+    async def _subscribed(self, broadcast: Broadcast) -> None:
+        """Shown as working, and said once: at the first connection, or when one has proved itself after a
+        failure (a server that drops every connection is one failed episode, not a line per attempt)."""
+        await self._set("subscribed", None)
+        if not self._said_up:
+            self._said_up = True
+            self.logbook(f"{self.account.labels}: live updates from {broadcast.host}")
+        elif self.logbook.forget("push"):
+            self.logbook(f"{self.account.labels}: live updates flow again")
 
     async def _opened(self, ws: aiohttp.ClientWebSocketResponse) -> Opened:
         """The server's terms (`0{...}`), then its welcome (`40`)."""
@@ -161,23 +170,34 @@ class PushSource:
             elif frame == Control("40"):
                 return terms
 
-    async def _frames(self, ws: aiohttp.ClientWebSocketResponse, terms: Opened, channel: str) -> None:
-        """Ping every interval; any frame shows the server is there; silence for two intervals is a dead line."""
+    async def _frames(self, ws: aiohttp.ClientWebSocketResponse, terms: Opened, broadcast: Broadcast) -> None:
+        """Ping every interval, however many frames come; any frame shows the server is there; silence for two
+        intervals is a dead line. After a failure the channel shows as working once the connection has held
+        for PROVEN_AFTER or brought an event."""
         loop = asyncio.get_running_loop()
-        heard = next_ping = loop.time()
+        heard = next_ping = opened = loop.time()
         while True:
-            if loop.time() - heard > 2 * terms.ping_interval:
+            now = loop.time()
+            if now - heard > 2 * terms.ping_interval:
                 raise ConnectionError(f"the live-update server was silent for {2 * terms.ping_interval:.0f} s")
-            try:
-                frame = await self._text(ws, max(0.0, next_ping - loop.time()) + 0.01)
-            except asyncio.TimeoutError:
+            if now >= next_ping:
                 await ws.send_str(PING)
-                next_ping = loop.time() + terms.ping_interval
+                next_ping = now + terms.ping_interval
+            if self.status.state == "failed" and now - opened >= PROVEN_AFTER:
+                await self._subscribed(broadcast)
+            wake = next_ping
+            if self.status.state == "failed":  # wake up to show it working once it has held
+                wake = min(wake, opened + PROVEN_AFTER)
+            try:
+                frame = await self._text(ws, wake - now + 0.01)
+            except asyncio.TimeoutError:
                 continue
             heard = loop.time()
-            if isinstance(frame, Event) and frame.channel == channel:
+            if isinstance(frame, Event) and frame.channel == broadcast.channel:
+                if self.status.state == "failed":
+                    await self._subscribed(broadcast)
                 self._heard(frame)
-            elif isinstance(frame, SubscriptionError) and frame.channel == channel:
+            elif isinstance(frame, SubscriptionError) and frame.channel == broadcast.channel:
                 await self._refused(frame)
                 return
 
@@ -189,7 +209,8 @@ class PushSource:
         if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
             raise ConnectionError("the live-update server closed the connection")
         if message.type == aiohttp.WSMsgType.ERROR:
-            raise ConnectionError(f"the live-update connection failed ({_plain(ws.exception())})")
+            # aiohttp keeps a frame over max_msg_size in the message, not in ws.exception()
+            raise ConnectionError(f"the live-update connection failed ({_plain(ws.exception() or message.data)})")
         return None
 
     # --- what happens ------------------------------------------------------------------------------------
