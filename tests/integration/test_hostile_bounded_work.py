@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from aiohttp import WSMsgType, web
@@ -27,6 +28,7 @@ from .test_live_updates import Live, live, started  # noqa: F401  (the live fixt
 RESULT = "ampeco_ev_charger_command_result"
 LIST = "app/personal/charge-points"
 LIVE = sensor(SLUG1, "live_updates")
+T = TypeVar("T")
 
 
 async def test_a_flood_of_limits_makes_a_handful_of_requests_and_the_last_one_wins(tmp_path):
@@ -190,10 +192,20 @@ class JumpingLoop(asyncio.SelectorEventLoop):
         return super().time() + self.offset
 
 
+def on_jumping_loop(scenario: Callable[[JumpingLoop], Awaitable[T]]) -> T:
+    """Run `scenario` on a loop whose clock it moves on: bounded by an hour of the loop's own clock (the tests
+    move it on less), pytest-timeout bounds the wall time."""
+    loop = JumpingLoop()
+    try:
+        return loop.run_until_complete(asyncio.wait_for(scenario(loop), 3600))
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
 def test_a_ping_interval_of_1e12_never_keeps_a_dead_channel_subscribed_past_10_minutes(tmp_path: Path):
     """The server's opening asks for a ping every 1e12 ms, welcomes, and then never says a word again. On the
     loop's clock, moved on a minute at a time, the channel must be seen dead within about 10 minutes."""
-    loop = JumpingLoop()
 
     async def dead(ws: web.WebSocketResponse, index: int) -> None:
         if index > 0:
@@ -203,7 +215,7 @@ def test_a_ping_interval_of_1e12_never_keeps_a_dead_channel_subscribed_past_10_m
         await ws.send_str("40")
         await drain(ws)
 
-    async def scenario() -> float | None:
+    async def scenario(loop: JumpingLoop) -> float | None:
         async with socket_server(dead) as (url, _sockets), stack(tmp_path) as s:
             await live_from(s, url)
             await until("subscribed", lambda: live_state(s) == "subscribed")
@@ -214,24 +226,9 @@ def test_a_ping_interval_of_1e12_never_keeps_a_dead_channel_subscribed_past_10_m
                     return minute * 60.0
             return None
 
-    try:
-        # bounded on the loop's own clock, which the test moves on 11 minutes; pytest-timeout bounds the wall time
-        left_after = loop.run_until_complete(asyncio.wait_for(scenario(), 3600))
-    finally:
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
+    left_after = on_jumping_loop(scenario)  # the test moves the loop's clock on 11 minutes
     assert left_after is not None, "a silent server kept the channel subscribed for 11 minutes"
     assert left_after <= 11 * 60
-
-
-def on_jumping_loop(scenario: Callable[[JumpingLoop], Awaitable[None]]) -> None:
-    """Run `scenario` on a loop whose clock it moves on; pytest-timeout bounds the wall time."""
-    loop = JumpingLoop()
-    try:
-        loop.run_until_complete(asyncio.wait_for(scenario(loop), 36000))
-    finally:
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
 
 
 def subscribed_then(
